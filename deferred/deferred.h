@@ -1,0 +1,579 @@
+// Deferred<T>: a result that is not there yet — Twisted's Deferred, typed.
+//
+// A Deferred is fired once, with a T (Callback) or an error (Errback); the callbacks and errbacks
+// added to it run in order, each receiving what the previous one returned. Callbacks added after
+// the Deferred fired run at once. Errors are absl::Status values (Twisted's Failure).
+//
+//   Deferred<Reply> reply = link.Request(message);       // fires later
+//   reply.Then([](Reply r) { return r.size(); })         // Deferred<size_t>
+//        .Then([](size_t n) -> absl::Status { ... })     // Deferred<void>, or its error
+//        .Catch([](absl::Status e) { return Log(e); });  // recover
+//
+// A callback may return:
+//   U                  the chain continues with a U
+//   absl::StatusOr<U>  with a U, or with the error
+//   absl::Status       with no value (Deferred<void>), or with the error
+//   void               with no value
+//   Deferred<U>        the chain pauses until that Deferred fires, then continues with its result
+//                      (Twisted's chaining); a chain never recurses, however long it grows
+//
+// Handles and chains. A Deferred<T> is a cheap, copyable handle; copies share one Deferred, as
+// Python references do. Then/Catch/Both append to that Deferred's chain (Twisted's addCallback,
+// addErrback, addBoth) and return a handle typed for the chain's new end; keep using the returned
+// handle. A handle whose type no longer matches the chain's end can still fire the Deferred and
+// cancel it, but adding to it stops the program with a message.
+//
+// A result handed on — to a Deferred whose callback returned this one, to a coroutine that
+// co_awaited it, to a DeferredList — leaves this chain: nothing may be added after that point.
+//
+// Errors nobody handled are reported when the Deferred is destroyed (see unhandled_error.h).
+// Callbacks report failure by returning it; an exception escaping a callback terminates.
+//
+// Threading: a Deferred and everything chained to it belong to one thread (the reactor's). No
+// locks, no atomics.
+
+#ifndef BRAID_DEFERRED_DEFERRED_H_
+#define BRAID_DEFERRED_DEFERRED_H_
+
+#include <concepts>
+#include <coroutine>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "deferred/errors.h"
+#include "deferred/internal/core.h"
+#include "deferred/reactor_time.h"
+#include "deferred/result.h"
+
+namespace braid {
+namespace deferred_internal {
+
+struct Access;
+template <typename T>
+class Promise;
+[[noreturn]] void DieOnTypeMismatch(TypeId expected, TypeId actual, const char* operation);
+[[noreturn]] void DieOnEmptyHandle(const char* operation);
+
+}  // namespace deferred_internal
+
+template <typename T>
+class Deferred {
+  // The argument type of Callback (a placeholder for Deferred<void>, whose Callback takes none).
+  struct NoValue {};
+  using CallbackArg = std::conditional_t<std::is_void_v<T>, NoValue, T>;
+
+ public:
+  using value_type = T;
+  using promise_type = deferred_internal::Promise<T>;
+
+  // A new, unfired Deferred.
+  Deferred() : core_(deferred_internal::Core::New(deferred_internal::TypeIdOf<T>())) {}
+
+  // A new, unfired Deferred whose Cancel() first calls `canceller(*this)` — which may fire it,
+  // e.g. with a value or an error of its own (Twisted's canceller argument).
+  template <typename F>
+  requires std::invocable < F&, Deferred<T>
+  & > explicit Deferred(F canceller);
+
+  Deferred(const Deferred&) = default;
+  Deferred(Deferred&&) noexcept = default;
+  Deferred& operator=(const Deferred&) = default;
+  Deferred& operator=(Deferred&&) noexcept = default;
+  ~Deferred() = default;
+
+  // --- Firing. Each returns AlreadyCalledError (and changes nothing) if the Deferred has fired,
+  // except for the one late result of an operation that was cancelled without a canceller,
+  // which is silently dropped, as in Twisted.
+
+  absl::Status Callback(CallbackArg value) requires(!std::is_void_v<T>);
+  absl::Status Callback() requires std::is_void_v<T>;
+  // Fires with `error`; an OK status is turned into kUnknown "Errback called with an OK status".
+  absl::Status Errback(absl::Status error);
+  // Callback or Errback, whichever `result` holds.
+  absl::Status Fire(Result<T> result);
+
+  // --- The chain. Each returns a handle to this same Deferred, typed for the chain's new end.
+
+  // Runs `on_value(T)` (or `on_value()` for Deferred<void>) on success; errors pass by.
+  template <typename F>
+  auto Then(F&& on_value) &;
+  template <typename F>
+  auto Then(F&& on_value) &&;
+
+  // Runs `on_value` on success or `on_error(absl::Status)` on error (Twisted's addCallbacks);
+  // both must continue the chain with the same type.
+  template <typename F, typename G>
+  auto Then(F&& on_value, G&& on_error) &;
+  template <typename F, typename G>
+  auto Then(F&& on_value, G&& on_error) &&;
+
+  // Runs `on_error(absl::Status)` on error; values pass by. The errback recovers by returning a
+  // T (or absl::StatusOr<T> / Deferred<T>; absl::Status for Deferred<void>), or passes an error
+  // on by returning it.
+  template <typename G>
+  Deferred<T> Catch(G&& on_error) &;
+  template <typename G>
+  Deferred<T> Catch(G&& on_error) &&;
+
+  // Runs `f(Result<T>)` whatever happened (Twisted's addBoth).
+  template <typename F>
+  auto Both(F&& f) &;
+  template <typename F>
+  auto Both(F&& f) &&;
+
+  // Hands this chain's result to `other` (Twisted's chainDeferred); this chain goes on with no
+  // value, or with the error `other` refused the result with.
+  Deferred<void> ChainDeferred(Deferred<T> other);
+
+  // --- Control.
+
+  // Stops running callbacks until a matching Unpause; results wait.
+  void Pause() { CheckHandle("Pause")->Pause(); }
+  void Unpause() { CheckHandle("Unpause")->Unpause(); }
+
+  // Twisted's cancel(). Unfired: calls the canceller, then, if still unfired, fails with
+  // CancelledError. Waiting for a Deferred a callback returned: cancels that one. Fired: nothing.
+  void Cancel() { CheckHandle("Cancel")->Cancel(); }
+
+  // Cancels this Deferred if it has not fired `timeout` from now on `time`, and then fails it
+  // with TimeoutError(timeout) instead of CancelledError (Twisted's addTimeout). The timer stops
+  // when the Deferred fires. REQUIRES: `time` outlives the timer.
+  Deferred<T>& AddTimeout(ReactorTime& time, absl::Duration timeout);
+  // As above, but when the time runs out the chain continues with
+  // `on_timeout(Result<T> result, absl::Duration timeout)` -> Result<T> (Twisted's
+  // onTimeoutCancel), given the result the cancellation produced.
+  template <typename F>
+  Deferred<T>& AddTimeout(ReactorTime& time, absl::Duration timeout, F on_timeout);
+
+  // --- State.
+
+  bool called() const { return CheckHandle("called")->called(); }
+  bool paused() const { return CheckHandle("paused")->paused(); }
+  // False only for a moved-from handle.
+  bool valid() const { return static_cast<bool>(core_); }
+
+  // Identity, as Python's `is`: whether two handles refer to the same Deferred.
+  friend bool operator==(const Deferred& a, const Deferred& b) {
+    return a.core_.get() == b.core_.get();
+  }
+
+ private:
+  friend struct deferred_internal::Access;
+  template <typename U>
+  friend class Deferred;
+
+  explicit Deferred(deferred_internal::CoreRef core) : core_(std::move(core)) {}
+
+  deferred_internal::Core* CheckHandle(const char* operation) const {
+    if (!core_) deferred_internal::DieOnEmptyHandle(operation);
+    return core_.get();
+  }
+  // Checks that this handle's type is the chain's current end, as adding a stage requires.
+  void CheckTail(const char* operation) const {
+    deferred_internal::Core* core = CheckHandle(operation);
+    if (core->tail_type() != deferred_internal::TypeIdOf<T>()) {
+      deferred_internal::DieOnTypeMismatch(deferred_internal::TypeIdOf<T>(), core->tail_type(),
+                                           operation);
+    }
+  }
+  // Appends stage S, which leaves a U, and returns a handle of that type.
+  template <typename U, typename S, typename... Args>
+  Deferred<U> Extend(deferred_internal::CoreRef core, Args&&... args) const;
+
+  deferred_internal::CoreRef core_;
+};
+
+// A Deferred that has already fired with `value` (Twisted's succeed).
+template <typename T>
+Deferred<std::decay_t<T>> Succeed(T&& value);
+Deferred<void> Succeed();
+
+// A Deferred of type T that has already failed with `error` (Twisted's fail).
+template <typename T>
+Deferred<T> Fail(absl::Status error);
+
+// Calls `f()` now and wraps what it returns in a Deferred: a value or an error in a fired one, a
+// Deferred as it is (Twisted's maybeDeferred).
+template <typename F>
+auto MaybeDeferred(F&& f);
+
+// ===================================================================================== internals
+
+namespace deferred_internal {
+
+// Friend access for the rest of deferred/.
+struct Access {
+  template <typename T>
+  static Deferred<T> Wrap(CoreRef core) {
+    return Deferred<T>(std::move(core));
+  }
+  template <typename T>
+  static Core* CoreOf(const Deferred<T>& d) {
+    return d.CheckHandle("use");
+  }
+  template <typename T>
+  static CoreRef TakeCore(Deferred<T>&& d) {
+    d.CheckTail("hand on");
+    return std::move(d.core_);
+  }
+};
+
+// Takes the current result out of `core` as a Result<T>. REQUIRES: the chain's end is T and the
+// Core has fired.
+template <typename T>
+Result<T> TakeResult(Core& core) {
+  if (!core.error().ok()) return Result<T>(std::exchange(core.error(), absl::OkStatus()));
+  if constexpr (std::is_void_v<T>) {
+    return absl::OkStatus();
+  } else {
+    return Result<T>(core.value().template Take<T>());
+  }
+}
+
+// Makes `result` the current result of `core`.
+template <typename T>
+void PutResult(Core& core, Result<T>&& result) {
+  if constexpr (std::is_void_v<T>) {
+    core.error() = std::move(result);
+  } else if (result.ok()) {
+    core.value().template Emplace<T>(*std::move(result));
+  } else {
+    core.error() = std::move(result).status();
+  }
+}
+
+// Makes what a callback returned the chain's current result (see the table at the top). Returns
+// the Core to adopt when the callback returned a Deferred.
+template <typename U, typename R>
+Core* Apply(Core& core, R&& returned) {
+  using Returned = std::remove_cvref_t<R>;
+  if constexpr (IsDeferred<Returned>::value) {
+    return Access::TakeCore(Deferred<U>(std::forward<R>(returned))).release();
+  } else if constexpr (std::is_same_v<Returned, absl::Status>) {
+    core.error() = std::forward<R>(returned);
+    return nullptr;
+  } else if constexpr (std::is_same_v<Returned, absl::StatusOr<U>>) {
+    PutResult<U>(core, std::forward<R>(returned));
+    return nullptr;
+  } else {
+    core.value().template Emplace<U>(std::forward<R>(returned));
+    return nullptr;
+  }
+}
+
+// Calls `f(args...)` and applies what it returned.
+template <typename U, typename F, typename... Args>
+Core* InvokeAndApply(Core& core, F& f, Args&&... args) {
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, Args&&...>>) {
+    std::invoke(f, std::forward<Args>(args)...);
+    return nullptr;
+  } else {
+    return Apply<U>(core, std::invoke(f, std::forward<Args>(args)...));
+  }
+}
+
+// What a callback on a T value returns, and the chain type it leaves.
+template <typename T, typename F>
+struct OnValue {
+  using Returned =
+      std::conditional_t<std::is_void_v<T>, std::invoke_result<F&>,
+                         std::invoke_result<F&, std::conditional_t<std::is_void_v<T>, int, T>&&>>;
+  using type = typename Returned::type;
+};
+template <typename T, typename F>
+using OnValueReturn = typename OnValue<T, F>::type;
+template <typename F>
+using OnErrorReturn = std::invoke_result_t<F&, absl::Status&&>;
+template <typename T, typename F>
+using OnResultReturn = std::invoke_result_t<F&, Result<T>&&>;
+
+struct Absent {};
+
+// A callback/errback pair; either may be Absent, in which case that kind of result passes by.
+template <typename T, typename U, typename OnValueFn, typename OnErrorFn>
+class ThenStage final : public StageOf<ThenStage<T, U, OnValueFn, OnErrorFn>> {
+ public:
+  template <typename F, typename G>
+  ThenStage(F&& on_value, G&& on_error)
+      : on_value_(std::forward<F>(on_value)), on_error_(std::forward<G>(on_error)) {}
+
+  Core* Run(Core& core) noexcept {
+    if (core.error().ok()) {
+      if constexpr (std::is_same_v<OnValueFn, Absent>) {
+        return nullptr;
+      } else if constexpr (std::is_void_v<T>) {
+        return InvokeAndApply<U>(core, on_value_);
+      } else {
+        return InvokeAndApply<U>(core, on_value_, core.value().template Take<T>());
+      }
+    }
+    if constexpr (std::is_same_v<OnErrorFn, Absent>) {
+      return nullptr;
+    } else {
+      absl::Status error = std::exchange(core.error(), absl::OkStatus());
+      return InvokeAndApply<U>(core, on_error_, std::move(error));
+    }
+  }
+
+ private:
+  [[no_unique_address]] OnValueFn on_value_;
+  [[no_unique_address]] OnErrorFn on_error_;
+};
+
+template <typename T, typename U, typename F>
+class BothStage final : public StageOf<BothStage<T, U, F>> {
+ public:
+  template <typename G>
+  explicit BothStage(G&& f) : f_(std::forward<G>(f)) {}
+
+  Core* Run(Core& core) noexcept { return InvokeAndApply<U>(core, f_, TakeResult<T>(core)); }
+
+ private:
+  F f_;
+};
+
+// A canceller given to Deferred's constructor.
+template <typename T, typename F>
+class Canceller final : public CancelHook {
+ public:
+  explicit Canceller(F f) : f_(std::move(f)) {}
+  bool OnCancel(Core& core) override {
+    core.AddRef();
+    Deferred<T> self = Access::Wrap<T>(CoreRef(&core));
+    std::invoke(f_, self);
+    return true;
+  }
+
+ private:
+  F f_;
+};
+
+// AddTimeout's stage: stops the timer when the result arrives and, if the timer fired first,
+// passes the result through the on-timeout function. It needs no destructor: the timer holds a
+// reference to the Core, so the stage cannot die unrun while the timer is pending.
+template <typename T, typename F>
+class TimeoutStage final : public StageOf<TimeoutStage<T, F>> {
+ public:
+  TimeoutStage(absl::Duration timeout, F on_timeout)
+      : timeout_(timeout), on_timeout_(std::move(on_timeout)) {}
+  void Arm(DelayedCall timer) { timer_ = timer; }
+  void TimedOut() { timed_out_ = true; }
+
+  Core* Run(Core& core) noexcept {
+    if (!timed_out_) {
+      timer_.Cancel();
+      return nullptr;
+    }
+    PutResult<T>(core, std::invoke(on_timeout_, TakeResult<T>(core), timeout_));
+    return nullptr;
+  }
+
+ private:
+  absl::Duration timeout_;
+  F on_timeout_;
+  DelayedCall timer_;
+  bool timed_out_ = false;
+};
+
+}  // namespace deferred_internal
+
+template <typename T>
+template <typename F>
+requires std::invocable < F&, Deferred<T>
+& > Deferred<T>::Deferred(F canceller) : Deferred() {
+  core_->SetCancelHook(new deferred_internal::Canceller<T, F>(std::move(canceller)),
+                       /*owned=*/true);
+}
+
+template <typename T>
+absl::Status Deferred<T>::Callback(CallbackArg value) requires(!std::is_void_v<T>) {
+  deferred_internal::Core* core = CheckHandle("Callback");
+  if (core->head_type() != deferred_internal::TypeIdOf<T>()) {
+    deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<T>(),
+                                         "Callback");
+  }
+  if (core->called()) return core->RefuseSecondFire();
+  core->value().template Emplace<T>(std::move(value));
+  core->Fire();
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status Deferred<T>::Callback() requires std::is_void_v<T> {
+  deferred_internal::Core* core = CheckHandle("Callback");
+  if (core->head_type() != deferred_internal::TypeIdOf<void>()) {
+    deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<void>(),
+                                         "Callback");
+  }
+  if (core->called()) return core->RefuseSecondFire();
+  core->Fire();
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status Deferred<T>::Errback(absl::Status error) {
+  deferred_internal::Core* core = CheckHandle("Errback");
+  if (core->called()) return core->RefuseSecondFire();
+  core->error() =
+      error.ok() ? absl::UnknownError("Errback called with an OK status") : std::move(error);
+  core->Fire();
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status Deferred<T>::Fire(Result<T> result) {
+  if constexpr (std::is_void_v<T>) {
+    return result.ok() ? Callback() : Errback(std::move(result));
+  } else {
+    return result.ok() ? Callback(*std::move(result)) : Errback(std::move(result).status());
+  }
+}
+
+template <typename T>
+template <typename U, typename S, typename... Args>
+Deferred<U> Deferred<T>::Extend(deferred_internal::CoreRef core, Args&&... args) const {
+  core->set_tail_type(deferred_internal::TypeIdOf<U>());
+  core->template AddStage<S>(std::forward<Args>(args)...);
+  return Deferred<U>(std::move(core));
+}
+
+template <typename T>
+template <typename F>
+auto Deferred<T>::Then(F&& on_value) & {
+  using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
+  CheckTail("Then");
+  return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
+      core_, std::forward<F>(on_value), deferred_internal::Absent{});
+}
+
+template <typename T>
+template <typename F>
+auto Deferred<T>::Then(F&& on_value) && {
+  using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
+  CheckTail("Then");
+  return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
+      std::move(core_), std::forward<F>(on_value), deferred_internal::Absent{});
+}
+
+template <typename T>
+template <typename F, typename G>
+auto Deferred<T>::Then(F&& on_value, G&& on_error) & {
+  return Deferred(*this).Then(std::forward<F>(on_value), std::forward<G>(on_error));
+}
+
+template <typename T>
+template <typename F, typename G>
+auto Deferred<T>::Then(F&& on_value, G&& on_error) && {
+  using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
+  static_assert(
+      std::is_same_v<
+          U, deferred_internal::ChainValue<deferred_internal::OnErrorReturn<std::decay_t<G>>>>,
+      "Then(on_value, on_error): both must continue the chain with the same type");
+  CheckTail("Then");
+  return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, std::decay_t<G>>>(
+      std::move(core_), std::forward<F>(on_value), std::forward<G>(on_error));
+}
+
+template <typename T>
+template <typename G>
+Deferred<T> Deferred<T>::Catch(G&& on_error) & {
+  return Deferred(*this).Catch(std::forward<G>(on_error));
+}
+
+template <typename T>
+template <typename G>
+Deferred<T> Deferred<T>::Catch(G&& on_error) && {
+  static_assert(
+      std::is_same_v<
+          T, deferred_internal::ChainValue<deferred_internal::OnErrorReturn<std::decay_t<G>>>>,
+      "an errback on a Deferred<T> recovers with a T, an absl::StatusOr<T> or a Deferred<T> "
+      "(an absl::Status for Deferred<void>)");
+  CheckTail("Catch");
+  return Extend<T, deferred_internal::ThenStage<T, T, deferred_internal::Absent, std::decay_t<G>>>(
+      std::move(core_), deferred_internal::Absent{}, std::forward<G>(on_error));
+}
+
+template <typename T>
+template <typename F>
+auto Deferred<T>::Both(F&& f) & {
+  return Deferred(*this).Both(std::forward<F>(f));
+}
+
+template <typename T>
+template <typename F>
+auto Deferred<T>::Both(F&& f) && {
+  using U = deferred_internal::ChainValue<deferred_internal::OnResultReturn<T, std::decay_t<F>>>;
+  CheckTail("Both");
+  return Extend<U, deferred_internal::BothStage<T, U, std::decay_t<F>>>(std::move(core_),
+                                                                        std::forward<F>(f));
+}
+
+template <typename T>
+Deferred<void> Deferred<T>::ChainDeferred(Deferred<T> other) {
+  return Both([other = std::move(other)](Result<T> result) mutable {
+    return other.Fire(std::move(result));
+  });
+}
+
+template <typename T>
+Deferred<T>& Deferred<T>::AddTimeout(ReactorTime& time, absl::Duration timeout) {
+  return AddTimeout(time, timeout, [](Result<T> result, absl::Duration after) -> Result<T> {
+    if (absl::IsCancelled(StatusOf(result))) return TimeoutError(after);
+    return result;
+  });
+}
+
+template <typename T>
+template <typename F>
+Deferred<T>& Deferred<T>::AddTimeout(ReactorTime& time, absl::Duration timeout, F on_timeout) {
+  CheckTail("AddTimeout");
+  deferred_internal::Core* core = core_.get();
+  if (core->called()) return *this;  // Nothing left to time out.
+  using Stage = deferred_internal::TimeoutStage<T, F>;
+  // The Deferred is unfired, so the stage is appended without running; it stays alive (and the
+  // pointer valid) until the Deferred fires, and it stops the timer when it runs or dies.
+  core->template AddStage<Stage>(timeout, std::move(on_timeout));
+  Stage* stage = static_cast<Stage*>(core->last_stage());
+  core->AddRef();
+  stage->Arm(time.CallLater(timeout, [stage, self = deferred_internal::CoreRef(core)] {
+    stage->TimedOut();
+    self->Cancel();
+  }));
+  return *this;
+}
+
+template <typename T>
+Deferred<std::decay_t<T>> Succeed(T&& value) {
+  Deferred<std::decay_t<T>> d;
+  d.Callback(std::forward<T>(value)).IgnoreError();
+  return d;
+}
+
+inline Deferred<void> Succeed() {
+  Deferred<void> d;
+  d.Callback().IgnoreError();
+  return d;
+}
+
+template <typename T>
+Deferred<T> Fail(absl::Status error) {
+  Deferred<T> d;
+  d.Errback(std::move(error)).IgnoreError();
+  return d;
+}
+
+template <typename F>
+auto MaybeDeferred(F&& f) {
+  return Succeed().Then(std::forward<F>(f));
+}
+
+}  // namespace braid
+
+#include "deferred/internal/coroutine.h"  // IWYU pragma: export
+
+#endif  // BRAID_DEFERRED_DEFERRED_H_

@@ -1,0 +1,168 @@
+#include "deferred/internal/core.h"
+
+#include "deferred/errors.h"
+#include "deferred/unhandled_error.h"
+
+namespace braid::deferred_internal {
+namespace {
+
+// The stage a Core appends to the Core it waits for. It never runs as a stage: RunChain
+// recognises it and hands the result back to the waiting Core. Unrun (the inner Core died
+// unfired), it lets go of the waiting Core, which then never resumes — as in Twisted.
+class ContinuationStage final : public StageOf<ContinuationStage> {
+ public:
+  Core* Run(Core&) noexcept { return nullptr; }
+};
+
+}  // namespace
+
+Core::~Core() {
+  while (Stage* stage = PopStage()) {
+    Core* outer = stage->continuation_of_;
+    FreeStage(stage);
+    if (outer != nullptr) {
+      outer->waiting_on_ = nullptr;
+      outer->Release();
+    }
+  }
+  if (hook_owned_) delete hook_;
+  if (called_ && !error_.ok()) ReportUnhandledError(error_);
+}
+
+static_assert(sizeof(Core) <= 256, "a Core must fit its pool's blocks");
+
+void Core::Destroy() {
+  this->~Core();
+  CorePool::Free(this);
+}
+
+void Core::Fire() {
+  called_ = true;
+  // A fired Deferred never calls its canceller again; dropping it here also breaks the cycles of
+  // combinators whose canceller refers back to their own state.
+  if (hook_ != nullptr) {
+    if (hook_owned_) delete hook_;
+    hook_ = nullptr;
+  }
+  if (head_ != nullptr && paused_ == 0) RunChain(this);
+}
+
+absl::Status Core::RefuseSecondFire() {
+  if (suppress_already_called_) {
+    suppress_already_called_ = false;
+    return absl::OkStatus();
+  }
+  return AlreadyCalledError();
+}
+
+void Core::Unpause() {
+  if (paused_ == 0) return;
+  if (--paused_ == 0 && called_ && !running_ && head_ != nullptr) RunChain(this);
+}
+
+void Core::Cancel() {
+  if (called_) {
+    if (waiting_on_ != nullptr) {
+      CoreRef inner(waiting_on_);
+      inner->AddRef();
+      inner->Cancel();
+    }
+    return;
+  }
+  CoreRef self(this);
+  AddRef();
+  bool fail_if_unfired = true;
+  if (hook_ != nullptr) {
+    fail_if_unfired = hook_->OnCancel(*this);
+  } else {
+    suppress_already_called_ = true;
+  }
+  if (!called_ && fail_if_unfired) {
+    error_ = CancelledError();
+    Fire();
+  }
+}
+
+void Core::SetCancelHook(CancelHook* hook, bool owned) {
+  if (hook_owned_) delete hook_;
+  hook_ = hook;
+  hook_owned_ = owned;
+}
+
+void Core::ClearCancelHook(CancelHook* hook) {
+  if (hook_ == hook) {
+    if (hook_owned_) delete hook_;
+    hook_ = nullptr;
+    hook_owned_ = false;
+  }
+}
+
+void Core::TakeResultFrom(Core& from) {
+  error_ = std::move(from.error_);
+  from.error_ = absl::OkStatus();
+  value_.MoveFrom(from.value_);
+  from.MarkHandedOn();
+}
+
+void Core::WaitFor(Core* inner) {
+  ++paused_;
+  waiting_on_ = inner;
+  AddRef();
+  Stage* continuation = inner->NewStage<ContinuationStage>();
+  continuation->continuation_of_ = this;
+  inner->Append(continuation);
+  inner->MarkHandedOn();
+}
+
+void Core::RunChain(Core* start) {
+  // Twisted keeps an explicit stack of Deferreds here. With continuations handing results back,
+  // each step leaves at most one Core to go on with — the one it now waits for, or the one its
+  // result went to — so a single pointer does.
+  start->AddRef();
+  Core* core = start;  // holds a reference
+  while (core != nullptr) {
+    if (core->running_ || !core->called_) {
+      // An outer frame is already running this Core's stages; it will find the new ones.
+      core->Release();
+      return;
+    }
+    core->running_ = true;
+    Core* next = nullptr;  // with a reference
+    while (core->paused_ == 0) {
+      Stage* stage = core->PopStage();
+      if (stage == nullptr) break;
+      if (Core* outer = stage->continuation_of_) {
+        stage->continuation_of_ = nullptr;
+        core->FreeStage(stage);  // not run: it only marks where the result goes
+        outer->TakeResultFrom(*core);
+        outer->waiting_on_ = nullptr;
+        --outer->paused_;
+        next = outer;  // takes over the continuation's reference
+        continue;
+      }
+      Stage::Origin origin = stage->origin_;
+      Core* inner = stage->RunAndDestroy(*core);
+      core->FreeStageMemory(stage, origin);
+      if (inner == nullptr) continue;
+      if (inner->ready()) {
+        core->TakeResultFrom(*inner);
+        inner->Release();
+        continue;
+      }
+      core->WaitFor(inner);
+      // If the inner Core has fired but still has stages to run before the continuation, run
+      // them now; otherwise whoever fires or unpauses it will.
+      if (inner->called_ && inner->paused_ == 0 && !inner->running_) {
+        next = inner;
+      } else {
+        inner->Release();
+      }
+      break;
+    }
+    core->running_ = false;
+    core->Release();
+    core = next;
+  }
+}
+
+}  // namespace braid::deferred_internal

@@ -1,0 +1,26 @@
+#include "deferred/internal/fan_in.h"
+
+namespace braid::deferred_internal {
+
+FanIn::FanIn(Core* output, size_t inputs)
+    : output_(output), inputs_(inputs, nullptr), cancelled_(inputs, false) {
+  output->AddRef();
+  output->SetCancelHook(this, /*owned=*/false);
+}
+
+FanIn::~FanIn() { output_->ClearCancelHook(this); }
+
+void FanIn::CancelPending(size_t spared) {
+  AddRef();  // a cancelled input's stage may drop the last other reference
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Core* input = inputs_[i];
+    if (input == nullptr || i == spared || cancelled_[i]) continue;
+    cancelled_[i] = true;
+    input->AddRef();
+    CoreRef keep(input);
+    input->Cancel();
+  }
+  Release();
+}
+
+}  // namespace braid::deferred_internal
