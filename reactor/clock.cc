@@ -1,0 +1,42 @@
+#include "reactor/clock.h"
+
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace braid {
+
+Clock::~Clock() {
+  // Destroy the pending functions while this Clock can still answer their destructors (a timeout
+  // stage cancelling its timer, say).
+  std::vector<TimerQueue::Function> pending = queue_.TakeAll();
+  pending.clear();
+}
+
+DelayedCall Clock::CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) {
+  return DelayedCall(this, queue_.Schedule(now_ + delay, std::move(f)));
+}
+
+void Clock::Advance(absl::Duration amount) {
+  CHECK_GE(amount, absl::ZeroDuration()) << "Clock::Advance cannot go back in time";
+  now_ += amount;
+  RunDue();
+}
+
+void Clock::Pump(absl::Span<const absl::Duration> amounts) {
+  for (absl::Duration amount : amounts) Advance(amount);
+}
+
+bool Clock::AdvanceToNextCall() {
+  std::optional<absl::Time> next = queue_.NextDue();
+  if (!next.has_value()) return false;
+  if (*next > now_) now_ = *next;
+  RunDue();
+  return true;
+}
+
+void Clock::RunDue() {
+  while (std::optional<TimerQueue::Function> f = queue_.PopDue(now_)) (*f)();
+}
+
+}  // namespace braid
