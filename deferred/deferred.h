@@ -140,9 +140,10 @@ class Deferred {
   // CancelledError. Waiting for a Deferred a callback returned: cancels that one. Fired: nothing.
   void Cancel() { CheckHandle("Cancel")->Cancel(); }
 
-  // Cancels this Deferred if it has not fired `timeout` from now on `time`, and then fails it
-  // with TimeoutError(timeout) instead of CancelledError (Twisted's addTimeout). The timer stops
-  // when the Deferred fires. REQUIRES: `time` outlives the timer.
+  // Cancels this Deferred if its chain has not reached this point `timeout` from now on `time`
+  // (it has not fired, or waits for a Deferred a callback returned), and then fails it with
+  // TimeoutError(timeout) instead of CancelledError (Twisted's addTimeout). The timer stops when
+  // the result arrives. If `time` is destroyed first, the timeout is simply dropped.
   Deferred<T>& AddTimeout(ReactorTime& time, absl::Duration timeout);
   // As above, but when the time runs out the chain continues with
   // `on_timeout(Result<T> result, absl::Duration timeout)` -> Result<T> (Twisted's
@@ -215,6 +216,12 @@ struct Access {
   template <typename T>
   static Core* CoreOf(const Deferred<T>& d) {
     return d.CheckHandle("use");
+  }
+  // The Core, checked to end in T (as adding a stage requires).
+  template <typename T>
+  static Core* CheckedCore(const Deferred<T>& d, const char* operation) {
+    d.CheckTail(operation);
+    return d.core_.get();
   }
   template <typename T>
   static CoreRef TakeCore(Deferred<T>&& d) {
@@ -362,6 +369,8 @@ class TimeoutStage final : public StageOf<TimeoutStage<T, F>> {
   TimeoutStage(absl::Duration timeout, F on_timeout)
       : timeout_(timeout), on_timeout_(std::move(on_timeout)) {}
   void Arm(DelayedCall timer) { timer_ = timer; }
+  // The timer's function was dropped unrun (its ReactorTime is gone, say): forget the timer.
+  void Disarm() { timer_ = DelayedCall(); }
   void TimedOut() { timed_out_ = true; }
 
   Core* Run(Core& core) noexcept {
@@ -533,17 +542,33 @@ template <typename F>
 Deferred<T>& Deferred<T>::AddTimeout(ReactorTime& time, absl::Duration timeout, F on_timeout) {
   CheckTail("AddTimeout");
   deferred_internal::Core* core = core_.get();
-  if (core->called()) return *this;  // Nothing left to time out.
+  // A Deferred that has fired and is not waiting (on a Deferred a callback returned, or paused)
+  // has nothing left to time out.
+  if (core->runs_stages_now()) return *this;
   using Stage = deferred_internal::TimeoutStage<T, F>;
   // The Deferred is unfired, so the stage is appended without running; it stays alive (and the
   // pointer valid) until the Deferred fires, and it stops the timer when it runs or dies.
   core->template AddStage<Stage>(timeout, std::move(on_timeout));
   Stage* stage = static_cast<Stage*>(core->last_stage());
+  // What the timer holds: the stage, and a reference that keeps it (in its Core) alive. If the
+  // timer is dropped without running, the stage is told first, before the reference goes.
+  struct Hold {
+    Stage* stage;
+    deferred_internal::CoreRef core;
+    Hold(Stage* s, deferred_internal::CoreRef c) : stage(s), core(std::move(c)) {}
+    Hold(Hold&& other) noexcept
+        : stage(std::exchange(other.stage, nullptr)), core(std::move(other.core)) {}
+    ~Hold() {
+      if (stage != nullptr) stage->Disarm();
+    }
+  };
   core->AddRef();
-  stage->Arm(time.CallLater(timeout, [stage, self = deferred_internal::CoreRef(core)] {
-    stage->TimedOut();
-    self->Cancel();
-  }));
+  stage->Arm(
+      time.CallLater(timeout, [hold = Hold(stage, deferred_internal::CoreRef(core))]() mutable {
+        Stage* stage = std::exchange(hold.stage, nullptr);
+        stage->TimedOut();
+        hold.core->Cancel();
+      }));
   return *this;
 }
 

@@ -61,7 +61,8 @@ Deferred<DeferredListResult<T>> DeferredList(std::vector<Deferred<T>> inputs,
 template <typename T>
 auto GatherResults(std::vector<Deferred<T>> inputs, bool consume_errors = false);
 
-// The values of Deferreds of different (non-void) types, as a tuple, or the first error.
+// The values of Deferreds of different (non-void) types, as a tuple, or the first error (which
+// the inputs do not keep).
 template <typename... Ts>
 Deferred<std::tuple<Ts...>> GatherResults(Deferred<Ts>... inputs);
 
@@ -132,7 +133,8 @@ Deferred<std::tuple<Ts...>> GatherTuple(std::index_sequence<I...>, Deferred<Ts>.
   (stored.push_back(std::move(inputs).Then(
        [slots](Ts value) { std::get<I>(*slots).emplace(std::move(value)); })),
    ...);
-  return GatherResults(std::move(stored)).Then([slots] {
+  // The inputs' chains are internal here, so nobody else could handle their errors.
+  return GatherResults(std::move(stored), /*consume_errors=*/true).Then([slots] {
     return std::tuple<Ts...>(*std::move(std::get<I>(*slots))...);
   });
 }

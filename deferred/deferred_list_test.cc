@@ -188,5 +188,23 @@ TEST(GatherResults, OfDifferentTypesFailsWithTheFirstError) {
   a.Callback(1).IgnoreError();
 }
 
+TEST(GatherResults, OfDifferentTypesLeavesNoErrorUnhandled) {
+  UnhandledErrorCapture capture;
+  {
+    Deferred<int> a;
+    Deferred<std::string> b;
+    auto both = GatherResults(a, b);
+    b.Errback(absl::AbortedError("b")).IgnoreError();
+    both.Catch([](absl::Status) { return std::make_tuple(0, std::string()); });
+    a.Callback(1).IgnoreError();
+  }
+  EXPECT_THAT(capture.errors(), IsEmpty());
+}
+
+TEST(DeferredListDeathTest, TheSameDeferredTwiceStopsWithAMessage) {
+  Deferred<int> d;
+  EXPECT_DEATH(DeferredList<int>({d, d}), "given twice");
+}
+
 }  // namespace
 }  // namespace braid

@@ -9,6 +9,7 @@ DeferredSemaphore::DeferredSemaphore(size_t tokens) : limit_(tokens), tokens_(to
 }
 
 DeferredSemaphore::~DeferredSemaphore() {
+  *alive_ = false;
   std::list<Deferred<void>> waiting = std::move(waiting_);
   for (Deferred<void>& waiter : waiting) {
     waiter.Errback(absl::CancelledError("DeferredSemaphore destroyed while waiting")).IgnoreError();

@@ -9,7 +9,7 @@
 //   for (const Part& part : parts) uploads.Run([&] { return Upload(part); });
 //
 // Cancelling a waiting Acquire takes it out of the line. Destroying the semaphore fails the
-// Deferreds still waiting with kCancelled.
+// Deferreds still waiting with kCancelled; work that Run started goes on without it.
 //
 // Threading: single-threaded, like every Deferred.
 
@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <list>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -55,6 +56,8 @@ class DeferredSemaphore {
   size_t limit_;
   size_t tokens_;
   std::list<Deferred<void>> waiting_;
+  // Lets work started by Run that outlives the semaphore skip its release.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // A DeferredSemaphore with one token.
@@ -81,9 +84,9 @@ class DeferredLock {
 
 template <typename F>
 auto DeferredSemaphore::Run(F&& f) {
-  return Acquire().Then([this, f = std::forward<F>(f)]() mutable {
-    return MaybeDeferred(std::move(f)).Both([this](auto result) {
-      Release().IgnoreError();  // we hold the token: cannot fail
+  return Acquire().Then([this, alive = alive_, f = std::forward<F>(f)]() mutable {
+    return MaybeDeferred(std::move(f)).Both([this, alive](auto result) {
+      if (*alive) Release().IgnoreError();  // we hold the token: cannot fail
       return result;
     });
   });

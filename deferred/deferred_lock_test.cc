@@ -105,5 +105,16 @@ TEST(DeferredSemaphore, DestroyingItFailsTheWaiters) {
   EXPECT_THAT(ResultNow(waiter), Optional(StatusIs(absl::StatusCode::kCancelled)));
 }
 
+TEST(DeferredSemaphore, WorkStartedByRunMayOutliveIt) {
+  Deferred<int> work;
+  Deferred<int> result;
+  {
+    DeferredSemaphore semaphore(1);
+    result = semaphore.Run([&] { return work; });
+  }
+  work.Callback(3).IgnoreError();
+  EXPECT_THAT(ResultNow(result), Optional(IsOkAndHolds(3)));
+}
+
 }  // namespace
 }  // namespace braid

@@ -339,6 +339,18 @@ TEST(Deferred, NestedPausesNeedAsManyUnpauses) {
   EXPECT_TRUE(ran);
 }
 
+TEST(Deferred, AnUnpauseWithoutAPauseIsIgnored) {
+  Deferred<int> d;
+  d.Unpause();
+  d.Pause();
+  int seen = 0;
+  d.Then([&](int v) { seen = v; });
+  d.Callback(1).IgnoreError();
+  EXPECT_EQ(seen, 0);
+  d.Unpause();
+  EXPECT_EQ(seen, 1);
+}
+
 TEST(Deferred, CallbacksAddedByACallbackRunInTheSamePass) {
   Deferred<int> d;
   std::vector<int> order;
@@ -371,6 +383,18 @@ TEST(Deferred, ACancellerThatFiresDecidesTheResult) {
   Deferred<int> d([](Deferred<int>& self) { self.Callback(-1).IgnoreError(); });
   d.Cancel();
   EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(-1)));
+}
+
+TEST(Deferred, ACancellerThatFiresMayGoOnUsingWhatItCaptured) {
+  std::string seen;
+  std::string label(64, 'x');  // on the heap: freed memory would show under ASan
+  Deferred<int> d([label, &seen](Deferred<int>& self) {
+    self.Callback(1).IgnoreError();
+    seen = label;
+  });
+  d.Cancel();
+  EXPECT_EQ(seen, label);
+  EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(1)));
 }
 
 TEST(Deferred, TheLateResultOfACancelledOperationIsDroppedOnce) {
@@ -485,6 +509,12 @@ TEST(DeferredDeathTest, AddingThroughAStaleHandleStopsWithAMessage) {
   Deferred<int> d;
   d.Then([](int v) { return std::to_string(v); });
   EXPECT_DEATH(d.Then([](int) { return 0; }), "chain is at std::.*string");
+}
+
+TEST(DeferredDeathTest, ResultNowThroughAStaleHandleStopsWithAMessage) {
+  Deferred<int> d = Succeed(1);
+  d.Then([](int v) { return std::to_string(v); });
+  EXPECT_DEATH(ResultNow(d), "chain is at std::.*string");
 }
 
 TEST(DeferredDeathTest, AddingToAResultHandedOnStopsWithAMessage) {

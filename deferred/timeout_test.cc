@@ -154,6 +154,27 @@ TEST(AddTimeout, TimingOutWhileWaitingCancelsTheInnerDeferred) {
   EXPECT_THAT(ResultNow(end), Optional(StatusIs(absl::StatusCode::kDeadlineExceeded)));
 }
 
+TEST(AddTimeout, CoversAFiredDeferredThatWaitsForAnother) {
+  ManualTime time;
+  bool inner_cancelled = false;
+  Deferred<int> inner([&](Deferred<int>&) { inner_cancelled = true; });
+  Deferred<int> d = Succeed(1).Then([&](int) { return inner; });  // fired, now waiting
+  d.AddTimeout(time, absl::Seconds(5));
+  time.Advance(absl::Seconds(5));
+  EXPECT_TRUE(inner_cancelled);
+  EXPECT_THAT(ResultNow(d), Optional(StatusIs(absl::StatusCode::kDeadlineExceeded)));
+}
+
+TEST(AddTimeout, FiringAfterTheClockIsGoneIsHarmless) {
+  Deferred<int> d;
+  {
+    ManualTime time;
+    d.AddTimeout(time, absl::Seconds(1));
+  }
+  EXPECT_THAT(d.Callback(4), ::braid_compat::testing::IsOk());
+  EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(4)));
+}
+
 TEST(AddTimeout, AnAbandonedDeferredStillTimesOutAndReportsIt) {
   ManualTime time;
   UnhandledErrorCapture capture;

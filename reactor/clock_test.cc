@@ -142,6 +142,7 @@ TEST(Clock, DestroyingItDropsPendingCallsAndTheirDeferreds) {
   }
   EXPECT_FALSE(HasResult(d));
   EXPECT_THAT(capture.errors(), IsEmpty());
+  EXPECT_THAT(d.Callback(1), IsOk());  // the timeout went with the clock
 }
 
 }  // namespace

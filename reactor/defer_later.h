@@ -4,8 +4,8 @@
 //       .Then([](Reply r) { ... });
 //
 // Runs `f()` after `delay` on `time` and fires with what it returned (a value, a status or a
-// Deferred's result). Cancelling the Deferred before then cancels the call; it fails with
-// kCancelled.
+// Deferred's result). Cancelling the Deferred before then cancels the call (it fails with
+// kCancelled); afterwards, it cancels the Deferred `f` returned.
 
 #ifndef BRAID_REACTOR_DEFER_LATER_H_
 #define BRAID_REACTOR_DEFER_LATER_H_
@@ -22,13 +22,10 @@ namespace braid {
 
 template <typename F>
 auto DeferLater(ReactorTime& time, absl::Duration delay, F f) {
-  using T = deferred_internal::ChainValue<std::invoke_result_t<F&>>;
   auto call = std::make_shared<DelayedCall>();
-  Deferred<T> result([call](Deferred<T>&) { call->Cancel(); });
-  *call = time.CallLater(delay, [result, f = std::move(f)]() mutable {
-    MaybeDeferred(std::move(f)).ChainDeferred(result);
-  });
-  return result;
+  Deferred<void> due([call](Deferred<void>&) { call->Cancel(); });
+  *call = time.CallLater(delay, [due]() mutable { due.Callback().IgnoreError(); });
+  return std::move(due).Then(std::move(f));
 }
 
 }  // namespace braid

@@ -15,6 +15,9 @@ LoopingCall::~LoopingCall() {
 Deferred<void> LoopingCall::Start(absl::Duration interval, bool now) {
   CHECK(!running_) << "LoopingCall::Start on a running LoopingCall";
   CHECK_GE(interval, absl::ZeroDuration()) << "LoopingCall interval must not be negative";
+  Finish(absl::OkStatus());  // a previous run still waiting for its last call
+  ++run_;
+  in_call_ = false;
   running_ = true;
   interval_ = interval;
   start_ = time_.Now();
@@ -45,8 +48,8 @@ void LoopingCall::Call() {
   int64_t beats = beat > last_beat_ ? beat - last_beat_ : 1;
   last_beat_ = beat > last_beat_ ? beat : last_beat_ + 1;
   in_call_ = true;
-  f_(beats).Both([this, alive = alive_](absl::Status result) {
-    if (!*alive) return absl::OkStatus();
+  f_(beats).Both([this, alive = alive_, run = run_](absl::Status result) {
+    if (!*alive || run != run_) return absl::OkStatus();
     in_call_ = false;
     if (!result.ok()) {
       running_ = false;

@@ -50,6 +50,8 @@ class LoopingCall {
   ~LoopingCall();
 
   // Starts calling. REQUIRES: not running; interval >= 0 (zero calls as often as the loop turns).
+  // Started again while a call of the previous run is still in progress, the previous run's
+  // Deferred fires at once and that call's end no longer matters.
   Deferred<void> Start(absl::Duration interval, bool now = true);
 
   // Stops calling; the Deferred Start returned fires (at once, or when the call in progress ends).
@@ -68,6 +70,7 @@ class LoopingCall {
   absl::Duration interval_ = absl::ZeroDuration();
   absl::Time start_;
   int64_t last_beat_ = 0;  // the beat of the last call
+  uint64_t run_ = 0;       // which Start this is; a call from an earlier run ends quietly
   bool running_ = false;
   bool in_call_ = false;  // waiting for the Deferred the function returned
   DelayedCall next_;

@@ -130,6 +130,28 @@ TEST(LoopingCall, DestroyingItStopsIt) {
   EXPECT_THAT(ResultNow(done), Optional(IsOk()));
 }
 
+TEST(LoopingCall, StartedAgainDuringAStoppedRunsLastCallRunsOnce) {
+  Clock clock;
+  int calls = 0;
+  Deferred<void> slow;
+  LoopingCall loop(clock, [&]() -> Deferred<void> {
+    ++calls;
+    return calls == 1 ? slow : Succeed();
+  });
+  Deferred<void> first = loop.Start(absl::Seconds(1));
+  loop.Stop();
+  Deferred<void> second = loop.Start(absl::Seconds(1));
+  EXPECT_THAT(ResultNow(first), Optional(IsOk()));
+  EXPECT_EQ(calls, 2);
+  slow.Callback().IgnoreError();  // the first run's call ends: no second chain of calls
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(calls, 3);
+  loop.Stop();
+  clock.Advance(absl::Seconds(5));
+  EXPECT_EQ(calls, 3);
+  EXPECT_THAT(ResultNow(second), Optional(IsOk()));
+}
+
 TEST(DeferLater, FiresWithTheResultAfterTheDelay) {
   Clock clock;
   Deferred<int> d = DeferLater(clock, absl::Seconds(2), [] { return 7; });
@@ -148,6 +170,19 @@ TEST(DeferLater, CancellingItCancelsTheCall) {
   clock.Advance(absl::Seconds(2));
   EXPECT_FALSE(ran);
   EXPECT_THAT(ResultNow(d), Optional(StatusIs(absl::StatusCode::kCancelled)));
+}
+
+TEST(DeferLater, CancellingAfterTheDelayCancelsWhatTheCallReturned) {
+  Clock clock;
+  bool inner_cancelled = false;
+  Deferred<int> inner([&](Deferred<int>&) { inner_cancelled = true; });
+  UnhandledErrorCapture capture;
+  Deferred<int> d = DeferLater(clock, absl::Seconds(1), [&] { return inner; });
+  clock.Advance(absl::Seconds(1));
+  d.Cancel();
+  EXPECT_TRUE(inner_cancelled);
+  EXPECT_THAT(ResultNow(d), Optional(StatusIs(absl::StatusCode::kCancelled)));
+  EXPECT_THAT(capture.errors(), ::testing::IsEmpty());
 }
 
 }  // namespace

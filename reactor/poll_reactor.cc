@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -61,7 +62,7 @@ PollReactor::~PollReactor() {
   CHECK(state_ != State::kRunning && state_ != State::kStopping)
       << "a PollReactor must not be destroyed while it runs";
   if (pool_ != nullptr) pool_->Shutdown();
-  std::vector<absl::AnyInvocable<void()>> thread_calls;
+  std::deque<absl::AnyInvocable<void()>> thread_calls;
   {
     std::lock_guard<std::mutex> lock(thread_calls_mutex_);
     accepting_thread_calls_ = false;
@@ -101,33 +102,47 @@ void PollReactor::CallWhenRunning(absl::AnyInvocable<void()> f) {
 }
 
 bool PollReactor::CallFromThread(absl::AnyInvocable<void()> f) {
-  bool wake;
-  {
-    std::lock_guard<std::mutex> lock(thread_calls_mutex_);
-    if (!accepting_thread_calls_) return false;
-    wake = thread_calls_.empty();
-    thread_calls_.push_back(std::move(f));
-  }
-  if (wake) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof(one));
-  }
+  std::lock_guard<std::mutex> lock(thread_calls_mutex_);
+  if (!accepting_thread_calls_) return false;
+  const bool wake = thread_calls_.empty();
+  thread_calls_.push_back(std::move(f));
+  // Written under the lock, so that the reactor cannot close the descriptor in between.
+  if (wake) Wake();
   return true;
+}
+
+void PollReactor::Wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof(one));
 }
 
 absl::Status PollReactor::DrainThreadCalls() {
   uint64_t count;
   [[maybe_unused]] ssize_t got = read(wake_fd_, &count, sizeof(count));
-  std::vector<absl::AnyInvocable<void()>> calls;
+  std::deque<absl::AnyInvocable<void()>> calls;
   {
     std::lock_guard<std::mutex> lock(thread_calls_mutex_);
     calls.swap(thread_calls_);
   }
-  for (auto& call : calls) call();
+  while (!calls.empty() && !exit_ && !cut_turn_) {
+    absl::AnyInvocable<void()> call = std::move(calls.front());
+    calls.pop_front();
+    call();
+  }
+  if (!calls.empty()) {
+    // Stop() cut the turn short: the rest run on the next turn, ahead of newer calls.
+    std::lock_guard<std::mutex> lock(thread_calls_mutex_);
+    for (auto& call : thread_calls_) calls.push_back(std::move(call));
+    thread_calls_.swap(calls);
+    Wake();
+  }
   return absl::OkStatus();
 }
 
 absl::Status PollReactor::SubmitToPool(absl::AnyInvocable<void()> work) {
+  if (state_ == State::kStopped) {
+    return absl::CancelledError("the reactor has stopped: the work will not run");
+  }
   if (pool_ == nullptr) {
     size_t threads = options_.thread_pool_size;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -187,11 +202,17 @@ absl::Status PollReactor::Run() {
   if (stop_before_run_) Stop();
   while (!exit_) Turn();
   state_ = State::kStopped;
+  ReleaseSignals();  // nothing reads the signal pipe any more
+  // Work running on the pool finishes and posts its result; work still queued is dropped.
+  if (pool_ != nullptr) pool_->Shutdown();
+  std::vector<absl::AnyInvocable<void()>> last_calls;
   {
     std::lock_guard<std::mutex> lock(thread_calls_mutex_);
     accepting_thread_calls_ = false;
+    for (auto& call : thread_calls_) last_calls.push_back(std::move(call));
+    thread_calls_.clear();
   }
-  if (pool_ != nullptr) pool_->Shutdown();
+  for (auto& call : last_calls) call();  // among them, the results of finished work
   FailPendingWork(absl::CancelledError("the reactor shut down before the work ran"));
   return absl::OkStatus();
 }
@@ -304,11 +325,17 @@ void PollReactor::Stop() {
 }
 
 void PollReactor::RunShutdownPhase(ShutdownPhase phase) {
+  // One trigger at a time, taken out before it runs: a trigger may add or remove triggers, and
+  // those added to this phase run in it too (as in Twisted).
   std::vector<Deferred<void>> waits;
-  for (Trigger& trigger : triggers_) {
-    if (trigger.phase == phase) waits.push_back(MaybeDeferred(std::move(trigger.f)));
+  while (true) {
+    auto next = std::find_if(triggers_.begin(), triggers_.end(),
+                             [phase](const Trigger& t) { return t.phase == phase; });
+    if (next == triggers_.end()) break;
+    absl::AnyInvocable<Deferred<void>()> trigger = std::move(next->f);
+    triggers_.erase(next);
+    waits.push_back(MaybeDeferred(std::move(trigger)));
   }
-  std::erase_if(triggers_, [phase](const Trigger& t) { return t.phase == phase; });
   DeferredList(std::move(waits), {.consume_errors = true})
       .AddTimeout(*this, options_.shutdown_timeout)
       .Both([this, phase](Result<DeferredListResult<void>> outcome) {
@@ -376,7 +403,12 @@ absl::Status PollReactor::DrainSignals() {
   while ((got = read(signal_read_fd_, signals, sizeof(signals))) > 0) {
     for (ssize_t i = 0; i < got; ++i) {
       auto it = signal_handlers_.find(signals[i]);
-      if (it != signal_handlers_.end()) it->second();
+      if (it == signal_handlers_.end() || !it->second) continue;
+      // Moved out while it runs: it may replace itself with CatchSignal.
+      absl::AnyInvocable<void()> handler = std::move(it->second);
+      handler();
+      auto again = signal_handlers_.find(signals[i]);
+      if (again != signal_handlers_.end() && !again->second) again->second = std::move(handler);
     }
   }
   return absl::OkStatus();
@@ -384,8 +416,10 @@ absl::Status PollReactor::DrainSignals() {
 
 void PollReactor::ReleaseSignals() {
   if (signal_read_fd_ < 0) return;
+  // The default actions come back first, so no handler starts writing to the pipe once it closes.
   for (auto& [signal, saved] : saved_signal_actions_) sigaction(signal, saved.get(), nullptr);
   saved_signal_actions_.clear();
+  signal_handlers_.clear();
   signal_pipe_write_fd.store(-1);
   close(signal_read_fd_);
   close(signal_write_fd_);

@@ -36,7 +36,8 @@ struct PollReactorOptions {
   size_t thread_pool_queue_limit = 1 << 20;
   // How long each shutdown phase waits for its triggers' Deferreds.
   absl::Duration shutdown_timeout = absl::Seconds(30);
-  // While Run() runs, SIGINT and SIGTERM call Stop() (unless caught with CatchSignal).
+  // While Run() runs, SIGINT and SIGTERM call Stop() (unless caught with CatchSignal). Signal
+  // handling of either kind ends when Run returns: the signals' previous actions come back.
   bool stop_on_signals = true;
 };
 
@@ -110,6 +111,8 @@ class PollReactor final : public Reactor {
   void FailReader(Reader& reader, absl::Status error);
   void RunDueTimers(uint64_t before_sequence);
   absl::Status DrainThreadCalls();
+  // Makes the wakeup descriptor readable. REQUIRES: thread_calls_mutex_ held.
+  void Wake();
   absl::Status DrainSignals();
   void RunShutdownPhase(ShutdownPhase phase);
   void ReleaseSignals();
@@ -134,8 +137,8 @@ class PollReactor final : public Reactor {
   std::vector<Trigger> triggers_;
 
   std::mutex thread_calls_mutex_;
-  std::vector<absl::AnyInvocable<void()>> thread_calls_;  // guarded by thread_calls_mutex_
-  bool accepting_thread_calls_ = true;                    // guarded by thread_calls_mutex_
+  std::deque<absl::AnyInvocable<void()>> thread_calls_;  // guarded by thread_calls_mutex_
+  bool accepting_thread_calls_ = true;                   // guarded by thread_calls_mutex_
   int wake_fd_ = -1;
 
   int signal_read_fd_ = -1;

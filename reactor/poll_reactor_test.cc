@@ -346,6 +346,37 @@ TEST(PollReactor, CallFromThreadFromManyThreadsKeepsEachThreadsOrder) {
   }
 }
 
+TEST(PollReactor, CallsFromThreadsMadeBeforeRunRunOnceItRuns) {
+  PollReactor reactor(TestOptions());
+  bool ran = false;
+  std::thread([&] {
+    EXPECT_TRUE(reactor.CallFromThread([&] {
+      ran = true;
+      reactor.Stop();
+    }));
+  }).join();
+  RunWithWatchdog(reactor);
+  EXPECT_TRUE(ran);
+}
+
+TEST(PollReactor, StopInsideACallFromThreadLeavesTheRestForTheNextTurn) {
+  PollReactor reactor(TestOptions());
+  std::vector<int> ran;
+  reactor.AddShutdownTrigger(ShutdownPhase::kBefore, [&] {
+    ran.push_back(0);  // the shutdown begins before the calls after Stop run
+    return Succeed();
+  });
+  std::thread([&] {
+    reactor.CallFromThread([&] {
+      ran.push_back(1);
+      reactor.Stop();
+    });
+    reactor.CallFromThread([&] { ran.push_back(2); });
+  }).join();
+  RunWithWatchdog(reactor);
+  EXPECT_THAT(ran, ElementsAre(1, 0, 2));
+}
+
 TEST(PollReactor, CallFromThreadAfterTheReactorStoppedIsRefused) {
   PollReactor reactor(TestOptions());
   reactor.CallWhenRunning([&] { reactor.Stop(); });
@@ -393,6 +424,41 @@ TEST(PollReactor, DeferToThreadCarriesErrors) {
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kNotFound, "no such file"));
 }
 
+TEST(PollReactor, WorkThatFinishesDuringShutdownStillDelivers) {
+  PollReactor reactor(TestOptions());
+  std::promise<void> started;
+  std::promise<void> release;
+  Result<int> result = absl::UnknownError("not fired");
+  reactor.CallWhenRunning([&] {
+    reactor
+        .DeferToThread([&] {
+          started.set_value();
+          release.get_future().get();
+          return 1;
+        })
+        .Both([&](Result<int> r) { result = std::move(r); });
+    started.get_future().get();
+    reactor.Stop();
+  });
+  // The work finishes only once the loop is done turning.
+  reactor.AddShutdownTrigger(ShutdownPhase::kAfter, [&] {
+    release.set_value();
+    return Succeed();
+  });
+  RunWithWatchdog(reactor);
+  EXPECT_THAT(result, IsOkAndHolds(1));
+}
+
+TEST(PollReactor, WorkForAStoppedReactorIsCancelled) {
+  PollReactor reactor(TestOptions());
+  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  RunWithWatchdog(reactor);
+  bool ran = false;
+  Deferred<void> work = reactor.DeferToThread([&] { ran = true; });
+  EXPECT_THAT(ResultNow(work), Optional(StatusIs(absl::StatusCode::kCancelled)));
+  EXPECT_FALSE(ran);
+}
+
 TEST(PollReactor, TimersKeepRunningWhileAThreadBlocks) {
   PollReactor reactor(TestOptions());
   std::promise<void> five_beats;
@@ -436,6 +502,37 @@ TEST(PollReactor, ShutdownPhasesRunInOrderAndWaitForTheirDeferreds) {
   reactor.CallWhenRunning([&] { reactor.Stop(); });
   RunWithWatchdog(reactor);
   EXPECT_THAT(order, ElementsAre("before", "before finished", "during", "after"));
+}
+
+TEST(PollReactor, TriggersMayAddAndRemoveTriggers) {
+  PollReactor reactor(TestOptions());
+  std::vector<std::string> ran;
+  Reactor::TriggerId doomed = 0;
+  reactor.AddShutdownTrigger(ShutdownPhase::kBefore, [&] {
+    ran.push_back("before 1");
+    reactor.RemoveShutdownTrigger(doomed);
+    for (int i = 0; i < 20; ++i) {  // enough to move the trigger list in memory
+      reactor.AddShutdownTrigger(ShutdownPhase::kAfter, [&] {
+        ran.push_back("after");
+        return Succeed();
+      });
+    }
+    reactor.AddShutdownTrigger(ShutdownPhase::kBefore, [&] {
+      ran.push_back("before, added by before 1");
+      return Succeed();
+    });
+    return Succeed();
+  });
+  doomed = reactor.AddShutdownTrigger(ShutdownPhase::kBefore, [&] {
+    ran.push_back("removed");
+    return Succeed();
+  });
+  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  RunWithWatchdog(reactor);
+  ASSERT_EQ(ran.size(), 22u);
+  EXPECT_EQ(ran[0], "before 1");
+  EXPECT_EQ(ran[1], "before, added by before 1");
+  EXPECT_EQ(ran[21], "after");
 }
 
 TEST(PollReactor, AShutdownPhaseGivesUpAfterTheTimeout) {
@@ -497,6 +594,47 @@ TEST(PollReactor, CatchSignalRunsTheHandlerOnTheLoop) {
   reactor.CallLater(absl::Milliseconds(5), [] { ASSERT_EQ(raise(SIGUSR1), 0); });
   RunWithWatchdog(reactor);
   EXPECT_EQ(caught, 2);
+}
+
+TEST(PollReactor, ASignalHandlerMayReplaceItself) {
+  PollReactor reactor(TestOptions());
+  std::vector<std::string> caught;
+  std::string first_label(64, 'f');
+  ASSERT_THAT(reactor.CatchSignal(SIGUSR1,
+                                  [&, first_label] {
+                                    caught.push_back(first_label.substr(0, 5));
+                                    reactor
+                                        .CatchSignal(SIGUSR1,
+                                                     [&] {
+                                                       caught.push_back("second");
+                                                       reactor.Stop();
+                                                     })
+                                        .IgnoreError();
+                                    caught.push_back(first_label.substr(0, 1));
+                                    raise(SIGUSR1);
+                                  }),
+              IsOk());
+  reactor.CallWhenRunning([] { raise(SIGUSR1); });
+  RunWithWatchdog(reactor);
+  EXPECT_THAT(caught, ElementsAre("fffff", "f", "second"));
+}
+
+TEST(PollReactor, SignalHandlingEndsWhenRunReturns) {
+  PollReactorOptions options = TestOptions();
+  options.stop_on_signals = true;
+  PollReactor reactor(options);
+  struct sigaction before {};
+  sigaction(SIGTERM, nullptr, &before);
+  reactor.CallWhenRunning([&] {
+    struct sigaction during {};
+    sigaction(SIGTERM, nullptr, &during);
+    EXPECT_NE(during.sa_handler, before.sa_handler);
+    reactor.Stop();
+  });
+  RunWithWatchdog(reactor);
+  struct sigaction after {};
+  sigaction(SIGTERM, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler);
 }
 
 TEST(PollReactor, OnlyOneReactorCatchesSignals) {

@@ -67,8 +67,9 @@ class Reactor : public ReactorTime {
   // Runs `f()` on the reactor's thread pool and fires the returned Deferred on the loop with what
   // it returned (a value, an absl::StatusOr or an absl::Status). `f` must not touch loop state. The
   // Deferred fails with kResourceExhausted if the pool's queue is full, and with kCancelled if the
-  // reactor shuts down before `f` has run. Cancelling the Deferred cannot stop `f`; its result is
-  // then dropped.
+  // reactor stops before `f` has started (work already running finishes, and its result is
+  // delivered as Run returns). Cancelling the Deferred cannot stop `f`; its result is then
+  // dropped.
   template <typename F>
   auto DeferToThread(F f);
 
@@ -93,8 +94,8 @@ class Reactor : public ReactorTime {
 
   // Begins an orderly shutdown: the kBefore triggers run and the loop waits for the Deferreds they
   // returned, then kDuring, then kAfter; then Run returns. Each phase waits at most the reactor's
-  // shutdown timeout. Safe from any handler; the handlers already due in the same turn do not run.
-  // Calling it again does nothing.
+  // shutdown timeout. Safe from any handler; the rest of the current turn (the other handlers due,
+  // the other calls from threads) waits for the next turn. Calling it again does nothing.
   virtual void Stop() = 0;
 
   virtual bool running() const = 0;
@@ -105,9 +106,10 @@ class Reactor : public ReactorTime {
                                        absl::AnyInvocable<Deferred<void>()> trigger) = 0;
   virtual void RemoveShutdownTrigger(TriggerId id) = 0;
 
-  // Runs `handler` on the loop whenever `signal` arrives, instead of the signal's default action,
-  // until the reactor is destroyed. Replaces the reactor's own SIGINT/SIGTERM handling for that
-  // signal. kFailedPrecondition if another reactor in this process catches signals.
+  // Runs `handler` on the loop whenever `signal` arrives, instead of the signal's previous
+  // action, until Run returns (or the reactor is destroyed). The handler may replace itself.
+  // Replaces the reactor's own SIGINT/SIGTERM handling for that signal. kFailedPrecondition if
+  // another reactor in this process catches signals.
   virtual absl::Status CatchSignal(int signal, absl::AnyInvocable<void()> handler) = 0;
 
   // The ZeroMQ context that sockets watched by this reactor belong to. REQUIRES: sockets made from

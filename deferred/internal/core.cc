@@ -39,8 +39,9 @@ void Core::Destroy() {
 void Core::Fire() {
   called_ = true;
   // A fired Deferred never calls its canceller again; dropping it here also breaks the cycles of
-  // combinators whose canceller refers back to their own state.
-  if (hook_ != nullptr) {
+  // combinators whose canceller refers back to their own state. (A canceller that fires its own
+  // Deferred is still running: Cancel drops it once it returns.)
+  if (hook_ != nullptr && !cancelling_) {
     if (hook_owned_) delete hook_;
     hook_ = nullptr;
   }
@@ -73,7 +74,16 @@ void Core::Cancel() {
   AddRef();
   bool fail_if_unfired = true;
   if (hook_ != nullptr) {
+    cancelling_ = true;
     fail_if_unfired = hook_->OnCancel(*this);
+    cancelling_ = false;
+    // A hook that is not owned may have cleared itself (and be gone); an owned one that fired
+    // this Core is no longer needed.
+    if (called_ && hook_ != nullptr) {
+      if (hook_owned_) delete hook_;
+      hook_ = nullptr;
+      hook_owned_ = false;
+    }
   } else {
     suppress_already_called_ = true;
   }

@@ -110,6 +110,8 @@ class Core {
 
   bool called() const { return called_; }
   bool paused() const { return paused_ > 0; }
+  // Whether a stage added now would run at once: fired, not paused, not already running.
+  bool runs_stages_now() const { return called_ && paused_ == 0 && !running_; }
   // Whether the result can be taken now, without waiting: fired, not paused, no stage pending,
   // not handed on already.
   bool ready() const {
@@ -237,6 +239,7 @@ class Core {
   bool handed_on_ = false;
   bool suppress_already_called_ = false;
   bool hook_owned_ = false;
+  bool cancelling_ = false;  // inside the hook's OnCancel: firing must not delete the hook
   bool inline_stage_in_use_ = false;
   TypeId head_type_;
   TypeId tail_type_;

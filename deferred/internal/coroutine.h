@@ -6,7 +6,9 @@
 // error (an absl::Status for Deferred<void>) fires the returned Deferred. Cancelling the returned
 // Deferred cancels the Deferred the coroutine is waiting for; the coroutine resumes with that
 // cancellation and decides what to return. If what it waits for is destroyed without firing, the
-// coroutine is destroyed too (its locals are freed) and its Deferred never fires.
+// coroutine is destroyed too (its locals are freed) and its Deferred never fires — provided the
+// coroutine does not itself hold a handle to it: await a parameter or local with
+// `co_await std::move(d)`, or the two keep each other alive.
 //
 // Included by deferred.h; not for direct use.
 

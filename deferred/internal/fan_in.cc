@@ -1,6 +1,17 @@
 #include "deferred/internal/fan_in.h"
 
+#include <cstdlib>
+
+#include "glog/logging.h"
+
 namespace braid::deferred_internal {
+
+void DieOnRepeatedInput(size_t index) {
+  LOG(FATAL) << "input " << index << " of a DeferredList/GatherResults/Race was given twice, or "
+             << "its result was handed on before the combinator took it; each Deferred may be an "
+             << "input once";
+  std::abort();
+}
 
 FanIn::FanIn(Core* output, size_t inputs)
     : output_(output), inputs_(inputs, nullptr), cancelled_(inputs, false) {

@@ -23,6 +23,8 @@
 
 namespace braid::deferred_internal {
 
+[[noreturn]] void DieOnRepeatedInput(size_t index);
+
 class FanIn : public CancelHook {
  public:
   FanIn(const FanIn&) = delete;
@@ -98,6 +100,9 @@ void ObserveAll(State* state, std::vector<Deferred<T>>& inputs) {
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     Core* core = Access::CoreOf(inputs[i]);
+    // Checked again: the same Deferred given twice, or an input handed on by a callback that an
+    // earlier input's result ran, has left this chain already.
+    if (core->tail_type() != TypeIdOf<T>()) DieOnRepeatedInput(i);
     core->set_tail_type(TypeIdOf<void>());
     core->AddStage<InputStage<T, State>>(state, i);
   }
