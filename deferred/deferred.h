@@ -56,6 +56,8 @@ namespace deferred_internal {
 struct Access;
 template <typename T>
 class Promise;
+template <typename T, typename F>
+class Canceller;
 [[noreturn]] void DieOnTypeMismatch(TypeId expected, TypeId actual, const char* operation);
 [[noreturn]] void DieOnEmptyHandle(const char* operation);
 
@@ -76,9 +78,11 @@ class Deferred {
 
   // A new, unfired Deferred whose Cancel() first calls `canceller(*this)` — which may fire it,
   // e.g. with a value or an error of its own (Twisted's canceller argument).
-  template <typename F>
-  requires std::invocable < F&, Deferred<T>
-  & > explicit Deferred(F canceller);
+  template <typename F, std::enable_if_t<std::is_invocable_v<F&, Deferred<T>&>, int> = 0>
+  explicit Deferred(F canceller) : Deferred() {
+    core_->SetCancelHook(new deferred_internal::Canceller<T, F>(std::move(canceller)),
+                         /*owned=*/true);
+  }
 
   Deferred(const Deferred&) = default;
   Deferred(Deferred&&) noexcept = default;
@@ -90,8 +94,21 @@ class Deferred {
   // except for the one late result of an operation that was cancelled without a canceller,
   // which is silently dropped, as in Twisted.
 
-  absl::Status Callback(CallbackArg value) requires(!std::is_void_v<T>);
-  absl::Status Callback() requires std::is_void_v<T>;
+  template <typename U = T, std::enable_if_t<!std::is_void_v<U>, int> = 0>
+  absl::Status Callback(CallbackArg value) {
+    deferred_internal::Core* core = CheckHead("Callback");
+    if (core->called()) return core->RefuseSecondFire();
+    core->value().template Emplace<T>(std::move(value));
+    core->Fire();
+    return absl::OkStatus();
+  }
+  template <typename U = T, std::enable_if_t<std::is_void_v<U>, int> = 0>
+  absl::Status Callback() {
+    deferred_internal::Core* core = CheckHead("Callback");
+    if (core->called()) return core->RefuseSecondFire();
+    core->Fire();
+    return absl::OkStatus();
+  }
   // Fires with `error`; an OK status is turned into kUnknown "Errback called with an OK status".
   absl::Status Errback(absl::Status error);
   // Callback or Errback, whichever `result` holds.
@@ -173,6 +190,15 @@ class Deferred {
   deferred_internal::Core* CheckHandle(const char* operation) const {
     if (!core_) deferred_internal::DieOnEmptyHandle(operation);
     return core_.get();
+  }
+  // Checks that the chain began with a T, as firing with a value requires.
+  deferred_internal::Core* CheckHead(const char* operation) const {
+    deferred_internal::Core* core = CheckHandle(operation);
+    if (core->head_type() != deferred_internal::TypeIdOf<T>()) {
+      deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<T>(),
+                                           operation);
+    }
+    return core;
   }
   // Checks that this handle's type is the chain's current end, as adding a stage requires.
   void CheckTail(const char* operation) const {
@@ -390,39 +416,6 @@ class TimeoutStage final : public StageOf<TimeoutStage<T, F>> {
 };
 
 }  // namespace deferred_internal
-
-template <typename T>
-template <typename F>
-requires std::invocable < F&, Deferred<T>
-& > Deferred<T>::Deferred(F canceller) : Deferred() {
-  core_->SetCancelHook(new deferred_internal::Canceller<T, F>(std::move(canceller)),
-                       /*owned=*/true);
-}
-
-template <typename T>
-absl::Status Deferred<T>::Callback(CallbackArg value) requires(!std::is_void_v<T>) {
-  deferred_internal::Core* core = CheckHandle("Callback");
-  if (core->head_type() != deferred_internal::TypeIdOf<T>()) {
-    deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<T>(),
-                                         "Callback");
-  }
-  if (core->called()) return core->RefuseSecondFire();
-  core->value().template Emplace<T>(std::move(value));
-  core->Fire();
-  return absl::OkStatus();
-}
-
-template <typename T>
-absl::Status Deferred<T>::Callback() requires std::is_void_v<T> {
-  deferred_internal::Core* core = CheckHandle("Callback");
-  if (core->head_type() != deferred_internal::TypeIdOf<void>()) {
-    deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<void>(),
-                                         "Callback");
-  }
-  if (core->called()) return core->RefuseSecondFire();
-  core->Fire();
-  return absl::OkStatus();
-}
 
 template <typename T>
 absl::Status Deferred<T>::Errback(absl::Status error) {

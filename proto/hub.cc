@@ -1,0 +1,151 @@
+#include "proto/hub.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "proto/envelope.h"
+
+namespace braid {
+namespace {
+
+constexpr size_t kArenaBlockBytes = 64 << 10;
+
+}  // namespace
+
+Hub::Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptions options)
+    : time_(time),
+      transport_(std::move(transport)),
+      options_(options),
+      last_beat_(time.Now()),
+      arena_block_(new char[kArenaBlockBytes]),
+      arena_(arena_block_.get(), kArenaBlockBytes),
+      heartbeat_(time, [this] { Beat(); }) {
+  transport_->SetReceiver(
+      [this](const PeerId& peer, absl::string_view frame) { OnFrame(peer, frame); });
+  heartbeat_.Start(options_.heartbeat_interval, /*now=*/false).Catch([](absl::Status error) {
+    LOG(ERROR) << "hub heartbeat stopped: " << error;
+  });
+}
+
+Hub::~Hub() {
+  transport_->SetReceiver(nullptr);
+  heartbeat_.Stop();
+}
+
+void Hub::SetHandlers(OnMessage on_message, OnPeerLost on_lost) {
+  on_message_ = std::move(on_message);
+  on_lost_ = std::move(on_lost);
+}
+
+void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
+  arena_.Reset();
+  proto::Envelope& received = *google::protobuf::Arena::CreateMessage<proto::Envelope>(&arena_);
+  absl::Status decoded = DecodeEnvelopeInto(frame, &received, options_.max_message_bytes);
+  auto known = peers_.find(peer);
+  if (!decoded.ok()) {
+    bad_input_.Record(peer, BadInputOf(decoded), decoded);
+    // The frame's message id cannot be trusted (or read): the Reject answers no request.
+    Reject(peer, 0, decoded).IgnoreError();
+    return;
+  }
+  proto::Envelope& message = received;
+  const bool hello = message.has_worker_hello() || message.has_client_hello();
+  if (known == peers_.end()) {
+    if (!hello) {
+      absl::Status why = absl::FailedPreconditionError(
+          absl::StrCat("a ", BodyName(message), " from a peer that has not said hello"));
+      bad_input_.Record(peer, BadInput::kNotIntroduced, why);
+      Reject(peer, message.message_id(), why).IgnoreError();
+      return;
+    }
+    known = peers_.emplace(peer, Peer{.last_heard = time_.Now()}).first;
+  }
+  known->second.heard = true;
+  if (message.has_heartbeat() && !hello) {
+    // Liveness is all a bare heartbeat carries for the Hub; the owner sees those with content.
+    if (message.heartbeat().running_size() == 0) return;
+  }
+  if (on_message_) on_message_(peer, message);
+}
+
+void Hub::Beat() {
+  std::vector<PeerId> lost;
+  proto::Envelope heartbeat;
+  heartbeat.mutable_heartbeat();
+  const absl::Time now = time_.Now();
+  const absl::Time silent_since = now - options_.heartbeat_interval * options_.liveness;
+  for (auto& [peer, state] : peers_) {
+    if (state.heard) {
+      // Heard at some point since the previous tick: count from that tick (the classic Paranoid
+      // Pirate rule: lost after `liveness` ticks without a word).
+      state.last_heard = last_beat_;
+      state.heard = false;
+    }
+    if (state.last_heard <= silent_since) {
+      lost.push_back(peer);
+      continue;
+    }
+    if (!state.sent_this_beat) {
+      absl::Status sent = SendFrame(peer, heartbeat);
+      if (absl::IsUnavailable(sent)) lost.push_back(peer);
+    }
+    state.sent_this_beat = false;
+  }
+  last_beat_ = now;
+  for (const PeerId& peer : lost) {
+    peers_.erase(peer);
+    ++peers_lost_;
+    if (on_lost_) {
+      on_lost_(peer,
+               absl::UnavailableError(absl::StrCat(
+                   "no word from the peer for ", options_.liveness, " heartbeats (",
+                   absl::FormatDuration(options_.heartbeat_interval * options_.liveness), ")")));
+    }
+  }
+}
+
+absl::Status Hub::SendFrame(const PeerId& peer, proto::Envelope& message) {
+  message.set_protocol_version(kProtocolVersion);
+  message.set_message_id(next_message_id_++);
+  frame_.clear();
+  message.AppendToString(&frame_);
+  absl::Status sent = transport_->Send(peer, frame_);
+  if (sent.ok()) {
+    auto known = peers_.find(peer);
+    if (known != peers_.end()) known->second.sent_this_beat = true;
+  }
+  return sent;
+}
+
+absl::Status Hub::Send(const PeerId& peer, proto::Envelope message) {
+  message.set_reply_to(0);
+  return SendFrame(peer, message);
+}
+
+absl::Status Hub::Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message) {
+  message.set_reply_to(request_id);
+  return SendFrame(peer, message);
+}
+
+absl::Status Hub::Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome) {
+  welcome.set_heartbeat_interval_ms(
+      static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+  welcome.set_liveness(static_cast<uint32_t>(options_.liveness));
+  proto::Envelope message;
+  *message.mutable_welcome() = std::move(welcome);
+  return Reply(peer, hello_id, std::move(message));
+}
+
+absl::Status Hub::Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why) {
+  proto::Envelope message;
+  message.mutable_reject()->set_code(static_cast<int32_t>(why.code()));
+  message.mutable_reject()->set_message(std::string(why.message()));
+  absl::Status sent = Reply(peer, reply_to, std::move(message));
+  return sent;
+}
+
+void Hub::Forget(const PeerId& peer) { peers_.erase(peer); }
+
+}  // namespace braid

@@ -1,0 +1,119 @@
+// Hub: the coordinator's side of the messaging layer — many peers on one ServerTransport.
+//
+// The Hub decodes every frame, refuses what it cannot take (malformed, another protocol version,
+// an unknown kind, too large, or anything but a hello from a peer that has not said hello: each
+// counted, logged once per peer, and answered with a Reject where a reply makes sense), and hands
+// the rest to its owner. It keeps every introduced peer alive in the manner of the ZeroMQ guide's
+// Paranoid Pirate: a heartbeat to each peer every interval it has not otherwise been sent to, and
+// a peer not heard from for `liveness` intervals (to the tick) is declared lost, forgotten, and
+// reported.
+//
+//   Hub hub(reactor, std::move(transport));
+//   hub.SetHandlers(
+//       [&](const PeerId& peer, proto::Envelope& message) { ... },  // hellos and the rest
+//       [&](const PeerId& peer, absl::Status why) { ... });         // lost peers
+//   hub.Welcome(peer, hello.message_id(), welcome);                  // accept a hello
+//
+// Threading: the ReactorTime's thread.
+
+#ifndef BRAID_PROTO_HUB_H_
+#define BRAID_PROTO_HUB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "deferred/reactor_time.h"
+#include "google/protobuf/arena.h"
+#include "proto/bad_input.h"
+#include "proto/braid.pb.h"
+#include "proto/envelope.h"
+#include "proto/transport.h"
+#include "reactor/looping_call.h"
+
+namespace braid {
+
+struct HubOptions {
+  absl::Duration heartbeat_interval = absl::Seconds(1);
+  int liveness = 3;
+  size_t max_message_bytes = kMaxMessageBytes;
+};
+
+class Hub {
+ public:
+  // The message is the Hub's: valid during the call, then reused for the next frame. Move out
+  // what you keep.
+  using OnMessage = absl::AnyInvocable<void(const PeerId& peer, proto::Envelope& message)>;
+  using OnPeerLost = absl::AnyInvocable<void(const PeerId& peer, absl::Status why)>;
+
+  Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptions options = {});
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+  ~Hub();
+
+  // `on_message` gets every accepted message: a hello (worker_hello or client_hello) from a new
+  // peer, which the owner answers with Welcome or Reject, and anything from introduced peers
+  // except heartbeats. `on_lost` gets each peer declared lost (not those Forgotten).
+  void SetHandlers(OnMessage on_message, OnPeerLost on_lost);
+
+  std::string endpoint() const { return transport_->endpoint(); }
+
+  // Answers a hello with `welcome` (filling in the heartbeat rules).
+  absl::Status Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome);
+  // Sends a Reject answering request `reply_to` (0 for none). To refuse a hello, follow with
+  // Forget.
+  absl::Status Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why);
+
+  // Sends `message` (its version and id are filled in). kUnavailable if the peer is gone,
+  // kResourceExhausted if it is not keeping up.
+  absl::Status Send(const PeerId& peer, proto::Envelope message);
+  // Sends `message` as the reply to request `request_id`.
+  absl::Status Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message);
+
+  // Stops tracking `peer` (it said Goodbye, or is being cut off); its later frames need a hello.
+  void Forget(const PeerId& peer);
+
+  bool introduced(const PeerId& peer) const { return peers_.contains(peer); }
+  size_t peers() const { return peers_.size(); }
+  const BadInputLog& bad_input() const { return bad_input_; }
+  uint64_t peers_lost() const { return peers_lost_; }
+
+ private:
+  struct Peer {
+    // When the peer was last heard from, to the heartbeat tick: frames only set `heard`, and each
+    // tick turns that into a time (a clock read per frame would cost more than the frame).
+    absl::Time last_heard;
+    bool heard = false;
+    bool sent_this_beat = false;
+  };
+
+  void OnFrame(const PeerId& peer, absl::string_view frame);
+  // Every heartbeat interval: declares silent peers lost, heartbeats the idle ones.
+  void Beat();
+  absl::Status SendFrame(const PeerId& peer, proto::Envelope& message);
+
+  ReactorTime& time_;
+  std::unique_ptr<ServerTransport> transport_;
+  HubOptions options_;
+  OnMessage on_message_;
+  OnPeerLost on_lost_;
+  absl::flat_hash_map<PeerId, Peer> peers_;
+  BadInputLog bad_input_{"coordinator"};
+  uint64_t next_message_id_ = 1;
+  uint64_t peers_lost_ = 0;
+  absl::Time last_beat_;  // the previous heartbeat tick
+  std::string frame_;     // reused for encoding
+  // Each frame is decoded onto this arena, which is reset for the next: no heap allocation per
+  // frame once its first block is big enough.
+  std::unique_ptr<char[]> arena_block_;
+  google::protobuf::Arena arena_;
+  LoopingCall heartbeat_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_PROTO_HUB_H_

@@ -1,0 +1,188 @@
+#include "proto/zmq_transport.h"
+
+#include <cerrno>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+
+namespace braid {
+namespace {
+
+void Configure(zmq::socket_t& socket, const ZmqTransportOptions& options) {
+  socket.set(zmq::sockopt::sndhwm, options.high_water_mark);
+  socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options.max_message_bytes));
+  socket.set(zmq::sockopt::linger, static_cast<int>(absl::ToInt64Milliseconds(options.linger)));
+}
+
+absl::Status EndpointError(const zmq::error_t& error, absl::string_view what,
+                           absl::string_view endpoint) {
+  std::string message = absl::StrCat("cannot ", what, " '", endpoint, "': ", error.what());
+  switch (error.num()) {
+    case EINVAL:
+    case EPROTONOSUPPORT:
+    case ENOCOMPATPROTO:
+      return absl::InvalidArgumentError(
+          absl::StrCat(message, " (expected tcp://host:port or ipc:///path)"));
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+// ZeroMQ's wildcard port is "*"; port 0 means the same to users.
+std::string WithWildcardPort(absl::string_view endpoint) {
+  if (absl::StartsWith(endpoint, "tcp://") && absl::EndsWith(endpoint, ":0")) {
+    return absl::StrCat(endpoint.substr(0, endpoint.size() - 1), "*");
+  }
+  return std::string(endpoint);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ZmqServerTransport>> ZmqServerTransport::Bind(
+    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options) {
+  zmq::socket_t socket(reactor.zmq_context(), zmq::socket_type::router);
+  Configure(socket, options);
+  socket.set(zmq::sockopt::router_mandatory, 1);
+  try {
+    socket.bind(WithWildcardPort(endpoint));
+  } catch (const zmq::error_t& error) {
+    return EndpointError(error, "bind", endpoint);
+  }
+  std::string bound = socket.get(zmq::sockopt::last_endpoint);
+  return std::unique_ptr<ZmqServerTransport>(
+      new ZmqServerTransport(reactor, std::move(socket), std::move(bound), options));
+}
+
+ZmqServerTransport::ZmqServerTransport(Reactor& reactor, zmq::socket_t socket, std::string endpoint,
+                                       ZmqTransportOptions options)
+    : reactor_(reactor),
+      socket_(std::move(socket)),
+      endpoint_(std::move(endpoint)),
+      options_(options) {
+  reader_ = reactor_.AddReader(
+      socket_, absl::StrCat("router ", endpoint_), [this] { return OnReadable(); },
+      [this](absl::Status error) { LOG(ERROR) << "router " << endpoint_ << " failed: " << error; });
+}
+
+ZmqServerTransport::~ZmqServerTransport() { reactor_.RemoveReader(reader_); }
+
+absl::Status ZmqServerTransport::OnReadable() {
+  zmq::message_t identity;
+  zmq::message_t part;
+  std::string joined;
+  for (int i = 0; i < options_.max_frames_per_event; ++i) {
+    if (!socket_.recv(identity, zmq::recv_flags::dontwait)) return absl::OkStatus();
+    if (!identity.more()) continue;  // an empty message: nothing to deliver
+    (void)socket_.recv(part, zmq::recv_flags::none);
+    PeerId peer(static_cast<const char*>(identity.data()), identity.size());
+    if (!part.more()) {
+      if (receiver_) receiver_(peer, absl::string_view(part.data<char>(), part.size()));
+      continue;
+    }
+    // A multipart message is not a Braid frame: deliver the parts joined, for the decoder to
+    // refuse and count.
+    joined.assign(part.data<char>(), part.size());
+    while (part.more()) {
+      (void)socket_.recv(part, zmq::recv_flags::none);
+      joined.append(part.data<char>(), part.size());
+    }
+    if (receiver_) receiver_(peer, joined);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ZmqServerTransport::Send(const PeerId& peer, absl::string_view frame) {
+  try {
+    if (!socket_.send(zmq::buffer(peer.data(), peer.size()),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return absl::ResourceExhaustedError(
+          "peer is not keeping up: its queue is at the high-water mark");
+    }
+    // The routing frame has gone; the body cannot block now.
+    (void)socket_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& error) {
+    if (error.num() == EHOSTUNREACH) return absl::UnavailableError("peer is not connected");
+    return absl::InternalError(absl::StrCat("send failed: ", error.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ZmqClientTransport>> ZmqClientTransport::Connect(
+    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options) {
+  std::unique_ptr<ZmqClientTransport> transport(
+      new ZmqClientTransport(reactor, std::string(endpoint), options));
+  absl::Status opened = transport->Open();
+  if (!opened.ok()) return opened;
+  return transport;
+}
+
+ZmqClientTransport::ZmqClientTransport(Reactor& reactor, std::string endpoint,
+                                       ZmqTransportOptions options)
+    : reactor_(reactor), endpoint_(std::move(endpoint)), options_(options) {}
+
+ZmqClientTransport::~ZmqClientTransport() { Close(); }
+
+absl::Status ZmqClientTransport::Open() {
+  auto socket = std::make_unique<zmq::socket_t>(reactor_.zmq_context(), zmq::socket_type::dealer);
+  Configure(*socket, options_);
+  try {
+    socket->connect(endpoint_);
+  } catch (const zmq::error_t& error) {
+    return EndpointError(error, "connect to", endpoint_);
+  }
+  socket_ = std::move(socket);
+  reader_ = reactor_.AddReader(
+      *socket_, absl::StrCat("dealer ", endpoint_), [this] { return OnReadable(); },
+      [this](absl::Status error) { LOG(ERROR) << "dealer " << endpoint_ << " failed: " << error; });
+  return absl::OkStatus();
+}
+
+void ZmqClientTransport::Close() {
+  if (socket_ == nullptr) return;
+  reactor_.RemoveReader(reader_);
+  socket_->set(zmq::sockopt::linger, 0);  // what is queued belongs to the old connection
+  socket_.reset();
+}
+
+absl::Status ZmqClientTransport::Reconnect() {
+  Close();
+  return Open();
+}
+
+absl::Status ZmqClientTransport::OnReadable() {
+  zmq::message_t part;
+  std::string joined;
+  for (int i = 0; i < options_.max_frames_per_event && socket_ != nullptr; ++i) {
+    if (!socket_->recv(part, zmq::recv_flags::dontwait)) return absl::OkStatus();
+    if (!part.more()) {
+      if (receiver_) receiver_(absl::string_view(part.data<char>(), part.size()));
+      continue;
+    }
+    joined.assign(part.data<char>(), part.size());
+    while (part.more()) {
+      (void)socket_->recv(part, zmq::recv_flags::none);
+      joined.append(part.data<char>(), part.size());
+    }
+    if (receiver_) receiver_(joined);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ZmqClientTransport::Send(absl::string_view frame) {
+  if (socket_ == nullptr) return absl::UnavailableError("not connected");
+  try {
+    if (!socket_->send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::dontwait)) {
+      return absl::ResourceExhaustedError(
+          "the server is not keeping up: the queue is at the high-water mark");
+    }
+  } catch (const zmq::error_t& error) {
+    return absl::InternalError(absl::StrCat("send failed: ", error.what()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace braid
