@@ -97,6 +97,7 @@ class Link {
   const BadInputLog& bad_input() const { return bad_input_; }
   // Times the Link reconnected after losing the coordinator.
   uint64_t reconnections() const { return reconnections_; }
+  const ClientTransport& transport() const { return *transport_; }
 
  private:
   void OnFrame(absl::string_view frame);

@@ -1,0 +1,270 @@
+#include "coordinator/planner.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "job/split_reader.h"
+
+namespace braid {
+namespace {
+
+// Keys sampled for a range partitioner, in all.
+constexpr size_t kSamples = 10'000;
+
+bool IsHidden(const std::string& name) { return name.empty() || name[0] == '_' || name[0] == '.'; }
+
+absl::Status CheckReadable(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::string message = absl::StrCat("input '", path, "' cannot be read: ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(message) : absl::PermissionDeniedError(message);
+  }
+  close(fd);
+  return absl::OkStatus();
+}
+
+// The files `path` names: itself, or the visible files of a directory.
+absl::Status AddPath(const std::string& path, std::vector<std::string>& files) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    return absl::NotFoundError(absl::StrCat("input '", path, "' does not exist"));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+      if (entry.is_regular_file() && !IsHidden(entry.path().filename().string())) {
+        files.push_back(entry.path().string());
+      }
+    }
+    if (error) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("input directory '", path, "' cannot be listed: ", error.message()));
+    }
+    return absl::OkStatus();
+  }
+  files.push_back(path);
+  return absl::OkStatus();
+}
+
+std::vector<proto::InputSplit> CutBySize(const std::string& path, uint64_t size,
+                                         uint64_t split_size) {
+  std::vector<proto::InputSplit> splits;
+  for (uint64_t offset = 0; offset < size; offset += split_size) {
+    proto::InputSplit split;
+    split.set_path(path);
+    split.set_offset(offset);
+    split.set_length(std::min(split_size, size - offset));
+    split.set_file_size(size);
+    splits.push_back(std::move(split));
+  }
+  return splits;
+}
+
+// Splits of `records` lines each.
+absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(const std::string& path, uint64_t size,
+                                                            uint32_t records) {
+  absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, size);
+  if (!reader.ok()) return reader.status();
+  std::vector<proto::InputSplit> splits;
+  Record record;
+  uint64_t count = 0;
+  while ((*reader)->Next(&record)) {
+    if (count++ % records != 0) continue;
+    if (!splits.empty()) splits.back().set_length(record.offset - splits.back().offset());
+    proto::InputSplit split;
+    split.set_path(path);
+    split.set_offset(record.offset);
+    split.set_file_size(size);
+    splits.push_back(std::move(split));
+  }
+  if (!(*reader)->status().ok()) return (*reader)->status();
+  if (!splits.empty()) splits.back().set_length(size - splits.back().offset());
+  return splits;
+}
+
+// Reducers - 1 boundaries at the quantiles of keys sampled from the start of each split.
+absl::StatusOr<std::vector<std::string>> SampleBoundaries(
+    const std::vector<proto::InputSplit>& splits, uint32_t reducers,
+    const std::function<std::string(absl::string_view)>& sample_key) {
+  std::vector<std::string> samples;
+  const size_t per_split = std::max<size_t>(1, kSamples / std::max<size_t>(1, splits.size()));
+  for (const proto::InputSplit& split : splits) {
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader =
+        SplitReader::Open(split.path(), split.offset(), split.length());
+    if (!reader.ok()) return reader.status();
+    Record record;
+    for (size_t i = 0; i < per_split && (*reader)->Next(&record); ++i) {
+      samples.push_back(sample_key(record.line));
+    }
+    if (!(*reader)->status().ok()) return (*reader)->status();
+  }
+  std::sort(samples.begin(), samples.end());
+  std::vector<std::string> boundaries;
+  if (samples.empty()) return boundaries;
+  for (uint32_t i = 1; i < reducers; ++i) {
+    boundaries.push_back(samples[samples.size() * i / reducers]);
+  }
+  return boundaries;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
+  absl::string_view number = absl::StripAsciiWhitespace(text);
+  uint64_t multiplier = 1;
+  struct Suffix {
+    absl::string_view text;
+    uint64_t multiplier;
+  };
+  static constexpr Suffix kSuffixes[] = {{"KiB", 1ull << 10},
+                                         {"MiB", 1ull << 20},
+                                         {"GiB", 1ull << 30},
+                                         {"TiB", 1ull << 40},
+                                         {"KB", 1ull << 10},
+                                         {"MB", 1ull << 20},
+                                         {"GB", 1ull << 30},
+                                         {"TB", 1ull << 40},
+                                         {"K", 1ull << 10},
+                                         {"M", 1ull << 20},
+                                         {"G", 1ull << 30},
+                                         {"T", 1ull << 40},
+                                         {"B", 1}};
+  for (const Suffix& suffix : kSuffixes) {
+    if (absl::EndsWithIgnoreCase(number, suffix.text)) {
+      number.remove_suffix(suffix.text.size());
+      multiplier = suffix.multiplier;
+      break;
+    }
+  }
+  uint64_t value;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(number), &value) ||
+      value > UINT64_MAX / multiplier) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not a size (write bytes, or a number with KiB, MiB, GiB or TiB)"));
+  }
+  return value * multiplier;
+}
+
+absl::StatusOr<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const std::string& input : inputs) {
+    if (input.find_first_of("*?[") == std::string::npos) {
+      absl::Status added = AddPath(input, files);
+      if (!added.ok()) return added;
+      continue;
+    }
+    glob_t matches;
+    int result = glob(input.c_str(), GLOB_NOSORT, nullptr, &matches);
+    if (result == GLOB_NOMATCH || (result == 0 && matches.gl_pathc == 0)) {
+      globfree(&matches);
+      return absl::NotFoundError(absl::StrCat("input glob '", input, "' matches no file"));
+    }
+    if (result != 0) {
+      globfree(&matches);
+      return absl::PermissionDeniedError(absl::StrCat("input glob '", input, "' cannot be read"));
+    }
+    for (size_t i = 0; i < matches.gl_pathc; ++i) {
+      absl::Status added = AddPath(matches.gl_pathv[i], files);
+      if (!added.ok()) {
+        globfree(&matches);
+        return added;
+      }
+    }
+    globfree(&matches);
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  for (const std::string& file : files) {
+    absl::Status readable = CheckReadable(file);
+    if (!readable.ok()) return readable;
+  }
+  return files;
+}
+
+absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition* definition) {
+  JobPlan plan;
+  if (spec.reducers() > kMaxReducers) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec.reducers(), " reducers is absurd (at most ", kMaxReducers, ")"));
+  }
+  plan.reducers = spec.reducers();
+  const uint64_t split_size = spec.split_size() == 0 ? kDefaultSplitSize : spec.split_size();
+  const JobConfig config(
+      absl::flat_hash_map<std::string, std::string>(spec.config().begin(), spec.config().end()));
+  for (const auto& [key, value] : spec.config()) {
+    if (key.empty()) return absl::InvalidArgumentError("a --set has an empty key");
+  }
+  if (definition != nullptr && definition->validate) {
+    absl::Status valid = definition->validate(config);
+    if (!valid.ok()) return valid;
+  }
+  const bool bag = spec.records_per_task() > 0;
+  if (spec.output().empty() && !bag && (definition == nullptr || definition->needs_input)) {
+    return absl::InvalidArgumentError("the job needs an output directory (--output)");
+  }
+  if (!spec.output().empty() && !spec.overwrite()) {
+    struct stat info;
+    if (stat(spec.output().c_str(), &info) == 0) {
+      return absl::AlreadyExistsError(absl::StrCat("output directory '", spec.output(),
+                                                   "' already exists (--overwrite replaces it)"));
+    }
+  }
+
+  if (definition != nullptr && !definition->needs_input) {
+    absl::StatusOr<int64_t> tasks = config.GetInt("tasks", 1);
+    if (!tasks.ok()) return tasks.status();
+    if (*tasks < 1 || static_cast<uint64_t>(*tasks) > kMaxMapTasks) {
+      return absl::InvalidArgumentError(absl::StrCat("tasks must be 1 to ", kMaxMapTasks));
+    }
+    plan.splits.resize(static_cast<size_t>(*tasks));
+    return plan;
+  }
+
+  if (spec.inputs().empty()) return absl::InvalidArgumentError("the job needs input (--input)");
+  absl::StatusOr<std::vector<std::string>> files =
+      ExpandInputs(std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
+  if (!files.ok()) return files.status();
+  for (const std::string& file : *files) {
+    struct stat info;
+    if (stat(file.c_str(), &info) != 0) {
+      return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
+    }
+    uint64_t size = static_cast<uint64_t>(info.st_size);
+    plan.input_bytes += size;
+    if (size == 0) continue;  // no lines, no task
+    if (bag) {
+      absl::StatusOr<std::vector<proto::InputSplit>> splits =
+          CutByRecords(file, size, spec.records_per_task());
+      if (!splits.ok()) return splits.status();
+      for (proto::InputSplit& split : *splits) plan.splits.push_back(std::move(split));
+    } else {
+      for (proto::InputSplit& split : CutBySize(file, size, split_size)) {
+        plan.splits.push_back(std::move(split));
+      }
+    }
+    if (plan.splits.size() > kMaxMapTasks) {
+      return absl::InvalidArgumentError(absl::StrCat("the input makes more than ", kMaxMapTasks,
+                                                     " map tasks; use a larger --split-size"));
+    }
+  }
+  if (definition != nullptr && definition->sample_key && plan.reducers > 1) {
+    absl::StatusOr<std::vector<std::string>> boundaries =
+        SampleBoundaries(plan.splits, plan.reducers, definition->sample_key);
+    if (!boundaries.ok()) return boundaries.status();
+    plan.boundaries = *std::move(boundaries);
+  }
+  return plan;
+}
+
+}  // namespace braid

@@ -1,0 +1,65 @@
+// SplitReader: the lines a map task owns — those whose first byte lies in its split.
+//
+// A line starts at byte 0 or just after a newline. The split [offset, offset + length) owns every
+// line that starts inside it, read to its end even past the split (a line longer than a split
+// belongs whole to the split it starts in), so that splits cut anywhere in a file together read
+// each line exactly once. A last line without a newline is a line; bytes are not decoded.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<SplitReader> reader, SplitReader::Open(path, 0, size));
+//   Record record;
+//   while (reader->Next(&record)) { ... record.line ... }
+//   RETURN_IF_ERROR(reader->status());
+
+#ifndef BRAID_JOB_SPLIT_READER_H_
+#define BRAID_JOB_SPLIT_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "job/job.h"
+
+namespace braid {
+
+class SplitReader {
+ public:
+  // kNotFound / kPermissionDenied naming the file if it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<SplitReader>> Open(const std::string& path, uint64_t offset,
+                                                           uint64_t length);
+  SplitReader(const SplitReader&) = delete;
+  SplitReader& operator=(const SplitReader&) = delete;
+  ~SplitReader();
+
+  // The next line of the split (its view lives until the next call), or false at the end of the
+  // split or on an error (see status()).
+  bool Next(Record* record);
+
+  absl::Status status() const { return status_; }
+  // Bytes read from the file so far.
+  uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  SplitReader(std::string path, int fd, uint64_t end);
+  // Reads more of the file into the buffer, keeping [begin_, end_of_data_). False at end of file.
+  bool Fill();
+  // Positions the reader at the first line that starts at or after `offset`.
+  absl::Status Seek(uint64_t offset);
+
+  std::string path_;
+  int fd_;
+  uint64_t split_end_;       // lines starting at or after this belong to the next split
+  uint64_t line_start_ = 0;  // file offset of the next line
+  std::vector<char> buffer_;
+  size_t begin_ = 0;   // buffer_[begin_] is the byte at line_start_
+  size_t filled_ = 0;  // buffer_[0, filled_) holds data
+  bool eof_ = false;
+  uint64_t bytes_read_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_JOB_SPLIT_READER_H_

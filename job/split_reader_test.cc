@@ -1,0 +1,135 @@
+// SplitReader: splits cut anywhere read every line exactly once.
+
+#include "job/split_reader.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/temp_files.h"
+#include "third_party/absl_compat/status_matchers.h"
+
+namespace braid {
+namespace {
+
+using ::braid_compat::testing::IsOk;
+using ::braid_compat::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::vector<std::string> ReadLines(const std::string& path, uint64_t offset, uint64_t length) {
+  auto reader = SplitReader::Open(path, offset, length);
+  EXPECT_THAT(reader, IsOk());
+  std::vector<std::string> lines;
+  Record record;
+  while ((*reader)->Next(&record)) lines.emplace_back(record.line);
+  EXPECT_THAT((*reader)->status(), IsOk());
+  return lines;
+}
+
+// The lines of `text` as the whole file's reader sees them.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t newline = text.find('\n', start);
+    if (newline == std::string::npos) newline = text.size();
+    lines.push_back(text.substr(start, newline - start));
+    start = newline + 1;
+  }
+  return lines;
+}
+
+TEST(SplitReader, ReadsEveryLineOfAWholeFile) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "one\ntwo\n\nfour\n");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("one", "two", "", "four"));
+}
+
+TEST(SplitReader, ALastLineWithoutANewlineIsALine) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "one\ntwo");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("one", "two"));
+}
+
+TEST(SplitReader, AnEmptyFileHasNoLines) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), IsEmpty());
+}
+
+TEST(SplitReader, ALineStartingInTheSplitIsReadToItsEnd) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "aaaa\nbbbbbbbb\ncc\n");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 6), ElementsAre("aaaa", "bbbbbbbb"));
+  EXPECT_THAT(ReadLines(dir.File("f"), 6, 100), ElementsAre("cc"));
+}
+
+TEST(SplitReader, ASplitStartingOnALineStartOwnsThatLine) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "aaaa\nbbbb\n");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 5), ElementsAre("aaaa"));
+  EXPECT_THAT(ReadLines(dir.File("f"), 5, 5), ElementsAre("bbbb"));
+}
+
+TEST(SplitReader, ALineLongerThanManySplitsIsReadOnce) {
+  testing::TempDir dir;
+  std::string long_line(100'000, 'x');
+  testing::WriteFile(dir.File("f"), "a\n" + long_line + "\nb\n");
+  std::vector<std::string> all;
+  for (uint64_t offset = 0; offset < 100'010; offset += 1000) {
+    for (std::string& line : ReadLines(dir.File("f"), offset, 1000)) all.push_back(line);
+  }
+  EXPECT_THAT(all, ElementsAre("a", long_line, "b"));
+}
+
+TEST(SplitReader, LinesLongerThanItsBufferAreWhole) {
+  testing::TempDir dir;
+  std::string huge(9 << 20, 'y');  // over the 4 MiB read chunk, twice
+  testing::WriteFile(dir.File("f"), huge + "\nz");
+  std::vector<std::string> lines = ReadLines(dir.File("f"), 0, 10);
+  ASSERT_EQ(lines.size(), 1u);  // "z" starts after the split
+  EXPECT_TRUE(lines[0] == huge) << "a line of " << lines[0].size() << " bytes";
+  lines = ReadLines(dir.File("f"), 0, 100 << 20);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[0] == huge) << "a line of " << lines[0].size() << " bytes";
+  EXPECT_EQ(lines[1], "z");
+}
+
+TEST(SplitReader, SplitsCutAnywhereReadEachLineExactlyOnce) {
+  testing::TempDir dir;
+  std::mt19937_64 random(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    // Text with empty lines, non-UTF-8 bytes, and sometimes no final newline.
+    std::string text;
+    int lines = random() % 30;
+    for (int i = 0; i < lines; ++i) {
+      text += std::string(random() % 12, static_cast<char>('a' + random() % 3));
+      if (random() % 5 == 0) text += "\xff\xfe";
+      text += '\n';
+    }
+    if (random() % 2) text += "tail";
+    testing::WriteFile(dir.File("f"), text);
+    // Cut at random points.
+    std::vector<uint64_t> cuts = {0, text.size()};
+    for (int i = random() % 8; i > 0; --i) cuts.push_back(random() % (text.size() + 1));
+    std::sort(cuts.begin(), cuts.end());
+    std::vector<std::string> read;
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+      for (std::string& line : ReadLines(dir.File("f"), cuts[i], cuts[i + 1] - cuts[i])) {
+        read.push_back(line);
+      }
+    }
+    ASSERT_EQ(read, Lines(text)) << "trial " << trial;
+  }
+}
+
+TEST(SplitReader, AMissingFileIsNotFoundNamingIt) {
+  EXPECT_THAT(SplitReader::Open("/no/such/file", 0, 10),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("/no/such/file")));
+}
+
+}  // namespace
+}  // namespace braid

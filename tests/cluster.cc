@@ -1,0 +1,45 @@
+#include "tests/cluster.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace braid::testing {
+
+Cluster::Cluster(Options options) : options_(std::move(options)) {
+  coordinator_ =
+      std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"), JobRegistry::Global());
+  if (options_.worker_jobs.empty()) options_.worker_jobs = JobRegistry::Global().Names();
+  for (int i = 0; i < options_.workers; ++i) AddWorker(options_.worker_jobs);
+  client_ = std::make_unique<Client>(clock_, network_.Connect("coordinator"));
+  Await(client_->Connect()).IgnoreError();
+}
+
+Cluster::~Cluster() {
+  client_.reset();
+  workers_.clear();
+  coordinator_.reset();
+}
+
+Worker& Cluster::AddWorker(std::vector<std::string> jobs) {
+  TaskEnvironment environment;
+  environment.worker_name = absl::StrCat("worker-", workers_.size());
+  environment.scratch_dir = absl::StrCat(scratch_.path(), "/", environment.worker_name);
+  environment.registry = &JobRegistry::Global();
+  executors_.push_back(std::make_unique<InlineTaskExecutor>(environment));
+  WorkerOptions worker_options;
+  worker_options.name = environment.worker_name;
+  worker_options.slots = options_.slots;
+  worker_options.scratch_dir = environment.scratch_dir;
+  worker_options.job_kinds = std::move(jobs);
+  workers_.push_back(std::make_unique<Worker>(clock_, network_.Connect("coordinator"),
+                                              *executors_.back(), worker_options));
+  Await(workers_.back()->Start()).IgnoreError();
+  return *workers_.back();
+}
+
+absl::StatusOr<proto::JobStatus> Cluster::Run(proto::JobSpec spec) {
+  Result<proto::JobAccepted> accepted = Await(client_->Submit(std::move(spec)));
+  if (!accepted.ok()) return accepted.status();
+  return Await(client_->Watch(accepted->job_id(), nullptr));
+}
+
+}  // namespace braid::testing

@@ -1,0 +1,76 @@
+// An in-process Braid cluster for tests: a coordinator, workers and a client on the in-memory
+// network and the fake clock, with tasks run inline. Deterministic and fast; the same coordinator
+// and worker logic as the real processes.
+
+#ifndef BRAID_TESTS_CLUSTER_H_
+#define BRAID_TESTS_CLUSTER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coordinator/coordinator.h"
+#include "deferred/testing.h"
+#include "job/registry.h"
+#include "proto/memory_transport.h"
+#include "reactor/clock.h"
+#include "tests/temp_files.h"
+#include "tools/client.h"
+#include "worker/task_executor.h"
+#include "worker/worker.h"
+
+namespace braid::testing {
+
+class Cluster {
+ public:
+  struct Options {
+    int workers = 2;
+    uint32_t slots = 2;
+    // Job kinds the workers advertise (default: every registered job).
+    std::vector<std::string> worker_jobs;
+  };
+
+  explicit Cluster(Options options);
+  Cluster() : Cluster(Options()) {}
+  ~Cluster();
+
+  Clock& clock() { return clock_; }
+  MemoryNetwork& network() { return network_; }
+  Coordinator& coordinator() { return *coordinator_; }
+  Client& client() { return *client_; }
+  Worker& worker(int i) { return *workers_[i]; }
+  const std::string& scratch() const { return scratch_.path(); }
+
+  // Adds a worker advertising `jobs`.
+  Worker& AddWorker(std::vector<std::string> jobs);
+
+  // Moves fake time in small steps until `d` has a result (at most `limit` of fake time).
+  template <typename T>
+  Result<T> Await(const Deferred<T>& d, absl::Duration limit = absl::Hours(1)) {
+    for (absl::Duration passed; passed < limit && !HasResult(d); passed += kStep) {
+      clock_.Advance(kStep);
+    }
+    std::optional<Result<T>> result = ResultNow(d);
+    if (!result.has_value()) return absl::DeadlineExceededError("no result in time");
+    return *std::move(result);
+  }
+
+  // Submits `spec` and waits for the job's end: its final status, or the refusal.
+  absl::StatusOr<proto::JobStatus> Run(proto::JobSpec spec);
+
+ private:
+  static constexpr absl::Duration kStep = absl::Milliseconds(10);
+
+  Clock clock_;
+  MemoryNetwork network_{clock_};
+  TempDir scratch_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::vector<std::unique_ptr<TaskExecutor>> executors_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Client> client_;
+  Options options_;
+};
+
+}  // namespace braid::testing
+
+#endif  // BRAID_TESTS_CLUSTER_H_

@@ -1,0 +1,408 @@
+// Whole jobs through an in-process cluster (coordinator, workers, client) on the fake clock.
+
+#include "tests/cluster.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "third_party/absl_compat/status_matchers.h"
+
+namespace braid {
+namespace {
+
+using ::braid_compat::testing::IsOk;
+using ::braid_compat::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// A job whose mapper fails on every line that contains "bad".
+class PickyMapper : public Mapper {
+ public:
+  absl::Status Map(const Record& record, Emitter& out) override {
+    if (record.line.find("bad") != absl::string_view::npos) {
+      return absl::InvalidArgumentError("cannot stand this line");
+    }
+    out.Emit(record.line, "");
+    return absl::OkStatus();
+  }
+};
+BRAID_REGISTER_JOB(JobDefinition{
+    .name = "picky",
+    .mapper = [] { return std::make_unique<PickyMapper>(); },
+});
+
+// The lines of every part file of `output`, in part order.
+std::vector<std::string> OutputLines(const std::string& output,
+                                     absl::string_view prefix = "part-") {
+  std::vector<std::string> parts;
+  for (const auto& entry : std::filesystem::directory_iterator(output)) {
+    std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, prefix)) parts.push_back(entry.path().string());
+  }
+  std::sort(parts.begin(), parts.end());
+  std::vector<std::string> lines;
+  for (const std::string& part : parts) {
+    for (absl::string_view line :
+         absl::StrSplit(testing::ReadFile(part), '\n', absl::SkipEmpty())) {
+      lines.emplace_back(line);
+    }
+  }
+  return lines;
+}
+
+// Word counts as Hadoop's WordCount defines words.
+std::map<std::string, int64_t> ReferenceCounts(const std::vector<std::string>& texts) {
+  std::map<std::string, int64_t> counts;
+  for (const std::string& text : texts) {
+    for (absl::string_view word :
+         absl::StrSplit(text, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty())) {
+      ++counts[std::string(word)];
+    }
+  }
+  return counts;
+}
+
+std::map<std::string, int64_t> ParseCounts(const std::vector<std::string>& lines) {
+  std::map<std::string, int64_t> counts;
+  for (const std::string& line : lines) {
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    EXPECT_EQ(fields.size(), 2u) << line;
+    int64_t n = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(fields[1], &n)) << line;
+    EXPECT_FALSE(counts.contains(fields[0])) << "word twice: " << fields[0];
+    counts[fields[0]] = n;
+  }
+  return counts;
+}
+
+// A corpus with the awkward cases: an empty file, a last line without a newline, a line longer
+// than any split, bytes that are not UTF-8.
+std::vector<std::string> WriteCorpus(const testing::TempDir& dir) {
+  std::mt19937_64 random(3);
+  std::vector<std::string> texts;
+  for (int f = 0; f < 4; ++f) {
+    std::string text;
+    for (int line = 0; line < 300; ++line) {
+      for (int w = random() % 12; w > 0; --w) {
+        text += absl::StrCat("w", random() % (1 + random() % 200), w % 3 ? " " : "\t");
+      }
+      text += '\n';
+    }
+    texts.push_back(std::move(text));
+  }
+  texts.push_back("");
+  texts.push_back("no newline at the end");
+  texts.push_back(absl::StrCat("short\n", std::string(5000, 'L'), " long\nafter\n"));
+  texts.push_back("caf\xc3\xa9 \xff\xfe raw bytes \xff\xfe\n");
+  for (size_t i = 0; i < texts.size(); ++i) {
+    testing::WriteFile(dir.File(absl::StrCat("in-", i, ".txt")), texts[i]);
+  }
+  return texts;
+}
+
+proto::JobSpec Spec(const std::string& job, const std::string& input, const std::string& output,
+                    uint32_t reducers) {
+  proto::JobSpec spec;
+  spec.set_job(job);
+  spec.add_inputs(input);
+  spec.set_output(output);
+  spec.set_reducers(reducers);
+  return spec;
+}
+
+class WordCountTest : public ::testing::TestWithParam<std::tuple<uint32_t, uint64_t>> {};
+
+TEST_P(WordCountTest, EqualsAReferenceCountExactly) {
+  const auto [reducers, split_size] = GetParam();
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), reducers);
+  spec.set_split_size(split_size);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("out/_SUCCESS")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out/_temporary")));
+  // One part file per reducer, keys sorted within each.
+  for (uint32_t r = 0; r < reducers; ++r) {
+    std::string part = dir.File(absl::StrFormat("out/part-r-%05d", r));
+    ASSERT_TRUE(std::filesystem::exists(part)) << part;
+    std::vector<std::string> lines =
+        OutputLines(dir.File("out"), absl::StrFormat("part-r-%05d", r));
+    EXPECT_TRUE(std::is_sorted(lines.begin(), lines.end()));
+  }
+}
+
+// 1, 3 and 8 reducers; splits of 37 bytes (cutting lines everywhere) and of 64 MiB.
+INSTANTIATE_TEST_SUITE_P(ReducersAndSplits, WordCountTest,
+                         ::testing::Combine(::testing::Values(1u, 3u, 8u),
+                                            ::testing::Values(37u, 64u << 20)));
+
+TEST(Cluster, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
+  testing::TempDir dir;
+  std::mt19937_64 random(5);
+  std::vector<std::string> records;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    std::string record(99, ' ');
+    for (char& c : record) c = static_cast<char>(' ' + 1 + random() % 94);
+    records.push_back(record);
+    text += record + "\n";
+  }
+  testing::WriteFile(dir.File("records"), text);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("sort", dir.File("records"), dir.File("out"), 4);
+  spec.set_split_size(30'000);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  std::vector<std::string> sorted = OutputLines(dir.File("out"));
+  EXPECT_TRUE(
+      std::is_sorted(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
+        return a.substr(0, 10) < b.substr(0, 10);
+      }));
+  std::vector<std::string> expected = records;
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> got = sorted;
+  std::sort(got.begin(), got.end());
+  EXPECT_TRUE(got == expected) << "the output is not a permutation of the input";
+}
+
+TEST(Cluster, AMapOnlyJobWritesPartMFiles) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "b\tx\na\ty\n");
+  testing::Cluster cluster;
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("identity", dir.File("in"), dir.File("out"), 0));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_TRUE(std::filesystem::exists(dir.File("out/part-m-00000")));
+  EXPECT_THAT(OutputLines(dir.File("out")), ElementsAre("b\tx", "a\ty"));
+}
+
+TEST(Cluster, ATaskBagJobGathersTheMappersOutputInOrder) {
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 25; ++i) text += absl::StrCat("param-", i, "\n");
+  testing::WriteFile(dir.File("params"), text);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("identity", dir.File("params"), dir.File("out"), 0);
+  spec.set_records_per_task(4);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(status->maps_total(), 7u);
+  ASSERT_EQ(status->bag_output_size(), 25);
+  EXPECT_EQ(status->bag_output(0), "param-0");
+  EXPECT_EQ(status->bag_output(24), "param-24");
+  EXPECT_EQ(OutputLines(dir.File("out")).size(), 25u);
+}
+
+TEST(Cluster, TwoJobsSubmittedTogetherBothFinishCorrectly) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster;
+  proto::JobSpec first = Spec("wordcount", dir.File("in-*"), dir.File("out1"), 2);
+  first.set_split_size(500);
+  proto::JobSpec second = Spec("wordcount", dir.File("in-*"), dir.File("out2"), 3);
+  second.set_split_size(700);
+  Result<proto::JobAccepted> a = cluster.Await(cluster.client().Submit(first));
+  Result<proto::JobAccepted> b = cluster.Await(cluster.client().Submit(second));
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  Result<proto::JobStatus> done_a = cluster.Await(cluster.client().Watch(a->job_id(), nullptr));
+  Result<proto::JobStatus> done_b = cluster.Await(cluster.client().Watch(b->job_id(), nullptr));
+  ASSERT_THAT(done_a, IsOk());
+  ASSERT_THAT(done_b, IsOk());
+  EXPECT_EQ(done_a->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(done_b->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out1"))), ReferenceCounts(texts));
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out2"))), ReferenceCounts(texts));
+}
+
+TEST(Cluster, CountersAddUpTheCommittedAttempts) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "a b a\nc\n\n");
+  testing::Cluster cluster;
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("wordcount", dir.File("in"), dir.File("out"), 2));
+  ASSERT_THAT(status, IsOk());
+  std::map<std::string, int64_t> counters;
+  for (const proto::Counter& c : status->counters()) counters[c.name()] = c.value();
+  EXPECT_EQ(counters["MAP_INPUT_RECORDS"], 3);
+  EXPECT_EQ(counters["MAP_OUTPUT_RECORDS"], 3);  // a, b, c (combined in the mapper)
+  EXPECT_EQ(counters["REDUCE_INPUT_GROUPS"], 3);
+  EXPECT_EQ(counters["REDUCE_OUTPUT_RECORDS"], 3);
+  EXPECT_EQ(counters["BYTES_READ"] > 0, true);
+}
+
+// ----------------------------------------------------------------------------- bad submissions
+
+absl::Status Refusal(testing::Cluster& cluster, proto::JobSpec spec) {
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(std::move(spec)));
+  return accepted.status();
+}
+
+TEST(Cluster, AMissingInputIsRefusedNamingIt) {
+  testing::TempDir dir;
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("nope.txt"), dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope.txt")));
+}
+
+TEST(Cluster, AnEmptyGlobIsRefusedNamingIt) {
+  testing::TempDir dir;
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("*.none"), dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("*.none' matches no file")));
+}
+
+TEST(Cluster, AnUnreadableInputIsRefused) {
+  if (getuid() == 0) GTEST_SKIP() << "root reads everything";
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("secret"), "x\n");
+  std::filesystem::permissions(dir.File("secret"), std::filesystem::perms::none);
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("secret"), dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("secret")));
+}
+
+TEST(Cluster, AnExistingOutputIsRefusedUnlessOverwritten) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  std::filesystem::create_directory(dir.File("out"));
+  testing::WriteFile(dir.File("out/old"), "old");
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("in"), dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("--overwrite")));
+  proto::JobSpec spec = Spec("wordcount", dir.File("in"), dir.File("out"), 1);
+  spec.set_overwrite(true);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out/old")));
+}
+
+TEST(Cluster, AnUnknownJobIsRefusedListingTheKnownOnes) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcont", dir.File("in"), dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown job 'wordcont'; known jobs: distinct, grep")));
+}
+
+TEST(Cluster, AbsurdReducersAreRefused) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  testing::Cluster cluster;
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("in"), dir.File("out"), 1'000'000)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("absurd")));
+}
+
+TEST(Cluster, AJobsOwnConfigurationCheckIsApplied) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("grep", dir.File("in"), dir.File("out"), 1);
+  (*spec.mutable_config())["pattern"] = "(unclosed";
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a valid RE2")));
+}
+
+// ------------------------------------------------------------------------ workers and failures
+
+TEST(Cluster, AJobNoWorkerCanRunWaitsAndStatusSaysWhy) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x y\n");
+  testing::Cluster cluster({.workers = 1, .worker_jobs = {"grep"}});
+  Result<proto::JobAccepted> accepted =
+      cluster.Await(cluster.client().Submit(Spec("wordcount", dir.File("in"), dir.File("out"), 1)));
+  ASSERT_THAT(accepted, IsOk());
+  cluster.clock().Advance(absl::Seconds(1));
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_MAPPING);
+  EXPECT_THAT(status->jobs(0).message(), HasSubstr("no connected worker runs job 'wordcount'"));
+  EXPECT_EQ(cluster.worker(0).running(), 0u);
+  // A worker that has the job arrives; the job runs.
+  cluster.AddWorker({"wordcount"});
+  Result<proto::JobStatus> done =
+      cluster.Await(cluster.client().Watch(accepted->job_id(), nullptr));
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(done->state(), proto::JOB_STATE_SUCCEEDED);
+}
+
+TEST(Cluster, ATaskThatKeepsFailingFailsTheJobNamingItAndLeavesNoOutput) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "fine\nbad line\n");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("picky", dir.File("in"), dir.File("out"), 1);
+  spec.set_max_attempts(3);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("map task 0 failed 3 times"));
+  EXPECT_THAT(status->message(), HasSubstr("record 1"));
+  EXPECT_THAT(status->message(), HasSubstr("cannot stand this line"));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out")));
+  Result<proto::StatusResponse> detail = cluster.Await(cluster.client().Status(status->job_id()));
+  ASSERT_THAT(detail, IsOk());
+  EXPECT_EQ(detail->jobs(0).tasks(0).errors_size(), 3);
+}
+
+TEST(Cluster, CancellingAJobEndsItAsCancelled) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  testing::Cluster cluster({.workers = 1, .worker_jobs = {"grep"}});  // nobody runs wordcount
+  Result<proto::JobAccepted> accepted =
+      cluster.Await(cluster.client().Submit(Spec("wordcount", dir.File("in"), dir.File("out"), 1)));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> watched = cluster.client().Watch(accepted->job_id(), nullptr);
+  ASSERT_THAT(cluster.Await(cluster.client().Cancel(accepted->job_id())), IsOk());
+  Result<proto::JobStatus> done = cluster.Await(watched);
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(done->state(), proto::JOB_STATE_CANCELLED);
+  EXPECT_THAT(cluster.Await(cluster.client().Cancel(accepted->job_id())),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(Cluster, StatusOfAnUnknownJobIsNotFound) {
+  testing::Cluster cluster;
+  EXPECT_THAT(cluster.Await(cluster.client().Status("job_nope")),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(Cluster, ALostWorkersTasksRunElsewhere) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  // Worker 0 goes silent: the coordinator declares it lost and reschedules its work.
+  cluster.network().Isolate(
+      static_cast<const MemoryClientTransport&>(cluster.worker(0).link().transport()).peer_id());
+  Result<proto::JobStatus> done =
+      cluster.Await(cluster.client().Watch(accepted->job_id(), nullptr));
+  ASSERT_THAT(done, IsOk());
+  EXPECT_EQ(done->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+}  // namespace
+}  // namespace braid

@@ -1,0 +1,67 @@
+// Client: what `braid submit`, `status`, `cancel` and `simulate` speak to a coordinator — submit
+// a job, watch it to its end, ask for status, cancel.
+//
+// A watch survives the loss of the coordinator: when the Link reconnects (a coordinator that
+// restarted on its state directory knows its jobs again), the client asks to watch afresh.
+//
+// Threading: the ReactorTime's thread.
+
+#ifndef BRAID_TOOLS_CLIENT_H_
+#define BRAID_TOOLS_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "deferred/deferred.h"
+#include "deferred/reactor_time.h"
+#include "proto/braid.pb.h"
+#include "proto/link.h"
+#include "proto/transport.h"
+
+namespace braid {
+
+class Client {
+ public:
+  using OnEvent = absl::AnyInvocable<void(const proto::JobStatus& status)>;
+
+  Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOptions options = {});
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // Introduces the client; fails if the coordinator cannot be reached or refuses it.
+  Deferred<void> Connect();
+
+  // Submits `spec`; fires with the job's id and plan, or fails with the coordinator's reason
+  // (kInvalidArgument, kNotFound, kAlreadyExists, ...).
+  Deferred<proto::JobAccepted> Submit(proto::JobSpec spec);
+
+  // Watches job `job_id`: `on_event` gets each progress update; fires with the final status
+  // (whatever the job's outcome). Fails with kNotFound for an unknown job.
+  Deferred<proto::JobStatus> Watch(const std::string& job_id, OnEvent on_event);
+
+  // The status of every job (empty id) or of one, with its tasks.
+  Deferred<proto::StatusResponse> Status(const std::string& job_id = "");
+
+  Deferred<void> Cancel(const std::string& job_id);
+
+  void Close() { link_->Close("done"); }
+
+ private:
+  struct Watching {
+    OnEvent on_event;
+    Deferred<proto::JobStatus> done;
+  };
+
+  void OnMessage(proto::Envelope& message);
+  void AskToWatch(const std::string& job_id);
+
+  std::unique_ptr<Link> link_;
+  absl::flat_hash_map<std::string, Watching> watches_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_TOOLS_CLIENT_H_

@@ -1,0 +1,190 @@
+#include "worker/run_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "third_party/absl_compat/crc32c.h"
+
+namespace braid {
+namespace {
+
+constexpr size_t kBufferBytes = 1 << 20;
+
+absl::Status FileError(absl::string_view what, const std::string& path) {
+  std::string message = absl::StrCat("cannot ", what, " '", path, "': ", std::strerror(errno));
+  if (errno == ENOENT) return absl::NotFoundError(message);
+  if (errno == EACCES || errno == EPERM) return absl::PermissionDeniedError(message);
+  if (errno == ENOSPC || errno == EDQUOT) return absl::ResourceExhaustedError(message);
+  return absl::InternalError(message);
+}
+
+void PutVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+// Reads a varint from [*p, end); false if it is cut off or too long.
+bool GetVarint(const char** p, const char* end, uint64_t* value) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && *p < end; shift += 7) {
+    uint64_t byte = static_cast<unsigned char>(*(*p)++);
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *value = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RunWriter>> RunWriter::Create(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return FileError("create", path);
+  return std::unique_ptr<RunWriter>(new RunWriter(path, fd));
+}
+
+RunWriter::RunWriter(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+  buffer_.reserve(kBufferBytes + 64);
+}
+
+RunWriter::~RunWriter() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void RunWriter::Add(absl::string_view key, absl::string_view value) {
+  PutVarint(buffer_, key.size());
+  PutVarint(buffer_, value.size());
+  buffer_.append(key.data(), key.size());
+  buffer_.append(value.data(), value.size());
+  ++records_;
+  if (buffer_.size() >= kBufferBytes) Flush();
+}
+
+void RunWriter::Flush() {
+  if (buffer_.empty() || !status_.ok()) {
+    buffer_.clear();
+    return;
+  }
+  crc_ = braid_compat::ExtendCrc32c(crc_, buffer_);
+  const char* p = buffer_.data();
+  size_t left = buffer_.size();
+  while (left > 0) {
+    ssize_t written = write(fd_, p, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      status_ = FileError("write", path_);
+      break;
+    }
+    p += written;
+    left -= static_cast<size_t>(written);
+  }
+  bytes_ += buffer_.size();
+  buffer_.clear();
+}
+
+absl::Status RunWriter::Finish() {
+  Flush();
+  if (close(fd_) != 0 && status_.ok()) status_ = FileError("close", path_);
+  fd_ = -1;
+  return status_;
+}
+
+absl::StatusOr<std::unique_ptr<RunReader>> RunReader::Open(const std::string& path, uint64_t offset,
+                                                           uint64_t length,
+                                                           std::optional<uint32_t> expected) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError("open", path);
+  if (offset > 0 && lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    absl::Status error = FileError("seek in", path);
+    close(fd);
+    return error;
+  }
+  posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<RunReader>(new RunReader(path, fd, length, expected));
+}
+
+RunReader::RunReader(std::string path, int fd, uint64_t length, std::optional<uint32_t> expected)
+    : path_(std::move(path)),
+      fd_(fd),
+      remaining_(length),
+      expected_crc_(expected),
+      buffer_(kBufferBytes) {}
+
+RunReader::~RunReader() { close(fd_); }
+
+bool RunReader::Ensure(size_t needed) {
+  while (filled_ - begin_ < needed) {
+    if (remaining_ == 0) return false;
+    if (begin_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + begin_, filled_ - begin_);
+      filled_ -= begin_;
+      begin_ = 0;
+    }
+    if (filled_ + needed > buffer_.size()) buffer_.resize(std::max(buffer_.size() * 2, needed));
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size() - filled_, remaining_));
+    ssize_t got = read(fd_, buffer_.data() + filled_, want);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      status_ = FileError("read", path_);
+      return false;
+    }
+    if (got == 0) {
+      if (remaining_ != UINT64_MAX) return Corrupt("it ends early");
+      remaining_ = 0;
+      return false;
+    }
+    crc_ = braid_compat::ExtendCrc32c(crc_, absl::string_view(buffer_.data() + filled_, got));
+    filled_ += static_cast<size_t>(got);
+    if (remaining_ != UINT64_MAX) remaining_ -= static_cast<uint64_t>(got);
+  }
+  return true;
+}
+
+bool RunReader::Corrupt(absl::string_view why) {
+  status_ = absl::DataLossError(absl::StrCat("run file '", path_, "' is corrupt: ", why));
+  return false;
+}
+
+bool RunReader::Next() {
+  if (!status_.ok()) return false;
+  // A record header is at most 20 bytes; ask for what is there.
+  if (!Ensure(1)) {
+    if (!status_.ok()) return false;
+    if (expected_crc_.has_value() && *expected_crc_ != crc_) {
+      return Corrupt(absl::StrCat("its CRC-32C is ", crc_, ", expected ", *expected_crc_));
+    }
+    return false;
+  }
+  Ensure(20);  // may come up short at the end of the range, which is fine for the header
+  if (!status_.ok()) return false;
+  const char* p = buffer_.data() + begin_;
+  const char* end = buffer_.data() + filled_;
+  uint64_t key_size, value_size;
+  if (!GetVarint(&p, end, &key_size) || !GetVarint(&p, end, &value_size)) {
+    return Corrupt("a record header is cut off");
+  }
+  const size_t header = static_cast<size_t>(p - (buffer_.data() + begin_));
+  const uint64_t record = header + key_size + value_size;
+  if (record > (uint64_t{1} << 32)) return Corrupt("a record claims more than 4 GiB");
+  if (!Ensure(static_cast<size_t>(record))) {
+    return status_.ok() ? Corrupt("a record is cut off") : false;
+  }
+  const char* body = buffer_.data() + begin_ + header;
+  key_ = absl::string_view(body, key_size);
+  value_ = absl::string_view(body + key_size, value_size);
+  begin_ += static_cast<size_t>(record);
+  consumed_ += record;
+  return true;
+}
+
+}  // namespace braid

@@ -1,0 +1,95 @@
+// Run files: the sorted key/value records map tasks hand to reduce tasks (and spill while they
+// work). A record is varint key length, varint value length, key bytes, value bytes; a file is
+// records back to back. The writer reports the file's CRC-32C, which travels with the file's
+// location to the reader, which checks it.
+
+#ifndef BRAID_WORKER_RUN_FILE_H_
+#define BRAID_WORKER_RUN_FILE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace braid {
+
+class RunWriter {
+ public:
+  // Creates (or truncates) `path`. Errors name the file.
+  static absl::StatusOr<std::unique_ptr<RunWriter>> Create(const std::string& path);
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+  ~RunWriter();
+
+  // Appends a record. A write error is kept and returned by Finish.
+  void Add(absl::string_view key, absl::string_view value);
+  // Writes out what is buffered and closes the file.
+  absl::Status Finish();
+
+  const std::string& path() const { return path_; }
+  // Bytes in the file once Finish has run (including what is still buffered).
+  uint64_t bytes() const { return bytes_ + buffer_.size(); }
+  uint64_t records() const { return records_; }
+  uint32_t crc32c() const { return crc_; }
+
+ private:
+  RunWriter(std::string path, int fd);
+  void Flush();
+
+  std::string path_;
+  int fd_;
+  std::string buffer_;
+  uint64_t bytes_ = 0;
+  uint64_t records_ = 0;
+  uint32_t crc_ = 0;
+  absl::Status status_;
+};
+
+class RunReader {
+ public:
+  // Reads `length` bytes of `path` from `offset` (the whole file by default). With
+  // `expected_crc32c`, reaching the end checks the bytes read against it: a mismatch is
+  // kDataLoss naming the file.
+  static absl::StatusOr<std::unique_ptr<RunReader>> Open(
+      const std::string& path, uint64_t offset = 0, uint64_t length = UINT64_MAX,
+      std::optional<uint32_t> expected_crc32c = std::nullopt);
+  RunReader(const RunReader&) = delete;
+  RunReader& operator=(const RunReader&) = delete;
+  ~RunReader();
+
+  // Moves to the next record (its views live until the next call); false at the end or on an
+  // error (see status()).
+  bool Next();
+  absl::string_view key() const { return key_; }
+  absl::string_view value() const { return value_; }
+  absl::Status status() const { return status_; }
+  uint64_t bytes_read() const { return consumed_; }
+
+ private:
+  RunReader(std::string path, int fd, uint64_t length, std::optional<uint32_t> expected);
+  // Makes at least `needed` unread bytes available; false if the range ends first.
+  bool Ensure(size_t needed);
+  bool Corrupt(absl::string_view why);
+
+  std::string path_;
+  int fd_;
+  uint64_t remaining_;  // bytes of the range not yet read from the file
+  std::optional<uint32_t> expected_crc_;
+  uint32_t crc_ = 0;
+  std::vector<char> buffer_;
+  size_t begin_ = 0;
+  size_t filled_ = 0;
+  uint64_t consumed_ = 0;
+  absl::string_view key_;
+  absl::string_view value_;
+  absl::Status status_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_WORKER_RUN_FILE_H_

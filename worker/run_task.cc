@@ -1,0 +1,327 @@
+#include "worker/run_task.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "job/counters.h"
+#include "job/split_reader.h"
+#include "worker/map_output_buffer.h"
+#include "worker/part_file_writer.h"
+#include "worker/partitioners.h"
+#include "worker/run_file.h"
+#include "worker/run_merger.h"
+
+namespace braid {
+namespace {
+
+// How often (in records) a task looks at its cancellation flag.
+constexpr uint64_t kCancelCheckInterval = 4096;
+
+class Context final : public TaskContext {
+ public:
+  Context(const proto::JobDefinition& job, const proto::TaskAssignment& task, Counters& counters)
+      : config_(absl::flat_hash_map<std::string, std::string>(job.spec().config().begin(),
+                                                              job.spec().config().end())),
+        job_(job),
+        task_(task),
+        counters_(counters) {}
+
+  const JobConfig& config() const override { return config_; }
+  bool is_map() const override { return task_.attempt().kind() == proto::TASK_KIND_MAP; }
+  uint32_t task() const override { return task_.attempt().task(); }
+  uint32_t attempt() const override { return task_.attempt().attempt(); }
+  uint32_t partitions() const override { return job_.reduce_tasks(); }
+  absl::string_view input_file() const override { return task_.split().path(); }
+  void IncrementCounter(absl::string_view group, absl::string_view name, int64_t amount) override {
+    counters_.Add(group, name, amount);
+  }
+  void SetStatus(absl::string_view status) override { status_ = std::string(status); }
+
+ private:
+  JobConfig config_;
+  const proto::JobDefinition& job_;
+  const proto::TaskAssignment& task_;
+  Counters& counters_;
+  std::string status_;
+};
+
+// Counts what passes through to another Emitter.
+class CountingEmitter final : public Emitter {
+ public:
+  explicit CountingEmitter(Emitter& next) : next_(next) {}
+  void Emit(absl::string_view key, absl::string_view value) override {
+    ++count_;
+    next_.Emit(key, value);
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  Emitter& next_;
+  uint64_t count_ = 0;
+};
+
+// A task-bag job's output: lines kept for the result.
+class LineCollector final : public Emitter {
+ public:
+  LineCollector(OutputFormat format, proto::TaskResult& result)
+      : format_(format), result_(result) {}
+  void Emit(absl::string_view key, absl::string_view value) override {
+    std::string line;
+    AppendOutputLine(format_, key, value, line);
+    line.pop_back();  // the newline
+    result_.add_bag_output(std::move(line));
+  }
+
+ private:
+  OutputFormat format_;
+  proto::TaskResult& result_;
+};
+
+// Every pair of a key as it is: the reducer of jobs that name none.
+class IdentityReducer final : public Reducer {
+ public:
+  absl::Status Reduce(absl::string_view key, Values& values, Emitter& out) override {
+    absl::string_view value;
+    while (values.Next(&value)) out.Emit(key, value);
+    return absl::OkStatus();
+  }
+};
+
+bool Cancelled(const TaskEnvironment& environment) {
+  return environment.cancelled != nullptr && environment.cancelled->load(std::memory_order_relaxed);
+}
+
+absl::Status CancelledError(const proto::TaskAttempt& attempt) {
+  return absl::CancelledError(absl::StrCat("attempt ", AttemptName(attempt), " was cancelled"));
+}
+
+std::unique_ptr<Partitioner> MakePartitioner(const JobDefinition& definition,
+                                             const proto::JobDefinition& job) {
+  if (job.partition_boundaries_size() > 0) {
+    return std::make_unique<RangePartitioner>(std::vector<std::string>(
+        job.partition_boundaries().begin(), job.partition_boundaries().end()));
+  }
+  if (definition.partitioner) return definition.partitioner();
+  return std::make_unique<HashPartitioner>();
+}
+
+void AddOutput(proto::TaskResult& result, const std::string& worker, uint32_t task,
+               uint32_t partition, const std::string& path, uint64_t bytes, uint64_t records,
+               uint32_t crc) {
+  proto::MapOutput* output = result.add_outputs();
+  output->set_map_task(task);
+  output->set_partition(partition);
+  output->set_path(path);
+  output->set_bytes(bytes);
+  output->set_records(records);
+  output->set_crc32c(crc);
+  output->set_worker(worker);
+}
+
+absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition& job,
+                    const proto::TaskAssignment& task, const TaskEnvironment& environment,
+                    Counters& counters, proto::TaskResult& result) {
+  const proto::TaskAttempt& attempt = task.attempt();
+  Context context(job, task, counters);
+  std::unique_ptr<Mapper> mapper = definition.mapper();
+  absl::Status setup = mapper->Setup(context);
+  if (!setup.ok()) return setup;
+
+  // Where the pairs go.
+  std::unique_ptr<Partitioner> partitioner;
+  std::unique_ptr<Reducer> combiner;
+  std::unique_ptr<MapOutputBuffer> buffer;
+  std::unique_ptr<PartFileWriter> part;
+  std::unique_ptr<LineCollector> bag;
+  Emitter* sink;
+  if (job.spec().records_per_task() > 0 && job.reduce_tasks() == 0) {
+    bag = std::make_unique<LineCollector>(definition.output_format, result);
+    sink = bag.get();
+  } else if (job.reduce_tasks() == 0) {
+    absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
+        TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
+    if (!writer.ok()) return writer.status();
+    part = *std::move(writer);
+    sink = part.get();
+  } else {
+    std::string directory = MapRunDirectory(environment.scratch_dir, attempt);
+    absl::Status made = MakeDirectories(directory);
+    if (!made.ok()) return made;
+    partitioner = MakePartitioner(definition, job);
+    if (definition.combiner) combiner = definition.combiner();
+    if (combiner != nullptr) {
+      absl::Status combiner_setup = combiner->Setup(context);
+      if (!combiner_setup.ok()) return combiner_setup;
+    }
+    buffer = std::make_unique<MapOutputBuffer>(
+        MapOutputOptions{.partitions = job.reduce_tasks(),
+                         .buffer_bytes = environment.map_buffer_bytes,
+                         .directory = directory,
+                         .partitioner = partitioner.get(),
+                         .combiner = combiner.get()},
+        &counters);
+    sink = buffer.get();
+  }
+  CountingEmitter out(*sink);
+
+  // The records.
+  uint64_t records = 0;
+  uint64_t bytes_read = 0;
+  if (definition.needs_input) {
+    const proto::InputSplit& split = task.split();
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader =
+        SplitReader::Open(split.path(), split.offset(), split.length());
+    if (!reader.ok()) return reader.status();
+    absl::flat_hash_set<uint64_t> skip(task.skip_records().begin(), task.skip_records().end());
+    Record record;
+    uint64_t index = 0;
+    while ((*reader)->Next(&record)) {
+      if (index % kCancelCheckInterval == 0 && Cancelled(environment)) {
+        return CancelledError(attempt);
+      }
+      if (!skip.empty() && skip.contains(index)) {
+        result.add_skipped_records(index);
+        ++index;
+        continue;
+      }
+      absl::Status mapped = mapper->Map(record, out);
+      if (!mapped.ok()) {
+        result.set_failed_record(static_cast<int64_t>(index));
+        return absl::Status(mapped.code(),
+                            absl::StrCat("record ", index, " (at byte ", record.offset, " of ",
+                                         split.path(), "): ", mapped.message()));
+      }
+      ++index;
+      ++records;
+    }
+    if (!(*reader)->status().ok()) return (*reader)->status();
+    bytes_read = (*reader)->bytes_read();
+  }
+  absl::Status finished = mapper->Finish(out);
+  if (!finished.ok()) return finished;
+  if (Cancelled(environment)) return CancelledError(attempt);
+
+  counters.Add(kTaskCounters, kMapInputRecords, static_cast<int64_t>(records));
+  counters.Add(kTaskCounters, kMapOutputRecords, static_cast<int64_t>(out.count()));
+  counters.Add(kTaskCounters, kSkippedRecords, result.skipped_records_size());
+  counters.Add(kFileSystemCounters, kBytesRead, static_cast<int64_t>(bytes_read));
+
+  uint64_t bytes_written = 0;
+  if (buffer != nullptr) {
+    absl::StatusOr<std::vector<PartitionRun>> runs = buffer->Finish();
+    if (!runs.ok()) return runs.status();
+    for (const PartitionRun& run : *runs) {
+      AddOutput(result, environment.worker_name, attempt.task(), run.partition, run.path, run.bytes,
+                run.records, run.crc32c);
+      bytes_written += run.bytes;
+    }
+  } else if (part != nullptr) {
+    absl::Status written = part->Finish();
+    if (!written.ok()) return written;
+    AddOutput(result, environment.worker_name, attempt.task(), attempt.task(), part->path(),
+              part->bytes(), part->records(), part->crc32c());
+    bytes_written = part->bytes();
+  }
+  counters.Add(kFileSystemCounters, kBytesWritten, static_cast<int64_t>(bytes_written));
+  return absl::OkStatus();
+}
+
+absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefinition& job,
+                       const proto::TaskAssignment& task, const TaskEnvironment& environment,
+                       Counters& counters, proto::TaskResult& result) {
+  const proto::TaskAttempt& attempt = task.attempt();
+  Context context(job, task, counters);
+  std::unique_ptr<Reducer> reducer =
+      definition.reducer ? definition.reducer() : std::make_unique<IdentityReducer>();
+  absl::Status setup = reducer->Setup(context);
+  if (!setup.ok()) return setup;
+
+  std::vector<std::unique_ptr<RunReader>> runs;
+  for (const proto::MapOutput& output : task.map_outputs()) {
+    absl::StatusOr<std::unique_ptr<RunReader>> reader =
+        RunReader::Open(output.path(), 0, UINT64_MAX, output.crc32c());
+    if (!reader.ok()) {
+      return absl::Status(
+          reader.status().code(),
+          absl::StrCat("map task ", output.map_task(), "'s output: ", reader.status().message()));
+    }
+    runs.push_back(*std::move(reader));
+  }
+  absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
+      TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
+  if (!writer.ok()) return writer.status();
+  CountingEmitter out(**writer);
+
+  RunMerger merger(std::move(runs));
+  KeyGroups groups(merger);
+  uint64_t keys = 0;
+  while (groups.NextKey()) {
+    if (keys % kCancelCheckInterval == 0 && Cancelled(environment)) return CancelledError(attempt);
+    ++keys;
+    absl::Status reduced = reducer->Reduce(groups.key(), groups, out);
+    if (!reduced.ok()) {
+      return absl::Status(reduced.code(),
+                          absl::StrCat("key '", groups.key(), "': ", reduced.message()));
+    }
+  }
+  if (!merger.status().ok()) return merger.status();
+  absl::Status finished = reducer->Finish(out);
+  if (!finished.ok()) return finished;
+  absl::Status written = (*writer)->Finish();
+  if (!written.ok()) return written;
+
+  counters.Add(kTaskCounters, kReduceInputGroups, static_cast<int64_t>(keys));
+  counters.Add(kTaskCounters, kReduceInputRecords, static_cast<int64_t>(groups.records()));
+  counters.Add(kTaskCounters, kReduceOutputRecords, static_cast<int64_t>(out.count()));
+  counters.Add(kFileSystemCounters, kBytesRead, static_cast<int64_t>(merger.bytes_read()));
+  counters.Add(kFileSystemCounters, kBytesWritten, static_cast<int64_t>((*writer)->bytes()));
+  AddOutput(result, environment.worker_name, attempt.task(), attempt.task(), (*writer)->path(),
+            (*writer)->bytes(), (*writer)->records(), (*writer)->crc32c());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string MapRunDirectory(const std::string& scratch_dir, const proto::TaskAttempt& attempt) {
+  return absl::StrCat(scratch_dir, "/", attempt.job_id(), "/", AttemptName(attempt));
+}
+
+std::string TemporaryOutputPath(const std::string& output_dir, const proto::TaskAttempt& attempt) {
+  return absl::StrFormat("%s/_temporary/%s/part-%c-%05d", output_dir, AttemptName(attempt),
+                         attempt.kind() == proto::TASK_KIND_MAP ? 'm' : 'r', attempt.task());
+}
+
+proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,
+                          const TaskEnvironment& environment) {
+  const absl::Time start = absl::Now();
+  proto::TaskResult result;
+  *result.mutable_attempt() = task.attempt();
+  Counters counters;
+  absl::Status outcome;
+  const JobDefinition* definition =
+      environment.registry == nullptr ? nullptr : environment.registry->Find(job.spec().job());
+  if (definition == nullptr) {
+    outcome = absl::FailedPreconditionError(
+        absl::StrCat("this worker has no job '", job.spec().job(), "'"));
+  } else if (task.attempt().kind() == proto::TASK_KIND_MAP) {
+    outcome = RunMap(*definition, job, task, environment, counters, result);
+  } else {
+    outcome = RunReduce(*definition, job, task, environment, counters, result);
+  }
+  if (!outcome.ok()) {
+    result.clear_outputs();
+    result.clear_bag_output();
+  }
+  result.set_code(static_cast<int32_t>(outcome.code()));
+  result.set_message(std::string(outcome.message()));
+  counters.AddTo(result.mutable_counters());
+  result.set_runtime_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  return result;
+}
+
+}  // namespace braid

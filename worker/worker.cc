@@ -1,0 +1,252 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "worker/run_task.h"
+
+namespace braid {
+namespace {
+
+constexpr absl::string_view kBuildVersion = "braid 0.1.0";
+
+std::string AttemptKey(const proto::TaskAttempt& attempt) { return AttemptName(attempt); }
+
+std::string HostName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+}  // namespace
+
+Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
+               TaskExecutor& executor, WorkerOptions options)
+    : time_(time), executor_(executor), options_(std::move(options)) {
+  if (options_.name.empty()) options_.name = absl::StrCat(HostName(), ":", getpid());
+  if (options_.slots == 0) options_.slots = std::max(1u, std::thread::hardware_concurrency());
+  link_ = std::make_unique<Link>(time_, std::move(transport), options_.link,
+                                 [this] { return Hello(); });
+  link_->SetOnMessage([this](proto::Envelope message) { OnMessage(message); });
+  link_->SetOnLost([this](absl::Status) { OnLost(); });
+}
+
+Worker::~Worker() {
+  *alive_ = false;
+  for (auto& [key, running] : running_) running.cancelled->store(true);
+}
+
+proto::Envelope Worker::Hello() const {
+  proto::Envelope hello;
+  proto::WorkerHello* worker = hello.mutable_worker_hello();
+  worker->set_name(options_.name);
+  worker->set_host(HostName());
+  worker->set_pid(static_cast<uint32_t>(getpid()));
+  worker->set_slots(options_.slots);
+  for (const std::string& kind : options_.job_kinds) worker->add_job_kinds(kind);
+  worker->set_build_version(std::string(kBuildVersion));
+  worker->set_scratch_dir(options_.scratch_dir);
+  return hello;
+}
+
+Deferred<proto::Welcome> Worker::Start() {
+  return link_->Connect().Then([this](proto::Welcome welcome) {
+    heartbeat_.emplace(time_, [this] { SendHeartbeat(); });
+    heartbeat_
+        ->Start(absl::Milliseconds(std::max<uint32_t>(welcome.heartbeat_interval_ms(), 1)),
+                /*now=*/false)
+        .Catch([](absl::Status error) { LOG(ERROR) << "worker heartbeat stopped: " << error; });
+    return welcome;
+  });
+}
+
+void Worker::OnMessage(proto::Envelope& message) {
+  switch (message.body_case()) {
+    case proto::Envelope::kAssignTasks:
+      OnAssign(*message.mutable_assign_tasks());
+      break;
+    case proto::Envelope::kCancelTasks:
+      OnCancel(message.cancel_tasks());
+      break;
+    case proto::Envelope::kJobFinished: {
+      const std::string& job = message.job_finished().job_id();
+      jobs_.erase(job);
+      if (!options_.scratch_dir.empty() && !job.empty() && job.find('/') == std::string::npos) {
+        std::error_code ignored;
+        std::filesystem::remove_all(std::filesystem::path(options_.scratch_dir) / job, ignored);
+      }
+      break;
+    }
+    case proto::Envelope::kDrainWorker:
+      Drain(message.drain_worker().reason());
+      break;
+    default:
+      LOG_EVERY_N(WARNING, 100) << "worker: ignored a " << BodyName(message) << " message";
+  }
+}
+
+void Worker::OnAssign(proto::AssignTasks& assign) {
+  for (proto::JobDefinition& job : *assign.mutable_jobs()) {
+    std::string id = job.job_id();
+    jobs_[id] = std::make_shared<const proto::JobDefinition>(std::move(job));
+  }
+  for (proto::TaskAssignment& task : *assign.mutable_tasks()) {
+    if (draining_) {
+      HandBack(task, "the worker is draining");
+    } else {
+      queued_.push_back(std::move(task));
+    }
+  }
+  StartTasks();
+}
+
+void Worker::OnCancel(const proto::CancelTasks& cancel) {
+  for (const proto::TaskAttempt& attempt : cancel.attempts()) {
+    const std::string key = AttemptKey(attempt);
+    auto running = running_.find(key);
+    if (running != running_.end()) {
+      running->second.cancelled->store(true);
+      running->second.discard = true;
+      continue;
+    }
+    std::erase_if(queued_, [&key](const proto::TaskAssignment& task) {
+      return AttemptKey(task.attempt()) == key;
+    });
+  }
+  MaybeFinishDrain();
+}
+
+void Worker::OnLost() {
+  // The coordinator has forgotten this worker and will reschedule its tasks elsewhere.
+  for (auto& [key, running] : running_) {
+    running.cancelled->store(true);
+    running.discard = true;
+  }
+  queued_.clear();
+  results_.clear();
+  jobs_.clear();
+}
+
+void Worker::StartTasks() {
+  while (running_.size() < options_.slots && !queued_.empty() && !draining_) {
+    proto::TaskAssignment task = std::move(queued_.front());
+    queued_.pop_front();
+    auto job = jobs_.find(task.attempt().job_id());
+    if (job == jobs_.end()) {
+      proto::TaskResult result;
+      *result.mutable_attempt() = task.attempt();
+      result.set_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
+      result.set_message(
+          absl::StrCat("the worker has no definition of job ", task.attempt().job_id()));
+      Report(std::move(result));
+      continue;
+    }
+    const std::string key = AttemptKey(task.attempt());
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    running_[key] = Running{task.attempt(), cancelled};
+    executor_.Run(job->second, std::move(task), cancelled)
+        .Both([this, alive = alive_, key](Result<proto::TaskResult> result) {
+          if (*alive) OnTaskDone(key, std::move(result));
+        });
+  }
+}
+
+void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result) {
+  auto it = running_.find(key);
+  if (it == running_.end()) return;
+  Running running = std::move(it->second);
+  running_.erase(it);
+  if (!result.ok()) {
+    proto::TaskResult failed;
+    *failed.mutable_attempt() = running.attempt;
+    failed.set_code(static_cast<int>(result.status().code()));
+    failed.set_message(std::string(result.status().message()));
+    result = std::move(failed);
+  }
+  if (running.discard) {
+    // Nobody wants this attempt's output any more.
+    for (const proto::MapOutput& output : result->outputs()) {
+      std::error_code ignored;
+      std::filesystem::remove(output.path(), ignored);
+    }
+  } else {
+    Report(*std::move(result));
+  }
+  StartTasks();
+  MaybeFinishDrain();
+}
+
+void Worker::Report(proto::TaskResult result) {
+  results_.push_back(std::move(result));
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    // Results that finish in the same turn go in one message.
+    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
+      if (*alive) Flush();
+    });
+  }
+}
+
+void Worker::Flush() {
+  flush_scheduled_ = false;
+  if (results_.empty()) return;
+  proto::Envelope message;
+  for (proto::TaskResult& result : results_) {
+    *message.mutable_task_results()->add_results() = std::move(result);
+  }
+  results_.clear();
+  absl::Status sent = link_->Send(std::move(message));
+  if (!sent.ok()) LOG(WARNING) << "worker: could not report results: " << sent;
+  MaybeFinishDrain();
+}
+
+void Worker::HandBack(const proto::TaskAssignment& task, absl::string_view why) {
+  proto::TaskResult result;
+  *result.mutable_attempt() = task.attempt();
+  result.set_code(static_cast<int>(absl::StatusCode::kUnavailable));
+  result.set_message(absl::StrCat("handed back: ", why));
+  Report(std::move(result));
+}
+
+void Worker::SendHeartbeat() {
+  if (!link_->connected()) return;
+  proto::Envelope message;
+  proto::Heartbeat* heartbeat = message.mutable_heartbeat();
+  for (const auto& [key, running] : running_) *heartbeat->add_running() = running.attempt;
+  heartbeat->set_free_slots(
+      draining_ ? 0 : options_.slots - std::min<uint32_t>(options_.slots, running_.size()));
+  heartbeat->set_draining(draining_);
+  link_->Send(std::move(message)).IgnoreError();
+}
+
+Deferred<void> Worker::Drain(absl::string_view reason) {
+  if (!drained_.has_value()) {
+    drained_.emplace();
+    draining_ = true;
+    LOG(INFO) << "worker " << options_.name << " draining: " << reason;
+    SendHeartbeat();
+    while (!queued_.empty()) {
+      HandBack(queued_.front(), "the worker is draining");
+      queued_.pop_front();
+    }
+    MaybeFinishDrain();
+  }
+  return *drained_;
+}
+
+void Worker::MaybeFinishDrain() {
+  if (!draining_ || !drained_.has_value() || !running_.empty() || !queued_.empty()) return;
+  if (flush_scheduled_ || !results_.empty()) return;  // Flush comes back here
+  if (heartbeat_.has_value()) heartbeat_->Stop();
+  link_->Close("drained");
+  Deferred<void> drained = std::move(*drained_);
+  drained_.reset();
+  drained.Callback().IgnoreError();
+}
+
+}  // namespace braid

@@ -1,0 +1,109 @@
+// Worker: a worker process's logic — Braid's TaskTracker.
+//
+// It introduces itself to the coordinator (its name, slots and jobs), keeps the connection
+// alive, takes assignments (batched) into a queue, runs up to `slots` tasks at once on its
+// TaskExecutor, and reports results in batches. It tells the coordinator what it runs with every
+// heartbeat. When the coordinator is lost, everything in flight is dropped (the coordinator will
+// have rescheduled it) and the worker reconnects as a new peer. Drain finishes what runs, hands
+// the queued tasks back, and says goodbye.
+//
+// The logic touches no socket and no wall clock: it runs on a ReactorTime with a ClientTransport
+// and a TaskExecutor, so tests run it on the fake clock and the in-memory network.
+//
+// Threading: the ReactorTime's thread.
+
+#ifndef BRAID_WORKER_WORKER_H_
+#define BRAID_WORKER_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "deferred/deferred.h"
+#include "deferred/reactor_time.h"
+#include "proto/braid.pb.h"
+#include "proto/link.h"
+#include "proto/transport.h"
+#include "reactor/looping_call.h"
+#include "worker/task_executor.h"
+
+namespace braid {
+
+struct WorkerOptions {
+  // Shown in status and logs; "host:pid" if empty.
+  std::string name;
+  // Tasks run at once; 0 means the number of cores.
+  uint32_t slots = 0;
+  // Where map outputs go (announced to the coordinator).
+  std::string scratch_dir;
+  // The jobs this worker runs (advertised in its hello).
+  std::vector<std::string> job_kinds;
+  LinkOptions link;
+};
+
+class Worker {
+ public:
+  Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport, TaskExecutor& executor,
+         WorkerOptions options);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  // Connects; fires with the first Welcome (failing if the coordinator refused this worker, or
+  // did not answer — it then keeps trying).
+  Deferred<proto::Welcome> Start();
+
+  // Finishes the running tasks, hands the queued ones back, says goodbye; fires when done.
+  Deferred<void> Drain(absl::string_view reason);
+
+  const std::string& name() const { return options_.name; }
+  uint32_t slots() const { return options_.slots; }
+  size_t running() const { return running_.size(); }
+  size_t queued() const { return queued_.size(); }
+  bool draining() const { return draining_; }
+  const Link& link() const { return *link_; }
+
+ private:
+  struct Running {
+    proto::TaskAttempt attempt;
+    std::shared_ptr<std::atomic<bool>> cancelled;
+    bool discard = false;  // cancelled by the coordinator, or from a lost connection
+  };
+
+  proto::Envelope Hello() const;
+  void OnMessage(proto::Envelope& message);
+  void OnAssign(proto::AssignTasks& assign);
+  void OnCancel(const proto::CancelTasks& cancel);
+  void OnLost();
+  void StartTasks();
+  void OnTaskDone(const std::string& key, Result<proto::TaskResult> result);
+  void Report(proto::TaskResult result);
+  void Flush();
+  void HandBack(const proto::TaskAssignment& task, absl::string_view why);
+  void SendHeartbeat();
+  void MaybeFinishDrain();
+
+  ReactorTime& time_;
+  TaskExecutor& executor_;
+  WorkerOptions options_;
+  std::unique_ptr<Link> link_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const proto::JobDefinition>> jobs_;
+  std::deque<proto::TaskAssignment> queued_;
+  absl::flat_hash_map<std::string, Running> running_;
+  std::vector<proto::TaskResult> results_;
+  bool flush_scheduled_ = false;
+  bool draining_ = false;
+  std::optional<Deferred<void>> drained_;
+  std::optional<LoopingCall> heartbeat_;
+  // Lets callbacks that outlive this Worker (a task finishing late) find out.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace braid
+
+#endif  // BRAID_WORKER_WORKER_H_
