@@ -210,6 +210,10 @@ absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition*
     if (!valid.ok()) return valid;
   }
   const bool bag = spec.records_per_task() > 0;
+  if (bag && spec.reducers() > 0) {
+    return absl::InvalidArgumentError(
+        "a task bag (--records-per-task) has no reduce phase: give --reducers 0");
+  }
   if (spec.output().empty() && !bag && (definition == nullptr || definition->needs_input)) {
     return absl::InvalidArgumentError("the job needs an output directory (--output)");
   }

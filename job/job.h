@@ -95,8 +95,9 @@ class TaskContext {
   // Adds `amount` to a user counter (shown with the job's counters).
   virtual void IncrementCounter(absl::string_view group, absl::string_view name,
                                 int64_t amount = 1) = 0;
-  // The task's status line, as shown by `braid status JOB`.
-  virtual void SetStatus(absl::string_view status) = 0;
+  // True once the attempt has been cancelled (its job was cancelled or failed, or a faster
+  // attempt won): a long computation should return soon after; its output is discarded.
+  virtual bool cancelled() const = 0;
 };
 
 class Mapper {

@@ -4,6 +4,21 @@
 
 namespace braid::testing {
 
+Deferred<proto::TaskResult> ManualTaskExecutor::Run(std::shared_ptr<const proto::JobDefinition> job,
+                                                    proto::TaskAssignment task,
+                                                    std::shared_ptr<std::atomic<bool>> cancelled) {
+  pending_.push_back(Pending{std::move(job), std::move(task), std::move(cancelled), {}});
+  return pending_.back().done;
+}
+
+void ManualTaskExecutor::RunNext() {
+  Pending next = std::move(pending_.front());
+  pending_.pop_front();
+  TaskEnvironment environment = environment_;
+  environment.cancelled = next.cancelled.get();
+  next.done.Callback(RunTask(*next.job, next.task, environment)).IgnoreError();
+}
+
 Cluster::Cluster(Options options) : options_(std::move(options)) {
   coordinator_ =
       std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"), JobRegistry::Global());
@@ -24,7 +39,11 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs) {
   environment.worker_name = absl::StrCat("worker-", workers_.size());
   environment.scratch_dir = absl::StrCat(scratch_.path(), "/", environment.worker_name);
   environment.registry = &JobRegistry::Global();
-  executors_.push_back(std::make_unique<InlineTaskExecutor>(environment));
+  if (options_.manual_tasks) {
+    executors_.push_back(std::make_unique<ManualTaskExecutor>(environment));
+  } else {
+    executors_.push_back(std::make_unique<InlineTaskExecutor>(environment));
+  }
   WorkerOptions worker_options;
   worker_options.name = environment.worker_name;
   worker_options.slots = options_.slots;

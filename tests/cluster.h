@@ -5,6 +5,7 @@
 #ifndef BRAID_TESTS_CLUSTER_H_
 #define BRAID_TESTS_CLUSTER_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,30 @@
 
 namespace braid::testing {
 
+// Runs tasks only when the test says so: a worker's tasks stay "running" until RunNext.
+class ManualTaskExecutor final : public TaskExecutor {
+ public:
+  explicit ManualTaskExecutor(TaskEnvironment environment) : environment_(std::move(environment)) {}
+
+  Deferred<proto::TaskResult> Run(std::shared_ptr<const proto::JobDefinition> job,
+                                  proto::TaskAssignment task,
+                                  std::shared_ptr<std::atomic<bool>> cancelled) override;
+
+  size_t pending() const { return pending_.size(); }
+  // Runs the oldest pending task to its end and fires its Deferred.
+  void RunNext();
+
+ private:
+  struct Pending {
+    std::shared_ptr<const proto::JobDefinition> job;
+    proto::TaskAssignment task;
+    std::shared_ptr<std::atomic<bool>> cancelled;
+    Deferred<proto::TaskResult> done;
+  };
+  TaskEnvironment environment_;
+  std::deque<Pending> pending_;
+};
+
 class Cluster {
  public:
   struct Options {
@@ -28,6 +53,8 @@ class Cluster {
     uint32_t slots = 2;
     // Job kinds the workers advertise (default: every registered job).
     std::vector<std::string> worker_jobs;
+    // Tasks run when the test calls executor(i).RunNext(), not at once.
+    bool manual_tasks = false;
   };
 
   explicit Cluster(Options options);
@@ -39,6 +66,8 @@ class Cluster {
   Coordinator& coordinator() { return *coordinator_; }
   Client& client() { return *client_; }
   Worker& worker(int i) { return *workers_[i]; }
+  // REQUIRES: Options::manual_tasks.
+  ManualTaskExecutor& executor(int i) { return static_cast<ManualTaskExecutor&>(*executors_[i]); }
   const std::string& scratch() const { return scratch_.path(); }
 
   // Adds a worker advertising `jobs`.

@@ -2,7 +2,12 @@
 
 #include "tests/cluster.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -271,13 +276,20 @@ TEST(Cluster, AnEmptyGlobIsRefusedNamingIt) {
 }
 
 TEST(Cluster, AnUnreadableInputIsRefused) {
-  if (getuid() == 0) GTEST_SKIP() << "root reads everything";
+  // A socket file: it exists, but nobody (root included) can open it to read.
   testing::TempDir dir;
-  testing::WriteFile(dir.File("secret"), "x\n");
-  std::filesystem::permissions(dir.File("secret"), std::filesystem::perms::none);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::string path = absl::StrCat("/tmp/braid-unreadable-", getpid());  // short enough for a socket
+  ASSERT_LT(path.size(), sizeof(address.sun_path));
+  std::strcpy(address.sun_path, path.c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   testing::Cluster cluster;
-  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("secret"), dir.File("out"), 1)),
-              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("secret")));
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", path, dir.File("out"), 1)),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("cannot be read")));
+  close(fd);
+  unlink(path.c_str());
 }
 
 TEST(Cluster, AnExistingOutputIsRefusedUnlessOverwritten) {
@@ -311,6 +323,16 @@ TEST(Cluster, AbsurdReducersAreRefused) {
   testing::Cluster cluster;
   EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("in"), dir.File("out"), 1'000'000)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("absurd")));
+}
+
+TEST(Cluster, ATaskBagWithReducersIsRefused) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("identity", dir.File("in"), "", 2);
+  spec.set_records_per_task(1);
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--reducers 0")));
 }
 
 TEST(Cluster, AJobsOwnConfigurationCheckIsApplied) {
@@ -401,6 +423,51 @@ TEST(Cluster, ALostWorkersTasksRunElsewhere) {
       cluster.Await(cluster.client().Watch(accepted->job_id(), nullptr));
   ASSERT_THAT(done, IsOk());
   EXPECT_EQ(done->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+TEST(Cluster, DrainingAnIdleWorkerFiresAtOnceEveryTime) {
+  testing::Cluster cluster;
+  EXPECT_THAT(cluster.Await(cluster.worker(0).Drain("test")), IsOk());
+  EXPECT_THAT(cluster.Await(cluster.worker(0).Drain("again")), IsOk());
+  EXPECT_TRUE(cluster.worker(0).draining());
+}
+
+TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster::Options options;
+  options.slots = 1;
+  options.manual_tasks = true;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  cluster.clock().Advance(absl::Milliseconds(100));
+  // Once tasks are seen to be quick, each worker is given more than it has slots for.
+  cluster.executor(0).RunNext();
+  cluster.executor(1).RunNext();
+  cluster.clock().Advance(absl::Milliseconds(100));
+  Worker& drained = cluster.worker(0);
+  ASSERT_EQ(cluster.executor(0).pending(), 1u);
+  ASSERT_GT(drained.queued(), 0u);
+
+  Deferred<void> drain = drained.Drain("test");
+  EXPECT_EQ(drained.queued(), 0u);
+  cluster.clock().Advance(absl::Milliseconds(100));
+  EXPECT_FALSE(HasResult(drain)) << "the running task has not finished";
+  cluster.executor(0).RunNext();
+  EXPECT_THAT(cluster.Await(drain), IsOk());
+
+  // Worker 1 runs everything else, including what worker 0 handed back.
+  for (int steps = 0; steps < 10000 && !HasResult(done); ++steps) {
+    while (cluster.executor(1).pending() > 0) cluster.executor(1).RunNext();
+    cluster.clock().Advance(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(HasResult(done));
+  EXPECT_EQ(ResultNow(done)->value().state(), proto::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
 }
 

@@ -1,19 +1,144 @@
-// braid: the command-line entry point of Braid.
+// braid: Braid's command-line tool.
+//
+//   braid coordinator --listen tcp://*:7070 --work_dir DIR
+//   braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]
+//   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
+//   braid status [JOB]        braid cancel JOB
+//   braid simulate --workers N [--worker_slots S] -- <submit flags>
+//   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
+//
+// Flags may be written with dashes or underscores (--split-size, --split_size).
 
 #include <cstdio>
-#include <string_view>
+#include <string>
+#include <vector>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "proto/braid.pb.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "glog/logging.h"
+#include "tools/commands.h"
+
+namespace braid {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* usage;
+  // The sources whose flags the command takes (for --help).
+  std::vector<const char*> flag_files;
+  // Servers log at INFO; client commands only warnings and errors.
+  bool server;
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"coordinator",
+       "braid coordinator --listen tcp://*:7070 --work_dir DIR",
+       {"coordinator_command.cc"},
+       true},
+      {"worker",
+       "braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]",
+       {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc"},
+       true},
+      {"submit",
+       "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
+       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--detach]",
+       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc"},
+       false},
+      {"status",
+       "braid status [JOB] --coordinator tcp://HOST:7070",
+       {"coordinator_flag.cc"},
+       false},
+      {"cancel", "braid cancel JOB --coordinator tcp://HOST:7070", {"coordinator_flag.cc"}, false},
+      {"simulate",
+       "braid simulate --workers N [--slots S] -- --job JOB --input PATH --output DIR ...",
+       {"simulate_command.cc", "slots_flag.cc", "tools/flags.cc"},
+       false},
+      {"gen-corpus",
+       "braid gen-corpus [--size 256MiB] [--files 8] [--seed 1] [--kind words] DIR",
+       {"gen_corpus_command.cc"},
+       false},
+  };
+  return commands;
+}
+
+void PrintUsage() {
+  std::string usage = "usage: braid COMMAND [flags]  (braid COMMAND --help for its flags)\n\n";
+  for (const Command& command : Commands()) absl::StrAppend(&usage, "  ", command.usage, "\n");
+  absl::FPrintF(stderr, "%s", usage);
+}
+
+}  // namespace
+}  // namespace braid
 
 int main(int argc, char** argv) {
-  const std::string_view command = argc > 1 ? argv[1] : "help";
-  if (command == "version") {
-    braid::proto::Envelope envelope;
-    envelope.set_protocol_version(1);
-    std::printf("%s\n", absl::StrCat("braid protocol ", envelope.protocol_version()).c_str());
+  using braid::Command;
+  google::InitGoogleLogging(argv[0]);
+  FLAGS_logtostderr = true;
+  const std::string name = argc > 1 ? argv[1] : "";
+  if (name.empty() || name == "help" || name == "--help" || name == "-h") {
+    braid::PrintUsage();
+    return name.empty() ? 2 : 0;
+  }
+  if (name == "version" || name == "--version") {
+    absl::PrintF("braid 0.1.0 (protocol 1)\n");
     return 0;
   }
-  std::fprintf(stderr, "usage: braid version\n");
-  return command == "help" ? 0 : 2;
+  const Command* command = nullptr;
+  for (const Command& candidate : braid::Commands()) {
+    if (name == candidate.name) command = &candidate;
+  }
+  if (command == nullptr) {
+    absl::FPrintF(stderr, "braid: unknown command '%s'\n\n", name);
+    braid::PrintUsage();
+    return 2;
+  }
+  FLAGS_minloglevel = command->server ? 0 : 1;
+
+  // The command's own arguments, with the repeatable flags taken out, and -- dropped (simulate
+  // passes submit flags after it) and dashes in flag names made underscores.
+  std::vector<std::string> args = {absl::StrCat("braid ", name)};
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") continue;
+    if (absl::StartsWith(arg, "--")) {
+      size_t end = arg.find('=');
+      for (size_t c = 2; c < std::min(end, arg.size()); ++c) {
+        if (arg[c] == '-') arg[c] = '_';
+      }
+    }
+    args.push_back(arg);
+  }
+  braid::RepeatedFlags repeated = braid::TakeRepeatedFlags(args);
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+
+  absl::SetProgramUsageMessage(absl::StrCat("usage: ", command->usage));
+  absl::FlagsUsageConfig config;
+  const std::vector<const char*> files = command->flag_files;
+  config.contains_help_flags = [files](absl::string_view file) {
+    for (const char* mine : files) {
+      if (absl::EndsWith(file, mine)) return true;
+    }
+    return false;
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  config.version_string = [] { return std::string("braid 0.1.0 (protocol 1)\n"); };
+  absl::SetFlagsUsageConfig(config);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+  std::vector<std::string> rest(positional.begin(), positional.end());
+
+  if (name == "coordinator") return braid::CoordinatorCommand(rest);
+  if (name == "worker") return braid::WorkerCommand(rest);
+  if (name == "submit") return braid::SubmitCommand(rest, repeated);
+  if (name == "status") return braid::StatusCommand(rest);
+  if (name == "cancel") return braid::CancelCommand(rest);
+  if (name == "simulate") return braid::SimulateCommand(rest, repeated);
+  return braid::GenCorpusCommand(rest);
 }

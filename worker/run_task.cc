@@ -24,11 +24,13 @@ constexpr uint64_t kCancelCheckInterval = 4096;
 
 class Context final : public TaskContext {
  public:
-  Context(const proto::JobDefinition& job, const proto::TaskAssignment& task, Counters& counters)
+  Context(const proto::JobDefinition& job, const proto::TaskAssignment& task,
+          const TaskEnvironment& environment, Counters& counters)
       : config_(absl::flat_hash_map<std::string, std::string>(job.spec().config().begin(),
                                                               job.spec().config().end())),
         job_(job),
         task_(task),
+        environment_(environment),
         counters_(counters) {}
 
   const JobConfig& config() const override { return config_; }
@@ -40,14 +42,14 @@ class Context final : public TaskContext {
   void IncrementCounter(absl::string_view group, absl::string_view name, int64_t amount) override {
     counters_.Add(group, name, amount);
   }
-  void SetStatus(absl::string_view status) override { status_ = std::string(status); }
+  bool cancelled() const override;
 
  private:
   JobConfig config_;
   const proto::JobDefinition& job_;
   const proto::TaskAssignment& task_;
+  const TaskEnvironment& environment_;
   Counters& counters_;
-  std::string status_;
 };
 
 // Counts what passes through to another Emitter.
@@ -96,6 +98,8 @@ bool Cancelled(const TaskEnvironment& environment) {
   return environment.cancelled != nullptr && environment.cancelled->load(std::memory_order_relaxed);
 }
 
+bool Context::cancelled() const { return Cancelled(environment_); }
+
 absl::Status CancelledError(const proto::TaskAttempt& attempt) {
   return absl::CancelledError(absl::StrCat("attempt ", AttemptName(attempt), " was cancelled"));
 }
@@ -127,7 +131,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
                     const proto::TaskAssignment& task, const TaskEnvironment& environment,
                     Counters& counters, proto::TaskResult& result) {
   const proto::TaskAttempt& attempt = task.attempt();
-  Context context(job, task, counters);
+  Context context(job, task, environment, counters);
   std::unique_ptr<Mapper> mapper = definition.mapper();
   absl::Status setup = mapper->Setup(context);
   if (!setup.ok()) return setup;
@@ -235,7 +239,7 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
                        const proto::TaskAssignment& task, const TaskEnvironment& environment,
                        Counters& counters, proto::TaskResult& result) {
   const proto::TaskAttempt& attempt = task.attempt();
-  Context context(job, task, counters);
+  Context context(job, task, environment, counters);
   std::unique_ptr<Reducer> reducer =
       definition.reducer ? definition.reducer() : std::make_unique<IdentityReducer>();
   absl::Status setup = reducer->Setup(context);

@@ -25,10 +25,12 @@ std::string HostName() {
 
 }  // namespace
 
+std::string DefaultWorkerName() { return absl::StrCat(HostName(), ":", getpid()); }
+
 Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
                TaskExecutor& executor, WorkerOptions options)
     : time_(time), executor_(executor), options_(std::move(options)) {
-  if (options_.name.empty()) options_.name = absl::StrCat(HostName(), ":", getpid());
+  if (options_.name.empty()) options_.name = DefaultWorkerName();
   if (options_.slots == 0) options_.slots = std::max(1u, std::thread::hardware_concurrency());
   link_ = std::make_unique<Link>(time_, std::move(transport), options_.link,
                                  [this] { return Hello(); });
@@ -225,8 +227,10 @@ void Worker::SendHeartbeat() {
 }
 
 Deferred<void> Worker::Drain(absl::string_view reason) {
-  if (!drained_.has_value()) {
-    drained_.emplace();
+  if (drained_) return Succeed();
+  Deferred<void> done;
+  drain_waiters_.push_back(done);
+  if (!draining_) {
     draining_ = true;
     LOG(INFO) << "worker " << options_.name << " draining: " << reason;
     SendHeartbeat();
@@ -236,17 +240,17 @@ Deferred<void> Worker::Drain(absl::string_view reason) {
     }
     MaybeFinishDrain();
   }
-  return *drained_;
+  return done;
 }
 
 void Worker::MaybeFinishDrain() {
-  if (!draining_ || !drained_.has_value() || !running_.empty() || !queued_.empty()) return;
+  if (!draining_ || drained_ || !running_.empty() || !queued_.empty()) return;
   if (flush_scheduled_ || !results_.empty()) return;  // Flush comes back here
+  drained_ = true;
   if (heartbeat_.has_value()) heartbeat_->Stop();
   link_->Close("drained");
-  Deferred<void> drained = std::move(*drained_);
-  drained_.reset();
-  drained.Callback().IgnoreError();
+  std::vector<Deferred<void>> waiters = std::move(drain_waiters_);
+  for (Deferred<void>& waiter : waiters) waiter.Callback().IgnoreError();
 }
 
 }  // namespace braid

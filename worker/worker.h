@@ -46,6 +46,9 @@ struct WorkerOptions {
   LinkOptions link;
 };
 
+// "host:pid": the name a worker goes by unless it is given one.
+std::string DefaultWorkerName();
+
 class Worker {
  public:
   Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport, TaskExecutor& executor,
@@ -58,7 +61,8 @@ class Worker {
   // did not answer — it then keeps trying).
   Deferred<proto::Welcome> Start();
 
-  // Finishes the running tasks, hands the queued ones back, says goodbye; fires when done.
+  // Finishes the running tasks, hands the queued ones back, says goodbye; fires when done (at
+  // once if it is done already). May be called any number of times.
   Deferred<void> Drain(absl::string_view reason);
 
   const std::string& name() const { return options_.name; }
@@ -98,7 +102,8 @@ class Worker {
   std::vector<proto::TaskResult> results_;
   bool flush_scheduled_ = false;
   bool draining_ = false;
-  std::optional<Deferred<void>> drained_;
+  bool drained_ = false;
+  std::vector<Deferred<void>> drain_waiters_;
   std::optional<LoopingCall> heartbeat_;
   // Lets callbacks that outlive this Worker (a task finishing late) find out.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

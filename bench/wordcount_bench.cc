@@ -1,0 +1,193 @@
+// Word count on a simulated cluster against a plain single-threaded word count, in one run.
+//
+//   bazel run -c opt //bench:wordcount_bench -- [--size 256MiB] [--workers 2] [--rounds 3]
+//
+// Generates a words corpus (tools/corpus.h), then alternates rounds of (a) a straightforward
+// single-threaded C++ word count — read each file in large blocks, split on whitespace, count
+// in a hash table, write "word<TAB>count" lines — and (b) `braid simulate --workers N` running
+// the built-in wordcount job over the same files, start-up and shut-down included. Each Braid
+// output is checked against the baseline's. Prints each round's throughput and the median ratio
+// Braid / baseline: the figure that matters, since the machine's speed varies between runs.
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "coordinator/planner.h"
+#include "tools/child_process.h"
+#include "tools/corpus.h"
+
+ABSL_FLAG(std::string, size, "256MiB", "corpus size");
+ABSL_FLAG(int, files, 8, "corpus files");
+ABSL_FLAG(int, workers, 2, "worker processes of the simulated cluster");
+ABSL_FLAG(int, reducers, 2, "reduce tasks");
+ABSL_FLAG(int, rounds, 3, "rounds of baseline + Braid");
+ABSL_FLAG(std::string, dir, "/tmp/braid-bench-wordcount", "where the corpus and outputs go");
+ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
+
+namespace braid {
+namespace {
+
+using Counts = absl::flat_hash_map<std::string, uint64_t>;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// The baseline: what a programmer would write first, single-threaded.
+void CountFile(const std::string& path, Counts& counts) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    absl::FPrintF(stderr, "cannot open %s\n", path);
+    std::exit(1);
+  }
+  std::vector<char> buffer(4 << 20);
+  std::string carry;  // a word cut by the end of a block
+  size_t got;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), file)) > 0) {
+    const char* p = buffer.data();
+    const char* end = p + got;
+    if (!carry.empty()) {
+      while (p < end && !IsSpace(*p)) carry.push_back(*p++);
+      if (p == end) continue;
+      ++counts[carry];
+      carry.clear();
+    }
+    while (p < end) {
+      while (p < end && IsSpace(*p)) ++p;
+      const char* start = p;
+      while (p < end && !IsSpace(*p)) ++p;
+      if (p == start) continue;
+      if (p == end) {
+        carry.assign(start, p);
+        break;
+      }
+      absl::string_view word(start, p - start);
+      auto it = counts.find(word);
+      if (it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace(std::string(word), 1);
+      }
+    }
+  }
+  if (!carry.empty()) ++counts[carry];
+  std::fclose(file);
+}
+
+void Baseline(const std::vector<std::string>& inputs, const std::string& output) {
+  Counts counts;
+  for (const std::string& input : inputs) CountFile(input, counts);
+  std::FILE* out = std::fopen(output.c_str(), "wb");
+  for (const auto& [word, count] : counts) absl::FPrintF(out, "%s\t%d\n", word, count);
+  std::fclose(out);
+}
+
+// The lines of every file in `paths`, sorted.
+std::vector<std::string> SortedLines(const std::vector<std::string>& paths) {
+  std::vector<std::string> lines;
+  for (const std::string& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::vector<std::string> PartFiles(const std::string& dir) {
+  std::vector<std::string> parts;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind("part-", 0) == 0) parts.push_back(entry.path());
+  }
+  return parts;
+}
+
+double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
+
+int Main() {
+  absl::StatusOr<uint64_t> size = ParseByteSize(absl::GetFlag(FLAGS_size));
+  if (!size.ok()) {
+    absl::FPrintF(stderr, "%s\n", size.status().message());
+    return 2;
+  }
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  const std::string braid = std::filesystem::absolute(absl::GetFlag(FLAGS_braid));
+  std::filesystem::remove_all(dir);
+  auto inputs = GenerateCorpus(dir + "/in",
+                               CorpusOptions{.size = *size, .files = absl::GetFlag(FLAGS_files)});
+  if (!inputs.ok()) {
+    absl::FPrintF(stderr, "%s\n", inputs.status().message());
+    return 1;
+  }
+  const double mb = static_cast<double>(*size) / 1e6;
+  absl::PrintF("wordcount over %.0f MB in %d files; braid simulate --workers %d, %d reducers\n", mb,
+               absl::GetFlag(FLAGS_files), absl::GetFlag(FLAGS_workers),
+               absl::GetFlag(FLAGS_reducers));
+
+  std::vector<double> ratios;
+  std::vector<std::string> expected;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    const std::string baseline_out = dir + "/baseline.txt";
+    absl::Time start = absl::Now();
+    Baseline(*inputs, baseline_out);
+    const double baseline = Seconds(start);
+    if (round == 0) expected = SortedLines({baseline_out});
+
+    const std::string out = absl::StrCat(dir, "/out-", round);
+    std::vector<std::string> argv = {braid,
+                                     "simulate",
+                                     "--workers",
+                                     absl::StrCat(absl::GetFlag(FLAGS_workers)),
+                                     "--",
+                                     "--job",
+                                     "wordcount",
+                                     "--input",
+                                     dir + "/in/*",
+                                     "--output",
+                                     out,
+                                     "--reducers",
+                                     absl::StrCat(absl::GetFlag(FLAGS_reducers))};
+    start = absl::Now();
+    auto simulate = ChildProcess::Start(argv, dir + "/simulate.log");
+    if (!simulate.ok()) {
+      absl::FPrintF(stderr, "%s\n", simulate.status().message());
+      return 1;
+    }
+    std::optional<int> status = (*simulate)->Wait(absl::Minutes(10));
+    const double braid_seconds = Seconds(start);
+    if (!status.has_value() || *status != 0) {
+      absl::FPrintF(stderr, "braid simulate failed; see %s/simulate.log\n", dir);
+      return 1;
+    }
+    if (SortedLines(PartFiles(out)) != expected) {
+      absl::FPrintF(stderr, "Braid's output in %s differs from the baseline's\n", out);
+      return 1;
+    }
+    std::filesystem::remove_all(out);
+    ratios.push_back(baseline / braid_seconds);
+    absl::PrintF("round %d: baseline %6.1f MB/s   braid %6.1f MB/s   ratio %.2fx\n", round,
+                 mb / baseline, mb / braid_seconds, ratios.back());
+  }
+  std::sort(ratios.begin(), ratios.end());
+  absl::PrintF("median ratio braid/baseline: %.2fx (target >= 1.5x)\n", ratios[ratios.size() / 2]);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace braid
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return braid::Main();
+}

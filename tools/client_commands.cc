@@ -1,0 +1,101 @@
+// braid submit, braid status, braid cancel: a client's conversations with a coordinator.
+
+#include <algorithm>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "tools/commands.h"
+#include "tools/progress.h"
+
+ABSL_DECLARE_FLAG(bool, detach);
+
+namespace braid {
+namespace {
+
+std::string StateName(proto::JobState state) {
+  std::string name = proto::JobState_Name(state).substr(std::string("JOB_STATE_").size());
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name;
+}
+
+void PrintStatus(const proto::StatusResponse& status, bool one_job) {
+  absl::PrintF("%d workers\n", status.workers_size());
+  for (const proto::WorkerStatus& worker : status.workers()) {
+    absl::PrintF("  %-32s %2d slots  %3d running  heard %dms ago  %s\n", worker.name(),
+                 worker.slots(), worker.running(), worker.last_heard_ms_ago(),
+                 worker.build_version());
+  }
+  absl::PrintF("%d jobs\n", status.jobs_size());
+  for (const proto::JobStatus& job : status.jobs()) {
+    absl::PrintF("  %s  %-14s %-10s %s\n", job.job_id(), job.name(), StateName(job.state()),
+                 ProgressDisplay::Describe(job));
+    if (!one_job) continue;
+    if (!job.output().empty()) absl::PrintF("    output: %s\n", job.output());
+    for (const proto::TaskStatus& task : job.tasks()) {
+      absl::PrintF("    %s %5d  %-11s attempts %d  %s\n",
+                   task.kind() == proto::TASK_KIND_MAP ? "map   " : "reduce", task.task(),
+                   task.state(), task.attempts(), task.worker());
+      for (const std::string& error : task.errors()) absl::PrintF("        %s\n", error);
+      if (task.skipped_records_size() > 0) {
+        absl::PrintF("        skipped records: %s\n", absl::StrJoin(task.skipped_records(), ", "));
+      }
+    }
+    if (job.counters_size() > 0) absl::PrintF("    counters:\n%s", FormatCounters(job));
+  }
+}
+
+}  // namespace
+
+int SubmitCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated) {
+  if (args.size() > 1) {
+    absl::FPrintF(stderr, "braid submit: unexpected argument '%s'\n", args[1]);
+    return 2;
+  }
+  absl::StatusOr<proto::JobSpec> spec = SpecFromFlags(repeated);
+  if (!spec.ok()) {
+    absl::FPrintF(stderr, "braid submit: %s\n", spec.status().message());
+    return 2;
+  }
+  return RunClient(absl::GetFlag(FLAGS_coordinator), [spec = *spec](Client& client) mutable {
+    return client.Submit(std::move(spec)).Then([&client](proto::JobAccepted accepted) {
+      absl::FPrintF(stderr, "submitted job %s: %d map tasks, %d reduce tasks\n", accepted.job_id(),
+                    accepted.map_tasks(), accepted.reduce_tasks());
+      if (absl::GetFlag(FLAGS_detach)) {
+        absl::PrintF("%s\n", accepted.job_id());
+        return Succeed(0);
+      }
+      return WatchToEnd(client, accepted.job_id());
+    });
+  });
+}
+
+int StatusCommand(const std::vector<std::string>& args) {
+  if (args.size() > 2) {
+    absl::FPrintF(stderr, "braid status: give at most one job\n");
+    return 2;
+  }
+  std::string job = args.size() == 2 ? args[1] : "";
+  return RunClient(absl::GetFlag(FLAGS_coordinator), [job](Client& client) {
+    return client.Status(job).Then([job](proto::StatusResponse status) {
+      PrintStatus(status, !job.empty());
+      return 0;
+    });
+  });
+}
+
+int CancelCommand(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    absl::FPrintF(stderr, "braid cancel: give the job to cancel (braid cancel JOB)\n");
+    return 2;
+  }
+  std::string job = args[1];
+  return RunClient(absl::GetFlag(FLAGS_coordinator), [job](Client& client) {
+    return client.Cancel(job).Then([job] {
+      absl::PrintF("cancelled %s\n", job);
+      return 0;
+    });
+  });
+}
+
+}  // namespace braid

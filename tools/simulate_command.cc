@@ -1,0 +1,122 @@
+// braid simulate: a whole cluster on this machine — a coordinator and N workers as processes,
+// ipc endpoints in a temporary directory — running one job with progress, then shut down.
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/child_process.h"
+#include "tools/commands.h"
+
+ABSL_FLAG(int, workers, 4, "worker processes to start");
+ABSL_DECLARE_FLAG(bool, detach);
+
+namespace braid {
+namespace {
+
+std::string Self() {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? "braid" : self.string();
+}
+
+}  // namespace
+
+int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated) {
+  if (args.size() > 1) {
+    absl::FPrintF(stderr, "braid simulate: unexpected argument '%s'\n", args[1]);
+    return 2;
+  }
+  const int workers = absl::GetFlag(FLAGS_workers);
+  if (workers < 1 || workers > 256) {
+    absl::FPrintF(stderr, "braid simulate: --workers must be 1 to 256\n");
+    return 2;
+  }
+  int slots = absl::GetFlag(FLAGS_slots);
+  if (slots <= 0) {
+    slots = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
+  }
+  if (absl::GetFlag(FLAGS_detach)) {
+    absl::FPrintF(stderr,
+                  "braid simulate: --detach cannot be used: the cluster ends with the job\n");
+    return 2;
+  }
+  absl::StatusOr<proto::JobSpec> spec = SpecFromFlags(repeated);
+  if (!spec.ok()) {
+    absl::FPrintF(stderr, "braid simulate: %s\n", spec.status().message());
+    return 2;
+  }
+
+  std::string pattern = "/tmp/braid-simulate-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    absl::FPrintF(stderr, "braid simulate: cannot make a temporary directory\n");
+    return 1;
+  }
+  const std::string dir = pattern;
+  const std::string endpoint = absl::StrCat("ipc://", dir, "/coordinator");
+  const std::string self = Self();
+
+  int exit_code = 1;
+  {
+    auto coordinator = ChildProcess::Start(
+        {self, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work"},
+        dir + "/coordinator.log");
+    if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {
+      absl::FPrintF(
+          stderr, "braid simulate: the coordinator did not start (see %s/coordinator.log)\n", dir);
+      return 1;
+    }
+    std::vector<std::unique_ptr<ChildProcess>> children;
+    for (int i = 0; i < workers; ++i) {
+      auto worker = ChildProcess::Start(
+          {self, "worker", "--coordinator", endpoint, "--slots", absl::StrCat(slots), "--scratch",
+           absl::StrFormat("%s/worker-%d", dir, i)},
+          absl::StrFormat("%s/worker-%d.log", dir, i));
+      if (!worker.ok()) {
+        absl::FPrintF(stderr, "braid simulate: %s\n", worker.status().message());
+        return 1;
+      }
+      children.push_back(*std::move(worker));
+    }
+    // The job is submitted once every worker is there (one that fails says why in its log).
+    for (int i = 0; i < workers; ++i) {
+      if (!children[i]->WaitForOutput("joined the coordinator", absl::Seconds(30))) {
+        absl::FPrintF(stderr, "braid simulate: worker %d did not start (see %s/worker-%d.log)\n", i,
+                      dir, i);
+        return 1;
+      }
+    }
+    absl::FPrintF(stderr, "simulating %d workers with %d slots each (logs in %s)\n", workers, slots,
+                  dir);
+    absl::SetFlag(&FLAGS_coordinator, endpoint);
+    exit_code = RunClient(endpoint, [spec = *spec](Client& client) mutable {
+      return client.Submit(std::move(spec)).Then([&client](proto::JobAccepted accepted) {
+        return WatchToEnd(client, accepted.job_id());
+      });
+    });
+    // After the job, workers drain (nothing runs any more); after Ctrl-C they stop at once,
+    // cancelling what runs. Then the coordinator stops.
+    const bool interrupted = exit_code > 128;
+    for (auto& worker : children) worker->Signal(interrupted ? SIGINT : SIGTERM);
+    for (auto& worker : children) worker->Stop(absl::Seconds(10));
+    (*coordinator)->Stop(absl::Seconds(10));
+  }
+  std::error_code error;
+  if (exit_code == 0) {
+    std::filesystem::remove_all(dir, error);
+  } else {
+    for (int i = 0; i < workers; ++i) {
+      std::filesystem::remove_all(absl::StrFormat("%s/worker-%d", dir, i), error);
+    }
+    absl::FPrintF(stderr, "logs of the simulated cluster: %s\n", dir);
+  }
+  return exit_code;
+}
+
+}  // namespace braid
