@@ -94,7 +94,10 @@ void JobRun::Cancel(const absl::Status& why) {
   state_ = proto::JOB_STATE_CANCELLED;
   message_ = std::string(why.message());
   Changed();
-  for (Deferred<void>& task : running_tasks_) task.Cancel();
+  // Cancelling a task may end the phase at once, which touches running_tasks_: take it first.
+  std::vector<Deferred<void>> tasks = std::move(running_tasks_);
+  running_tasks_.clear();
+  for (Deferred<void>& task : tasks) task.Cancel();
   if (run_.has_value()) run_->Cancel();
 }
 

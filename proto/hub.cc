@@ -76,6 +76,10 @@ void Hub::Beat() {
   heartbeat.mutable_heartbeat();
   const absl::Time now = time_.Now();
   const absl::Time silent_since = now - options_.heartbeat_interval * options_.liveness;
+  // A tick far behind its time means this loop stalled (a long turn, a paused process): the
+  // peers' frames of that time wait unread, so the stall does not count as their silence.
+  const absl::Duration stall = now - last_beat_ - options_.heartbeat_interval;
+  const bool stalled = stall > options_.heartbeat_interval / 2;
   for (auto& [peer, state] : peers_) {
     if (state.heard) {
       // Heard at some point since the previous tick: count from that tick (the classic Paranoid
@@ -83,6 +87,7 @@ void Hub::Beat() {
       state.last_heard = last_beat_;
       state.heard = false;
     }
+    if (stalled) state.last_heard += stall;
     if (state.last_heard <= silent_since) {
       lost.push_back(peer);
       continue;

@@ -31,6 +31,7 @@ Deferred<proto::Welcome> Link::Connect() {
   CHECK(state_ == State::kIdle) << "Link::Connect called twice";
   connected_.emplace();
   Deferred<proto::Welcome> connected = *connected_;
+  last_beat_ = time_.Now();
   heartbeat_.Start(options_.heartbeat_interval, /*now=*/false).Catch([](absl::Status error) {
     LOG(ERROR) << "link heartbeat stopped: " << error;
   });
@@ -117,8 +118,13 @@ void Link::OnWelcome(const proto::Welcome& welcome) {
 }
 
 void Link::Beat() {
+  const absl::Time now = time_.Now();
+  // As in Hub::Beat: a stall of this loop is not the coordinator's silence.
+  const absl::Duration stall = now - last_beat_ - options_.heartbeat_interval;
+  last_beat_ = now;
+  if (stall > options_.heartbeat_interval / 2) last_heard_ += stall;
   if (state_ == State::kClosed || state_ == State::kReconnecting) return;
-  if (time_.Now() - last_heard_ >= options_.heartbeat_interval * options_.liveness) {
+  if (now - last_heard_ >= options_.heartbeat_interval * options_.liveness) {
     Lose(absl::UnavailableError(absl::StrCat(
         state_ == State::kIntroducing ? "no answer to the hello from " : "no word from ",
         transport_->endpoint(), " for ", options_.liveness, " heartbeats (",

@@ -119,6 +119,7 @@ class Link {
   State state_ = State::kIdle;
   // When the coordinator was last heard from (or, while introducing, when the hello went out).
   absl::Time last_heard_;
+  absl::Time last_beat_;  // the previous heartbeat tick
   bool sent_this_beat_ = false;
   uint64_t next_message_id_ = 1;
   uint64_t hello_id_ = 0;  // the id of the hello awaiting its Welcome

@@ -75,7 +75,7 @@ class LinkTest : public ::testing::Test {
   }
 
   // Lets `d` of fake time pass in small steps, as real time would (one big Advance is a stalled
-  // loop, which heartbeats count as silence).
+  // loop, whose stall heartbeats do not count as silence).
   void Pass(absl::Duration d) {
     for (; d > absl::ZeroDuration(); d -= absl::Milliseconds(10)) {
       clock_.Advance(std::min(d, absl::Milliseconds(10)));
@@ -211,6 +211,15 @@ TEST_F(LinkTest, ASilentCoordinatorIsLostAndPendingRequestsFail) {
   EXPECT_THAT(lost_[0], StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no word from")));
   EXPECT_THAT(ResultNow(pending), Optional(StatusIs(absl::StatusCode::kUnavailable)));
   EXPECT_FALSE(link_->connected());
+}
+
+TEST_F(LinkTest, AStallOfItsOwnLoopIsNotTheCoordinatorsSilence) {
+  ConnectNow();
+  network_.Isolate(transport_->peer_id());
+  clock_.Advance(absl::Seconds(10));  // one step: the loop was stuck for ten intervals
+  EXPECT_THAT(lost_, IsEmpty());
+  Pass(absl::Seconds(3));  // real silence after the stall
+  EXPECT_THAT(lost_, SizeIs(1));
 }
 
 TEST_F(LinkTest, ReconnectsWithExponentialBackoffAndIntroducesItselfAgain) {

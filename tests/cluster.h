@@ -70,6 +70,9 @@ class Cluster {
   ManualTaskExecutor& executor(int i) { return static_cast<ManualTaskExecutor&>(*executors_[i]); }
   const std::string& scratch() const { return scratch_.path(); }
 
+  // Destroys the coordinator (as when its process stops).
+  void StopCoordinator() { coordinator_.reset(); }
+
   // Adds a worker advertising `jobs`.
   Worker& AddWorker(std::vector<std::string> jobs);
 

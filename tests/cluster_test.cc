@@ -471,5 +471,19 @@ TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
 }
 
+TEST(Cluster, StoppingTheCoordinatorCancelsEveryJob) {
+  testing::Cluster::Options options;
+  options.workers = 0;
+  testing::Cluster cluster(options);
+  for (int tasks : {10, 1000, 5000}) {
+    proto::JobSpec spec;
+    spec.set_job("noop");
+    (*spec.mutable_config())["tasks"] = absl::StrCat(tasks);
+    Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+    ASSERT_THAT(accepted, IsOk());
+  }
+  cluster.StopCoordinator();
+}
+
 }  // namespace
 }  // namespace braid
