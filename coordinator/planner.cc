@@ -214,7 +214,9 @@ absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition*
     return absl::InvalidArgumentError(
         "a task bag (--records-per-task) has no reduce phase: give --reducers 0");
   }
-  if (spec.output().empty() && !bag && (definition == nullptr || definition->needs_input)) {
+  // Only a task bag, or a map-only job that reads nothing (noop), may go without an output.
+  if (spec.output().empty() && !bag &&
+      (spec.reducers() > 0 || definition == nullptr || definition->needs_input)) {
     return absl::InvalidArgumentError("the job needs an output directory (--output)");
   }
   if (!spec.output().empty() && !spec.overwrite()) {

@@ -471,6 +471,27 @@ TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
 }
 
+TEST(Cluster, AMapOnlyJobWithoutOutputKeepsNothing) {
+  testing::Cluster cluster;
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  (*spec.mutable_config())["tasks"] = "5";
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_FALSE(std::filesystem::exists("/_temporary"));
+  EXPECT_FALSE(std::filesystem::exists("_temporary"));
+}
+
+TEST(Cluster, AJobWithReducersNeedsAnOutput) {
+  testing::Cluster cluster;
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  spec.set_reducers(1);
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--output")));
+}
+
 TEST(Cluster, StoppingTheCoordinatorCancelsEveryJob) {
   testing::Cluster::Options options;
   options.workers = 0;

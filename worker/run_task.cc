@@ -67,6 +67,12 @@ class CountingEmitter final : public Emitter {
   uint64_t count_ = 0;
 };
 
+// Output nobody keeps.
+class DiscardingEmitter final : public Emitter {
+ public:
+  void Emit(absl::string_view, absl::string_view) override {}
+};
+
 // A task-bag job's output: lines kept for the result.
 class LineCollector final : public Emitter {
  public:
@@ -143,9 +149,13 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
   std::unique_ptr<PartFileWriter> part;
   std::unique_ptr<LineCollector> bag;
   Emitter* sink;
+  DiscardingEmitter discard;
   if (job.spec().records_per_task() > 0 && job.reduce_tasks() == 0) {
     bag = std::make_unique<LineCollector>(definition.output_format, result);
     sink = bag.get();
+  } else if (job.reduce_tasks() == 0 && job.spec().output().empty()) {
+    // A map-only job without an output directory keeps nothing (Hadoop's NullOutputFormat).
+    sink = &discard;
   } else if (job.reduce_tasks() == 0) {
     absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
         TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
