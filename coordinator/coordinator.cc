@@ -240,7 +240,7 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
 }
 
 void Coordinator::JobEnded(const std::string& job_id) {
-  scheduler_.FinishJob(job_id);
+  scheduler_.RemoveSource(job_id);
   const JobRun* run = job(job_id);
   auto watchers = watchers_.find(job_id);
   if (watchers == watchers_.end() || run == nullptr) return;

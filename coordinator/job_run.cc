@@ -47,16 +47,14 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
   wire->set_reduce_tasks(plan_.reducers);
   wire_definition_ = std::move(wire);
   maps_.resize(plan_.splits.size());
-  for (size_t i = 0; i < maps_.size(); ++i) {
-    maps_[i].kind = proto::TASK_KIND_MAP;
-    maps_[i].index = static_cast<uint32_t>(i);
-    maps_[i].split = plan_.splits[i];
-  }
   reduces_.resize(plan_.reducers);
-  for (size_t i = 0; i < reduces_.size(); ++i) {
-    reduces_[i].kind = proto::TASK_KIND_REDUCE;
-    reduces_[i].index = static_cast<uint32_t>(i);
-  }
+}
+
+JobRun::~JobRun() { *alive_ = false; }
+
+JobRun::TaskRecord& JobRun::Task::Record() {
+  if (record == nullptr) record = std::make_unique<TaskRecord>();
+  return *record;
 }
 
 bool JobRun::finished() const {
@@ -64,13 +62,19 @@ bool JobRun::finished() const {
          state_ == proto::JOB_STATE_CANCELLED;
 }
 
-std::string JobRun::TaskName(const Task& task) const {
-  return absl::StrFormat("%s task %d", task.kind == proto::TASK_KIND_MAP ? "map" : "reduce",
-                         task.index);
+std::string JobRun::TaskName(proto::TaskKind kind, uint32_t index) const {
+  return absl::StrFormat("%s task %d", kind == proto::TASK_KIND_MAP ? "map" : "reduce", index);
+}
+
+uint32_t JobRun::WorkerNumber(const std::string& name) {
+  auto [it, added] = worker_numbers_.emplace(name, worker_names_.size() + 1);
+  if (added) worker_names_.push_back(name);
+  return it->second;
 }
 
 Deferred<void> JobRun::Run() {
   started_ = time_.Now();
+  scheduler_.AddSource(id_, this);
   run_ = RunJob().Both([this](absl::Status outcome) {
     ended_ = time_.Now();
     if (outcome.ok()) {
@@ -94,10 +98,7 @@ void JobRun::Cancel(const absl::Status& why) {
   state_ = proto::JOB_STATE_CANCELLED;
   message_ = std::string(why.message());
   Changed();
-  // Cancelling a task may end the phase at once, which touches running_tasks_: take it first.
-  std::vector<Deferred<void>> tasks = std::move(running_tasks_);
-  running_tasks_.clear();
-  for (Deferred<void>& task : tasks) task.Cancel();
+  EndPhase();
   if (run_.has_value()) run_->Cancel();
 }
 
@@ -107,103 +108,131 @@ Deferred<void> JobRun::RunJob() {
 
   state_ = proto::JOB_STATE_MAPPING;
   Changed();
-  absl::Status mapped = co_await RunPhase(maps_);
+  absl::Status mapped = co_await RunPhase(proto::TASK_KIND_MAP);
   if (!mapped.ok()) co_return mapped;
 
   if (!reduces_.empty()) {
-    // Every partition's runs, one per map task that produced any.
-    for (const Task& map : maps_) {
-      for (const proto::MapOutput& output : map.outputs) {
-        if (output.partition() < reduces_.size()) {
-          reduces_[output.partition()].outputs.push_back(output);
-        }
-      }
-    }
     state_ = proto::JOB_STATE_REDUCING;
     Changed();
-    absl::Status reduced = co_await RunPhase(reduces_);
+    absl::Status reduced = co_await RunPhase(proto::TASK_KIND_REDUCE);
     if (!reduced.ok()) co_return reduced;
   }
   co_return CommitJob();
 }
 
-Deferred<void> JobRun::RunPhase(std::vector<Task>& tasks) {
-  running_tasks_.clear();
-  for (Task& task : tasks) running_tasks_.push_back(RunTask(task));
-  Result<DeferredListResult<void>> phase =
-      co_await DeferredList(running_tasks_, {.fire_on_one_errback = true, .consume_errors = true});
-  if (!phase.ok()) {
-    // One task failed for good: the others are no longer wanted.
-    std::vector<Deferred<void>> others = std::move(running_tasks_);
-    running_tasks_.clear();
-    for (Deferred<void>& task : others) task.Cancel();
-    co_return absl::Status(phase.status().code(), phase.status().message());
+Deferred<void> JobRun::RunPhase(proto::TaskKind kind) {
+  phase_ = kind;
+  phase_open_ = true;
+  std::vector<Task>& phase = tasks();
+  std::vector<Deferred<void>> done;
+  done.reserve(phase.size());
+  for (uint32_t i = 0; i < phase.size(); ++i) {
+    done.push_back(phase[i].done);
+    ready_.push_back(i);
   }
-  running_tasks_.clear();
+  scheduler_.Wake();
+  Result<DeferredListResult<void>> ended =
+      co_await DeferredList(std::move(done), {.fire_on_one_errback = true, .consume_errors = true});
+  // Done, or one task failed for good: whatever else runs is no longer wanted.
+  EndPhase();
+  if (!ended.ok()) co_return absl::Status(ended.status().code(), ended.status().message());
   co_return absl::OkStatus();
 }
 
-proto::TaskAssignment JobRun::MakeAssignment(Task& task) {
-  proto::TaskAssignment assignment;
+void JobRun::EndPhase() {
+  phase_open_ = false;
+  ready_.clear();
+  // Cancelling an attempt calls back into OnAttemptDone, which must not see the map change.
+  auto attempts = std::move(attempts_);
+  attempts_.clear();
+  for (auto& [key, attempt] : attempts) attempt.Cancel();
+}
+
+void JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) {
+  const uint32_t index = ready_.front();
+  ready_.pop_front();
+  Task& task = tasks()[index];
+  task.state = TaskState::kInProgress;
+  ++task.attempts;
+  Changed();
+  task.worker = WorkerNumber(worker);
   proto::TaskAttempt* attempt = assignment.mutable_attempt();
   attempt->set_job_id(id_);
-  attempt->set_kind(task.kind);
-  attempt->set_task(task.index);
-  attempt->set_attempt(++task.attempts);
-  if (task.kind == proto::TASK_KIND_MAP) {
-    *assignment.mutable_split() = task.split;
+  attempt->set_kind(phase_);
+  attempt->set_task(index);
+  attempt->set_attempt(task.attempts);
+  if (phase_ == proto::TASK_KIND_MAP) {
+    *assignment.mutable_split() = plan_.splits[index];
   } else {
-    assignment.set_partition(task.index);
-    for (const proto::MapOutput& output : task.outputs) *assignment.add_map_outputs() = output;
-  }
-  assignment.set_output_dir(spec_.output());
-  return assignment;
-}
-
-Deferred<void> JobRun::RunTask(Task& task) {
-  while (true) {
-    proto::TaskAssignment assignment = MakeAssignment(task);
-    task.state = TaskState::kInProgress;
-    Changed();
-    Result<proto::TaskResult> result =
-        co_await scheduler_.Dispatch(wire_definition_, std::move(assignment));
-    if (!result.ok()) {
-      task.state = TaskState::kIdle;
-      Changed();
-      if (absl::IsCancelled(result.status())) co_return result.status();
-      // Lost with its worker.
-      task.errors.push_back(
-          absl::StrCat("attempt ", task.attempts, ": ", result.status().message()));
-      if (++task.retries > kMaxRetries) {
-        task.state = TaskState::kFailed;
-        co_return absl::AbortedError(absl::StrCat(TaskName(task), " was lost ", task.retries,
-                                                  " times; last: ", result.status().message()));
+    // Every map task's run for this partition.
+    assignment.set_partition(index);
+    for (const Task& map : maps_) {
+      if (map.record == nullptr) continue;
+      for (const proto::MapOutput& output : map.record->outputs) {
+        if (output.partition() == index) *assignment.add_map_outputs() = output;
       }
-      continue;
-    }
-    task.worker = result->worker();
-    absl::Status outcome(static_cast<absl::StatusCode>(result->code()), result->message());
-    if (outcome.ok()) outcome = CommitTask(task, *result);
-    if (outcome.ok()) {
-      task.state = TaskState::kCompleted;
-      Changed();
-      co_return absl::OkStatus();
-    }
-    task.state = TaskState::kIdle;
-    task.errors.push_back(absl::StrCat("attempt ", task.attempts, ": ", outcome.ToString()));
-    Changed();
-    if (absl::IsUnavailable(outcome) && ++task.retries <= kMaxRetries) continue;  // handed back
-    if (++task.failures >= max_attempts_) {
-      task.state = TaskState::kFailed;
-      co_return absl::Status(outcome.code(),
-                             absl::StrCat(TaskName(task), " failed ", task.failures,
-                                          " times; last error: ", outcome.message()));
     }
   }
 }
 
-absl::Status JobRun::CommitTask(Task& task, proto::TaskResult& result) {
-  const bool final_output = task.kind == proto::TASK_KIND_REDUCE || plan_.reducers == 0;
+void JobRun::AttemptStarted(const proto::TaskAttempt& attempt, Deferred<proto::TaskResult> result) {
+  const uint32_t index = attempt.task();
+  const uint32_t number = attempt.attempt();
+  attempts_.emplace(uint64_t{index} << 32 | number, result);
+  result.Both([this, alive = alive_, index, number](Result<proto::TaskResult> outcome) {
+    if (*alive) OnAttemptDone(index, number, std::move(outcome));
+  });
+}
+
+void JobRun::OnAttemptDone(uint32_t index, uint32_t attempt, Result<proto::TaskResult> result) {
+  if (attempts_.erase(uint64_t{index} << 32 | attempt) == 0 || !phase_open_) {
+    return;  // cancelled: the phase or the job is over
+  }
+  Task& task = tasks()[index];
+  if (!result.ok()) {
+    // Lost with its worker, or the worker could not be reached.
+    Retry(index, result.status(), /*counts_as_failure=*/false);
+    return;
+  }
+  absl::Status outcome(static_cast<absl::StatusCode>(result->code()), result->message());
+  if (outcome.ok()) outcome = CommitTask(task, index, *result);
+  if (!outcome.ok()) {
+    // A task handed back by a draining worker is not its failure.
+    Retry(index, outcome, /*counts_as_failure=*/!absl::IsUnavailable(outcome));
+    return;
+  }
+  task.state = TaskState::kCompleted;
+  ++(phase_ == proto::TASK_KIND_MAP ? maps_done_ : reduces_done_);
+  Changed();
+  task.done.Callback().IgnoreError();
+}
+
+void JobRun::Retry(uint32_t index, const absl::Status& why, bool counts_as_failure) {
+  Task& task = tasks()[index];
+  task.state = TaskState::kIdle;
+  task.Record().errors.push_back(absl::StrCat("attempt ", task.attempts, ": ", why.ToString()));
+  Changed();
+  absl::Status gave_up;
+  if (counts_as_failure && ++task.failures >= max_attempts_) {
+    gave_up =
+        absl::Status(why.code(), absl::StrCat(TaskName(phase_, index), " failed ", task.failures,
+                                              " times; last error: ", why.message()));
+  } else if (!counts_as_failure && ++task.retries > kMaxRetries) {
+    gave_up = absl::AbortedError(absl::StrCat(TaskName(phase_, index), " was lost ", task.retries,
+                                              " times; last: ", why.message()));
+  }
+  if (!gave_up.ok()) {
+    task.state = TaskState::kFailed;
+    task.done.Errback(gave_up).IgnoreError();
+    return;
+  }
+  // A retry goes first: a failing task should fail the job soon, not after the queue.
+  ready_.push_front(index);
+  scheduler_.Wake();
+}
+
+absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& result) {
+  const bool final_output = phase_ == proto::TASK_KIND_REDUCE || plan_.reducers == 0;
   if (final_output && spec_.records_per_task() == 0 && !spec_.output().empty()) {
     // Move the attempt's part file into place: from now on readers see it whole.
     for (const proto::MapOutput& output : result.outputs()) {
@@ -215,10 +244,18 @@ absl::Status JobRun::CommitTask(Task& task, proto::TaskResult& result) {
       }
     }
   }
-  task.outputs.assign(result.outputs().begin(), result.outputs().end());
-  task.bag_output.assign(std::make_move_iterator(result.mutable_bag_output()->begin()),
-                         std::make_move_iterator(result.mutable_bag_output()->end()));
-  task.skipped_records.assign(result.skipped_records().begin(), result.skipped_records().end());
+  (void)index;
+  if (result.outputs_size() > 0) {
+    task.Record().outputs.assign(result.outputs().begin(), result.outputs().end());
+  }
+  if (result.bag_output_size() > 0) {
+    task.Record().bag_output.assign(std::make_move_iterator(result.mutable_bag_output()->begin()),
+                                    std::make_move_iterator(result.mutable_bag_output()->end()));
+  }
+  if (result.skipped_records_size() > 0) {
+    task.Record().skipped_records.assign(result.skipped_records().begin(),
+                                         result.skipped_records().end());
+  }
   counters_.Add(result.counters());
   return absl::OkStatus();
 }
@@ -241,7 +278,8 @@ absl::Status JobRun::CommitJob() {
     // A task-bag job's result, in task order.
     std::ofstream out(absl::StrCat(spec_.output(), "/part-m-00000"), std::ios::binary);
     for (const Task& map : maps_) {
-      for (const std::string& line : map.bag_output) out << line << '\n';
+      if (map.record == nullptr) continue;
+      for (const std::string& line : map.record->bag_output) out << line << '\n';
     }
     if (!out) return absl::InternalError(absl::StrCat("cannot write to ", spec_.output()));
   }
@@ -268,14 +306,9 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   status.set_state(state_);
   status.set_output(spec_.output());
   status.set_input_bytes(plan_.input_bytes);
-  auto done = [](const std::vector<Task>& tasks) {
-    uint32_t n = 0;
-    for (const Task& task : tasks) n += task.state == TaskState::kCompleted;
-    return n;
-  };
-  status.set_maps_done(done(maps_));
+  status.set_maps_done(maps_done_);
   status.set_maps_total(static_cast<uint32_t>(maps_.size()));
-  status.set_reduces_done(done(reduces_));
+  status.set_reduces_done(reduces_done_);
   status.set_reduces_total(static_cast<uint32_t>(reduces_.size()));
   status.set_bytes_read(static_cast<uint64_t>(counters_.Get(kFileSystemCounters, kBytesRead)));
   absl::Time end = finished() ? ended_ : time_.Now();
@@ -284,27 +317,30 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   }
   counters_.AddTo(status.mutable_counters());
   std::string message = message_;
-  if (message.empty() && !finished() && scheduler_.queued(id_) > 0 &&
-      !scheduler_.HasWorkerFor(spec_.job())) {
+  if (message.empty() && !finished() && !ready_.empty() && !scheduler_.HasWorkerFor(spec_.job())) {
     message = absl::StrCat("waiting: no connected worker runs job '", spec_.job(), "'");
   }
   status.set_message(message);
   if (spec_.records_per_task() > 0 && state_ == proto::JOB_STATE_SUCCEEDED) {
     for (const Task& map : maps_) {
-      for (const std::string& line : map.bag_output) status.add_bag_output(line);
+      if (map.record == nullptr) continue;
+      for (const std::string& line : map.record->bag_output) status.add_bag_output(line);
     }
   }
   if (with_tasks) {
-    for (const std::vector<Task>* tasks : {&maps_, &reduces_}) {
-      for (const Task& task : *tasks) {
+    for (proto::TaskKind kind : {proto::TASK_KIND_MAP, proto::TASK_KIND_REDUCE}) {
+      const std::vector<Task>& tasks = kind == proto::TASK_KIND_MAP ? maps_ : reduces_;
+      for (uint32_t i = 0; i < tasks.size(); ++i) {
+        const Task& task = tasks[i];
         proto::TaskStatus* t = status.add_tasks();
-        t->set_kind(task.kind);
-        t->set_task(task.index);
+        t->set_kind(kind);
+        t->set_task(i);
         t->set_state(TaskStateName(static_cast<int>(task.state)));
         t->set_attempts(task.attempts);
-        for (const std::string& error : task.errors) t->add_errors(error);
-        for (uint64_t record : task.skipped_records) t->add_skipped_records(record);
-        t->set_worker(task.worker);
+        if (task.worker > 0) t->set_worker(worker_names_[task.worker - 1]);
+        if (task.record == nullptr) continue;
+        for (const std::string& error : task.record->errors) t->add_errors(error);
+        for (uint64_t record : task.record->skipped_records) t->add_skipped_records(record);
       }
     }
   }

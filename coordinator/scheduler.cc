@@ -10,9 +10,10 @@
 namespace braid {
 namespace {
 
-// Jobs whose attempts average less than this get deeper per-worker queues.
-constexpr double kTinyTaskMs = 20;
-constexpr uint32_t kTinyTaskDepth = 32;
+// A worker is given enough of a job's short attempts to keep each slot busy this long without
+// waiting for a round trip, up to kMaxDepth attempts per slot.
+constexpr double kQueuedWorkMs = 20;
+constexpr double kMaxDepth = 1024;
 // Weight of the newest run time in the moving average.
 constexpr double kRuntimeWeight = 0.2;
 
@@ -20,10 +21,6 @@ constexpr double kRuntimeWeight = 0.2;
 
 Scheduler::~Scheduler() {
   *alive_ = false;
-  auto pending = std::move(pending_);
-  for (auto& [key, entry] : pending) {
-    entry->result.Errback(absl::CancelledError("the coordinator is shutting down")).IgnoreError();
-  }
   auto running = std::move(running_);
   for (auto& [key, entry] : running) {
     entry.result.Errback(absl::CancelledError("the coordinator is shutting down")).IgnoreError();
@@ -40,7 +37,7 @@ void Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hello, u
   worker.build_version = hello.build_version();
   worker.number = number;
   worker.last_heard = time_.Now();
-  AssignSoon();
+  Wake();
 }
 
 void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
@@ -60,7 +57,7 @@ void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
   absl::Status error =
       absl::UnavailableError(absl::StrCat("worker ", name, " was lost: ", why.message()));
   for (Deferred<proto::TaskResult>& result : lost) result.Errback(error).IgnoreError();
-  AssignSoon();
+  Wake();
 }
 
 void Scheduler::OnHeartbeat(const PeerId& peer, const proto::Heartbeat& heartbeat) {
@@ -73,95 +70,83 @@ void Scheduler::OnHeartbeat(const PeerId& peer, const proto::Heartbeat& heartbea
   }
 }
 
+bool Scheduler::Find(const proto::TaskAttempt& attempt, Source** source, AttemptKey* key) {
+  auto number = numbers_.find(attempt.job_id());
+  if (number == numbers_.end()) return false;
+  *source = &sources_.find(number->second)->second;
+  *key = AttemptKey{number->second, attempt.task(), attempt.attempt(),
+                    attempt.kind() == proto::TASK_KIND_REDUCE};
+  return true;
+}
+
 void Scheduler::OnResults(const PeerId& peer, proto::TaskResults& results) {
   auto worker = workers_.find(peer);
   if (worker != workers_.end()) worker->second.last_heard = time_.Now();
   for (proto::TaskResult& result : *results.mutable_results()) {
-    const std::string key = AttemptName(result.attempt());
-    auto running = running_.find(key);
+    Source* source;
+    AttemptKey key;
+    auto running = Find(result.attempt(), &source, &key) ? running_.find(key) : running_.end();
     if (running == running_.end() || running->second.peer != peer) {
       // Cancelled, a duplicate, or from a worker this attempt was not given to.
-      VLOG(1) << "ignored a result for attempt " << key;
+      VLOG(1) << "ignored a result for attempt " << AttemptName(result.attempt());
       continue;
     }
     Deferred<proto::TaskResult> deferred = std::move(running->second.result);
-    if (worker != workers_.end()) result.set_worker(worker->second.name);
-    auto queue = queues_.find(running->second.job_id);
     running_.erase(running);
-    if (worker != workers_.end() && worker->second.outstanding > 0) --worker->second.outstanding;
-    if (queue != queues_.end()) {
-      double ms = static_cast<double>(result.runtime_ms());
-      queue->second.runtime_ms =
-          queue->second.runtime_ms < 0
-              ? ms
-              : (1 - kRuntimeWeight) * queue->second.runtime_ms + kRuntimeWeight * ms;
+    if (worker != workers_.end()) {
+      result.set_worker(worker->second.name);
+      if (worker->second.outstanding > 0) --worker->second.outstanding;
     }
+    const double ms = static_cast<double>(result.runtime_ms());
+    source->runtime_ms = source->runtime_ms < 0
+                             ? ms
+                             : (1 - kRuntimeWeight) * source->runtime_ms + kRuntimeWeight * ms;
     deferred.Callback(std::move(result)).IgnoreError();
   }
-  AssignSoon();
+  Wake();
 }
 
-Deferred<proto::TaskResult> Scheduler::Dispatch(std::shared_ptr<const proto::JobDefinition> job,
-                                                proto::TaskAssignment assignment) {
-  const std::string key = AttemptName(assignment.attempt());
-  const std::string job_id = job->job_id();
-  Deferred<proto::TaskResult> result([this, alive = alive_, key](Deferred<proto::TaskResult>&) {
-    if (*alive) Cancel(key);
-  });
-  JobQueue& queue = queues_[job_id];
-  if (queue.job == nullptr) {
-    queue.job = job;
-    job_order_.push_back(job_id);
-  }
-  queue.order.push_back(key);
-  ++queue.live;
-  pending_[key] = std::make_unique<Pending>(Pending{std::move(job), std::move(assignment), result});
-  AssignSoon();
-  return result;
+void Scheduler::AddSource(const std::string& job_id, AttemptSource* source) {
+  const uint32_t number = next_number_++;
+  sources_.emplace(number, Source{job_id, source});
+  numbers_[job_id] = number;
+  source_order_.push_back(number);
+  Wake();
 }
 
-void Scheduler::Cancel(const std::string& key) {
-  auto pending = pending_.find(key);
-  if (pending != pending_.end()) {
-    auto queue = queues_.find(pending->second->job->job_id());
-    if (queue != queues_.end() && queue->second.live > 0) --queue->second.live;
-    pending_.erase(pending);
-    return;
-  }
-  auto running = running_.find(key);
-  if (running == running_.end()) return;
-  auto worker = workers_.find(running->second.peer);
-  if (worker != workers_.end()) {
-    if (worker->second.outstanding > 0) --worker->second.outstanding;
-    proto::Envelope cancel;
-    *cancel.mutable_cancel_tasks()->add_attempts() = running->second.attempt;
-    hub_.Send(running->second.peer, cancel).IgnoreError();
-  }
-  running_.erase(running);
-  AssignSoon();
-}
-
-void Scheduler::FinishJob(const std::string& job_id) {
-  auto queue = queues_.find(job_id);
-  if (queue != queues_.end()) {
-    std::vector<Deferred<proto::TaskResult>> dropped;
-    for (const std::string& key : queue->second.order) {
-      auto pending = pending_.find(key);
-      if (pending == pending_.end()) continue;
-      dropped.push_back(std::move(pending->second->result));
-      pending_.erase(pending);
-    }
-    queues_.erase(queue);
-    std::erase(job_order_, job_id);
-    for (Deferred<proto::TaskResult>& result : dropped) {
-      result.Errback(absl::CancelledError("the job is over")).IgnoreError();
-    }
+void Scheduler::RemoveSource(const std::string& job_id) {
+  auto number = numbers_.find(job_id);
+  if (number != numbers_.end()) {
+    std::erase(source_order_, number->second);
+    sources_.erase(number->second);
+    numbers_.erase(number);
   }
   proto::Envelope finished;
   finished.mutable_job_finished()->set_job_id(job_id);
   for (auto& [peer, worker] : workers_) {
     if (worker.jobs_defined.erase(job_id) > 0) hub_.Send(peer, finished).IgnoreError();
   }
+}
+
+void Scheduler::Cancel(const AttemptKey& key) {
+  auto running = running_.find(key);
+  if (running == running_.end()) return;
+  auto worker = workers_.find(running->second.peer);
+  auto source = sources_.find(key.source);
+  if (worker != workers_.end()) {
+    if (worker->second.outstanding > 0) --worker->second.outstanding;
+    if (source != sources_.end()) {
+      proto::Envelope cancel;
+      proto::TaskAttempt* attempt = cancel.mutable_cancel_tasks()->add_attempts();
+      attempt->set_job_id(source->second.job_id);
+      attempt->set_kind(key.reduce ? proto::TASK_KIND_REDUCE : proto::TASK_KIND_MAP);
+      attempt->set_task(key.task);
+      attempt->set_attempt(key.attempt);
+      hub_.Send(running->second.peer, cancel).IgnoreError();
+    }
+  }
+  running_.erase(running);
+  Wake();
 }
 
 bool Scheduler::HasWorkerFor(const std::string& kind) const {
@@ -171,19 +156,7 @@ bool Scheduler::HasWorkerFor(const std::string& kind) const {
   return false;
 }
 
-std::string Scheduler::WorkerOf(const std::string& attempt_name) const {
-  auto running = running_.find(attempt_name);
-  if (running == running_.end()) return "";
-  auto worker = workers_.find(running->second.peer);
-  return worker == workers_.end() ? "" : worker->second.name;
-}
-
-size_t Scheduler::queued(const std::string& job_id) const {
-  auto queue = queues_.find(job_id);
-  return queue == queues_.end() ? 0 : queue->second.live;
-}
-
-void Scheduler::AssignSoon() {
+void Scheduler::Wake() {
   if (assign_scheduled_) return;
   assign_scheduled_ = true;
   time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
@@ -193,27 +166,16 @@ void Scheduler::AssignSoon() {
   });
 }
 
-uint32_t Scheduler::Capacity(const WorkerInfo& worker, const JobQueue& queue) const {
-  const bool tiny = queue.runtime_ms >= 0 && queue.runtime_ms < kTinyTaskMs;
-  return worker.slots * (tiny ? kTinyTaskDepth : 1);
-}
-
-std::unique_ptr<Scheduler::Pending> Scheduler::PopPending(JobQueue& queue) {
-  while (!queue.order.empty()) {
-    std::string key = std::move(queue.order.front());
-    queue.order.pop_front();
-    auto pending = pending_.find(key);
-    if (pending == pending_.end()) continue;  // cancelled while queued
-    std::unique_ptr<Pending> taken = std::move(pending->second);
-    pending_.erase(pending);
-    --queue.live;
-    return taken;
-  }
-  return nullptr;
+uint32_t Scheduler::Capacity(const WorkerInfo& worker, const Source& source) const {
+  if (source.runtime_ms < 0) return worker.slots;  // nothing known yet
+  // Run times are whole milliseconds: a task reported as 0 ms took less than one.
+  const double depth =
+      std::clamp(kQueuedWorkMs / std::max(source.runtime_ms, 0.02), 1.0, kMaxDepth);
+  return worker.slots * static_cast<uint32_t>(depth);
 }
 
 void Scheduler::Assign() {
-  if (pending_.empty() || workers_.empty()) return;
+  if (source_order_.empty() || workers_.empty()) return;
   // Emptiest workers first, so that work spreads.
   std::vector<WorkerInfo*> order;
   for (auto& [peer, worker] : workers_) {
@@ -226,44 +188,46 @@ void Scheduler::Assign() {
   for (WorkerInfo* worker : order) {
     proto::Envelope message;
     proto::AssignTasks* assign = message.mutable_assign_tasks();
-    std::vector<std::pair<std::string, Deferred<proto::TaskResult>>> given;
-    size_t skipped = 0;  // consecutive jobs that could give this worker nothing
-    while (!job_order_.empty() && skipped < job_order_.size()) {
-      next_job_ %= job_order_.size();
-      JobQueue& queue = queues_[job_order_[next_job_]];
-      ++next_job_;
-      if (queue.live == 0 || !worker->kinds.contains(queue.job->spec().job()) ||
-          worker->outstanding >= Capacity(*worker, queue)) {
-        ++skipped;
-        continue;
-      }
-      std::unique_ptr<Pending> pending = PopPending(queue);
-      if (pending == nullptr) {
+    std::vector<AttemptKey> given;
+    size_t skipped = 0;  // consecutive sources that could give this worker nothing
+    while (!source_order_.empty() && skipped < source_order_.size()) {
+      next_source_ %= source_order_.size();
+      const uint32_t number = source_order_[next_source_++];
+      Source& source = sources_.find(number)->second;
+      const std::shared_ptr<const proto::JobDefinition>& job = source.source->definition();
+      if (source.source->ready() == 0 || !worker->kinds.contains(job->spec().job()) ||
+          worker->outstanding >= Capacity(*worker, source)) {
         ++skipped;
         continue;
       }
       skipped = 0;
-      const std::string& job_id = queue.job->job_id();
-      if (worker->jobs_defined.insert(job_id).second) *assign->add_jobs() = *queue.job;
-      const std::string key = AttemptName(pending->assignment.attempt());
-      running_[key] = Running{worker->peer, pending->result, job_id, pending->assignment.attempt()};
-      given.emplace_back(key, pending->result);
-      *assign->add_tasks() = std::move(pending->assignment);
+      if (worker->jobs_defined.insert(source.job_id).second) *assign->add_jobs() = *job;
+      proto::TaskAssignment* assignment = assign->add_tasks();
+      source.source->TakeAttempt(worker->name, *assignment);
+      const proto::TaskAttempt& attempt = assignment->attempt();
+      const AttemptKey key{number, attempt.task(), attempt.attempt(),
+                           attempt.kind() == proto::TASK_KIND_REDUCE};
+      Deferred<proto::TaskResult> result([this, alive = alive_, key](Deferred<proto::TaskResult>&) {
+        if (*alive) Cancel(key);
+      });
+      running_[key] = Running{worker->peer, result};
+      given.push_back(key);
       ++worker->outstanding;
+      source.source->AttemptStarted(attempt, std::move(result));
     }
     if (assign->tasks_size() == 0) continue;
     absl::Status sent = hub_.Send(worker->peer, std::move(message));
     if (!sent.ok()) {
-      // The worker is gone or not keeping up: those attempts go back into their queues' front.
+      // The worker is gone or not keeping up: those attempts fail and their tasks run again.
       LOG(WARNING) << "could not assign to worker " << worker->name << ": " << sent;
-      for (auto& [key, result] : given) {
+      const absl::Status error = absl::UnavailableError(
+          absl::StrCat("could not reach worker ", worker->name, ": ", sent.message()));
+      for (const AttemptKey& key : given) {
         auto running = running_.find(key);
         if (running == running_.end()) continue;
+        Deferred<proto::TaskResult> result = std::move(running->second.result);
         running_.erase(running);
-        result
-            .Errback(absl::UnavailableError(
-                absl::StrCat("could not reach worker ", worker->name, ": ", sent.message())))
-            .IgnoreError();
+        result.Errback(error).IgnoreError();
       }
       worker->outstanding -= std::min<uint32_t>(worker->outstanding, given.size());
     }

@@ -1,15 +1,18 @@
 // Scheduler: the coordinator's view of its workers, and the assignment of task attempts to them.
 //
-// Attempts wait in one queue per job; whenever a worker has room, the scheduler takes attempts
-// round-robin across the running jobs (so several jobs share the fleet fairly), skipping jobs
-// the worker does not have, and sends them in one batched AssignTasks — with the definitions of
-// jobs the worker has not seen. A worker has room while its outstanding attempts are fewer than
-// its slots, or, for a job whose tasks take only milliseconds, 32 times its slots: tiny tasks
-// then queue on the worker instead of each waiting a round trip.
+// Jobs register as AttemptSources. Whenever a worker has room, the scheduler takes attempts from
+// the sources round-robin (so several jobs share the fleet fairly), skipping jobs the worker does
+// not have, and sends them in one batched AssignTasks — with the definitions of jobs the worker
+// has not seen. A source is asked for an attempt only when one can start at once, so a job's
+// queued tasks cost the scheduler nothing.
+//
+// A worker has room while its outstanding attempts are fewer than its slots, or, for a job whose
+// tasks take only milliseconds, enough of them to keep its slots busy for 20 ms (up to 1024 per
+// slot): short tasks then queue on the worker instead of each waiting a round trip.
 //
 // Each attempt is a Deferred that fires with the worker's result, fails with kUnavailable when
-// the worker is lost, and can be cancelled (it leaves the queue, or the worker is told to stop
-// it). Results are accepted only from the worker an attempt was given to, once.
+// the worker is lost, and can be cancelled (the worker is told to stop it). Results are accepted
+// only from the worker an attempt was given to, once.
 //
 // Threading: the coordinator's loop.
 
@@ -17,7 +20,6 @@
 #define BRAID_COORDINATOR_SCHEDULER_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +33,23 @@
 #include "proto/hub.h"
 
 namespace braid {
+
+// A job's supply of attempts, as the scheduler sees it (JobRun is one).
+class AttemptSource {
+ public:
+  virtual ~AttemptSource() = default;
+  // The job as workers are given it, once each.
+  virtual const std::shared_ptr<const proto::JobDefinition>& definition() const = 0;
+  // Attempts that could start now.
+  virtual size_t ready() const = 0;
+  // Takes the next ready attempt, for worker `worker`, and describes it in `assignment`.
+  // REQUIRES: ready() > 0.
+  virtual void TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) = 0;
+  // The outcome of the attempt just taken: `result` fires with the worker's TaskResult, or fails
+  // with kUnavailable if the worker is lost or cannot be reached. Cancelling it stops the attempt.
+  virtual void AttemptStarted(const proto::TaskAttempt& attempt,
+                              Deferred<proto::TaskResult> result) = 0;
+};
 
 class Scheduler {
  public:
@@ -50,65 +69,65 @@ class Scheduler {
   Scheduler(ReactorTime& time, Hub& hub) : time_(time), hub_(hub) {}
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
-  // Queued and running attempts fail with kCancelled.
+  // Running attempts fail with kCancelled.
   ~Scheduler();
 
   void AddWorker(const PeerId& peer, const proto::WorkerHello& hello, uint64_t number);
-  // Forgets a worker; its attempts fail with `why`.
+  // Forgets a worker; its attempts fail with kUnavailable naming `why`.
   void RemoveWorker(const PeerId& peer, const absl::Status& why);
   void OnHeartbeat(const PeerId& peer, const proto::Heartbeat& heartbeat);
   void OnResults(const PeerId& peer, proto::TaskResults& results);
 
-  // Queues `assignment` for a worker that has job `job->spec().job()`. See the top of the file.
-  Deferred<proto::TaskResult> Dispatch(std::shared_ptr<const proto::JobDefinition> job,
-                                       proto::TaskAssignment assignment);
-
-  // Job `job_id` is over: its queued attempts fail with kCancelled, and the workers that have
-  // its definition are told to drop it and its intermediate data.
-  void FinishJob(const std::string& job_id);
+  // Takes attempts from `source` (job `job_id`) from now on. `source` must outlive its removal.
+  void AddSource(const std::string& job_id, AttemptSource* source);
+  // Job `job_id` is over: no more attempts are taken from it, and the workers that have its
+  // definition are told to drop it and its intermediate data.
+  void RemoveSource(const std::string& job_id);
+  // A source has new ready attempts: assigns at the end of this turn.
+  void Wake();
 
   // Whether some connected worker (not draining) has job `kind`.
   bool HasWorkerFor(const std::string& kind) const;
-  // The worker running attempt `attempt_name`, or empty.
-  std::string WorkerOf(const std::string& attempt_name) const;
   const absl::flat_hash_map<PeerId, WorkerInfo>& workers() const { return workers_; }
-  size_t queued(const std::string& job_id) const;
 
  private:
-  struct Pending {
-    std::shared_ptr<const proto::JobDefinition> job;
-    proto::TaskAssignment assignment;
-    Deferred<proto::TaskResult> result;
+  // An attempt, as workers and results name it.
+  struct AttemptKey {
+    uint32_t source;  // the job's number in sources_
+    uint32_t task;
+    uint32_t attempt;
+    bool reduce;
+    bool operator==(const AttemptKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const AttemptKey& key) {
+      return H::combine(std::move(h), key.source, key.task, key.attempt, key.reduce);
+    }
   };
   struct Running {
     PeerId peer;
     Deferred<proto::TaskResult> result;
-    std::string job_id;
-    proto::TaskAttempt attempt;
   };
-  struct JobQueue {
-    std::shared_ptr<const proto::JobDefinition> job;
-    std::deque<std::string> order;  // attempt names; cancelled ones are skipped when reached
-    size_t live = 0;                // entries of `order` still in pending_
-    double runtime_ms = -1;         // moving average of attempt run times (-1: none yet)
+  struct Source {
+    std::string job_id;
+    AttemptSource* source;
+    double runtime_ms = -1;  // moving average of attempt run times (-1: none yet)
   };
 
-  // Schedules Assign for the end of this turn (once, however many changes ask for it).
-  void AssignSoon();
   void Assign();
-  // Takes the next live attempt of `queue`, or null.
-  std::unique_ptr<Pending> PopPending(JobQueue& queue);
-  uint32_t Capacity(const WorkerInfo& worker, const JobQueue& queue) const;
-  void Cancel(const std::string& key);
+  // The source and key of `attempt`, or false if its job is gone.
+  bool Find(const proto::TaskAttempt& attempt, Source** source, AttemptKey* key);
+  uint32_t Capacity(const WorkerInfo& worker, const Source& source) const;
+  void Cancel(const AttemptKey& key);
 
   ReactorTime& time_;
   Hub& hub_;
   absl::flat_hash_map<PeerId, WorkerInfo> workers_;
-  absl::flat_hash_map<std::string, JobQueue> queues_;  // by job id
-  std::vector<std::string> job_order_;                 // round-robin order of queues_
-  size_t next_job_ = 0;
-  absl::flat_hash_map<std::string, std::unique_ptr<Pending>> pending_;  // by attempt name
-  absl::flat_hash_map<std::string, Running> running_;                   // by attempt name
+  absl::flat_hash_map<uint32_t, Source> sources_;       // by number
+  absl::flat_hash_map<std::string, uint32_t> numbers_;  // job id -> source number
+  std::vector<uint32_t> source_order_;                  // round-robin order of sources_
+  size_t next_source_ = 0;
+  uint32_t next_number_ = 1;
+  absl::flat_hash_map<AttemptKey, Running> running_;
   bool assign_scheduled_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

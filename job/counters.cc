@@ -3,11 +3,14 @@
 namespace braid {
 
 void Counters::Add(absl::string_view group, absl::string_view name, int64_t amount) {
-  values_[{std::string(group), std::string(name)}] += amount;
+  if (amount == 0) return;
+  auto it = values_.find(std::pair(group, name));
+  if (it == values_.end()) it = values_.emplace(Key(group, name), 0).first;
+  it->second += amount;
 }
 
 int64_t Counters::Get(absl::string_view group, absl::string_view name) const {
-  auto it = values_.find({std::string(group), std::string(name)});
+  auto it = values_.find(std::pair(group, name));
   return it == values_.end() ? 0 : it->second;
 }
 

@@ -33,6 +33,7 @@ inline constexpr absl::string_view kBytesWritten = "BYTES_WRITTEN";
 
 class Counters {
  public:
+  // Adding zero changes nothing (a counter exists once something was counted in it).
   void Add(absl::string_view group, absl::string_view name, int64_t amount);
   int64_t Get(absl::string_view group, absl::string_view name) const;
   // Adds every counter of `counters`.
@@ -40,10 +41,20 @@ class Counters {
   void AddTo(google::protobuf::RepeatedPtrField<proto::Counter>* counters) const;
   bool empty() const { return values_.empty(); }
   // In group, then name, order.
-  const std::map<std::pair<std::string, std::string>, int64_t>& values() const { return values_; }
+  using Key = std::pair<std::string, std::string>;
+  // Orders keys by group, then name, and lets a lookup use views (no copies).
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<absl::string_view, absl::string_view>(a.first, a.second) <
+             std::pair<absl::string_view, absl::string_view>(b.first, b.second);
+    }
+  };
+  const std::map<Key, int64_t, KeyLess>& values() const { return values_; }
 
  private:
-  std::map<std::pair<std::string, std::string>, int64_t> values_;
+  std::map<Key, int64_t, KeyLess> values_;
 };
 
 }  // namespace braid

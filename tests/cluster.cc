@@ -4,19 +4,16 @@
 
 namespace braid::testing {
 
-Deferred<proto::TaskResult> ManualTaskExecutor::Run(std::shared_ptr<const proto::JobDefinition> job,
-                                                    proto::TaskAssignment task,
-                                                    std::shared_ptr<std::atomic<bool>> cancelled) {
-  pending_.push_back(Pending{std::move(job), std::move(task), std::move(cancelled), {}});
+Deferred<std::vector<proto::TaskResult>> ManualTaskExecutor::Run(
+    std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch) {
+  pending_.push_back(Pending{std::move(job), std::move(batch), {}});
   return pending_.back().done;
 }
 
 void ManualTaskExecutor::RunNext() {
   Pending next = std::move(pending_.front());
   pending_.pop_front();
-  TaskEnvironment environment = environment_;
-  environment.cancelled = next.cancelled.get();
-  next.done.Callback(RunTask(*next.job, next.task, environment)).IgnoreError();
+  next.done.Callback(RunBatch(*next.job, next.batch, environment_)).IgnoreError();
 }
 
 Cluster::Cluster(Options options) : options_(std::move(options)) {

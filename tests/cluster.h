@@ -27,20 +27,21 @@ class ManualTaskExecutor final : public TaskExecutor {
  public:
   explicit ManualTaskExecutor(TaskEnvironment environment) : environment_(std::move(environment)) {}
 
-  Deferred<proto::TaskResult> Run(std::shared_ptr<const proto::JobDefinition> job,
-                                  proto::TaskAssignment task,
-                                  std::shared_ptr<std::atomic<bool>> cancelled) override;
+  Deferred<std::vector<proto::TaskResult>> Run(std::shared_ptr<const proto::JobDefinition> job,
+                                               std::vector<TaskToRun> batch) override;
 
+  // Batches waiting to run.
   size_t pending() const { return pending_.size(); }
-  // Runs the oldest pending task to its end and fires its Deferred.
+  // Tasks in the oldest pending batch. REQUIRES: pending() > 0.
+  size_t next_batch_size() const { return pending_.front().batch.size(); }
+  // Runs the oldest pending batch to its end and fires its Deferred.
   void RunNext();
 
  private:
   struct Pending {
     std::shared_ptr<const proto::JobDefinition> job;
-    proto::TaskAssignment task;
-    std::shared_ptr<std::atomic<bool>> cancelled;
-    Deferred<proto::TaskResult> done;
+    std::vector<TaskToRun> batch;
+    Deferred<std::vector<proto::TaskResult>> done;
   };
   TaskEnvironment environment_;
   std::deque<Pending> pending_;

@@ -471,6 +471,37 @@ TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
 }
 
+TEST(Cluster, ShortTasksRunInBatchesOnAWorker) {
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.slots = 1;
+  options.manual_tasks = true;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  (*spec.mutable_config())["tasks"] = "200";
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  cluster.clock().Advance(absl::Milliseconds(100));
+  // Nothing is known of the job's tasks yet: one at a time.
+  ASSERT_EQ(cluster.executor(0).pending(), 1u);
+  EXPECT_EQ(cluster.executor(0).next_batch_size(), 1u);
+  cluster.executor(0).RunNext();
+  cluster.clock().Advance(absl::Milliseconds(100));
+  // They take under a millisecond: the worker is given many and runs them many at a time.
+  ASSERT_EQ(cluster.executor(0).pending(), 1u);
+  EXPECT_GT(cluster.executor(0).next_batch_size(), 100u);
+  for (int steps = 0; steps < 1000 && !HasResult(done); ++steps) {
+    while (cluster.executor(0).pending() > 0) cluster.executor(0).RunNext();
+    cluster.clock().Advance(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(HasResult(done));
+  proto::JobStatus status = ResultNow(done)->value();
+  EXPECT_EQ(status.state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(status.maps_done(), 200u);
+}
+
 TEST(Cluster, AMapOnlyJobWithoutOutputKeepsNothing) {
   testing::Cluster cluster;
   proto::JobSpec spec;

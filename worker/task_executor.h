@@ -3,13 +3,15 @@
 //
 // In production the work runs on the reactor's thread pool (ThreadTaskExecutor), so heartbeats
 // and messages keep flowing while a task reads gigabytes; in tests and simulations it can run
-// inline or under a test's control.
+// inline or under a test's control. Tasks come in batches of one job, run one after the other:
+// a worker hands tiny tasks over many at a time, so that a thread hop is not paid per task.
 
 #ifndef BRAID_WORKER_TASK_EXECUTOR_H_
 #define BRAID_WORKER_TASK_EXECUTOR_H_
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "deferred/deferred.h"
 #include "proto/braid.pb.h"
@@ -18,34 +20,41 @@
 
 namespace braid {
 
+// A task of a batch, and the flag that asks it to stop early.
+struct TaskToRun {
+  proto::TaskAssignment task;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+};
+
+// Runs each task of `batch` with RunTask, in order, and returns their results in the same order.
+std::vector<proto::TaskResult> RunBatch(const proto::JobDefinition& job,
+                                        const std::vector<TaskToRun>& batch,
+                                        TaskEnvironment environment);
+
 class TaskExecutor {
  public:
   virtual ~TaskExecutor() = default;
 
-  // Runs `task` of `job` and fires with its result (whatever happened, as a TaskResult: this
-  // Deferred fails only if the task could not be run at all). Setting `*cancelled` asks the task
-  // to stop early.
-  virtual Deferred<proto::TaskResult> Run(std::shared_ptr<const proto::JobDefinition> job,
-                                          proto::TaskAssignment task,
-                                          std::shared_ptr<std::atomic<bool>> cancelled) = 0;
+  // Runs the tasks of `batch` (all of job `job`) one after the other, and fires with their
+  // results in the same order (whatever happened to each: this Deferred fails only if the batch
+  // could not be run at all).
+  virtual Deferred<std::vector<proto::TaskResult>> Run(
+      std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch) = 0;
 };
 
-// Runs tasks with RunTask on the reactor's thread pool (DeferToThread).
+// Runs batches on the reactor's thread pool (DeferToThread).
 class ThreadTaskExecutor final : public TaskExecutor {
  public:
-  // `environment.cancelled` is ignored (each task gets its own flag).
+  // `environment.cancelled` is ignored (each task has its own flag).
   ThreadTaskExecutor(Reactor& reactor, TaskEnvironment environment)
       : reactor_(reactor), environment_(std::move(environment)) {}
 
-  Deferred<proto::TaskResult> Run(std::shared_ptr<const proto::JobDefinition> job,
-                                  proto::TaskAssignment task,
-                                  std::shared_ptr<std::atomic<bool>> cancelled) override {
-    return reactor_.DeferToThread([environment = environment_, job = std::move(job),
-                                   task = std::move(task),
-                                   cancelled = std::move(cancelled)]() mutable {
-      environment.cancelled = cancelled.get();
-      return RunTask(*job, task, environment);
-    });
+  Deferred<std::vector<proto::TaskResult>> Run(std::shared_ptr<const proto::JobDefinition> job,
+                                               std::vector<TaskToRun> batch) override {
+    return reactor_.DeferToThread(
+        [environment = environment_, job = std::move(job), batch = std::move(batch)] {
+          return RunBatch(*job, batch, environment);
+        });
   }
 
  private:
@@ -53,17 +62,14 @@ class ThreadTaskExecutor final : public TaskExecutor {
   TaskEnvironment environment_;
 };
 
-// Runs tasks with RunTask at once, on the calling thread (tests and in-process simulations).
+// Runs batches at once, on the calling thread (tests and in-process simulations).
 class InlineTaskExecutor final : public TaskExecutor {
  public:
   explicit InlineTaskExecutor(TaskEnvironment environment) : environment_(std::move(environment)) {}
 
-  Deferred<proto::TaskResult> Run(std::shared_ptr<const proto::JobDefinition> job,
-                                  proto::TaskAssignment task,
-                                  std::shared_ptr<std::atomic<bool>> cancelled) override {
-    TaskEnvironment environment = environment_;
-    environment.cancelled = cancelled.get();
-    return Succeed(RunTask(*job, task, environment));
+  Deferred<std::vector<proto::TaskResult>> Run(std::shared_ptr<const proto::JobDefinition> job,
+                                               std::vector<TaskToRun> batch) override {
+    return Succeed(RunBatch(*job, batch, environment_));
   }
 
  private:

@@ -14,6 +14,11 @@ namespace braid {
 namespace {
 
 constexpr absl::string_view kBuildVersion = "braid 0.1.0";
+// Jobs whose tasks average less than this run in batches.
+constexpr double kTinyTaskMs = 1;
+constexpr size_t kMaxBatch = 256;
+// Weight of the newest run time in the moving average.
+constexpr double kRuntimeWeight = 0.2;
 
 std::string AttemptKey(const proto::TaskAttempt& attempt) { return AttemptName(attempt); }
 
@@ -95,7 +100,7 @@ void Worker::OnMessage(proto::Envelope& message) {
 void Worker::OnAssign(proto::AssignTasks& assign) {
   for (proto::JobDefinition& job : *assign.mutable_jobs()) {
     std::string id = job.job_id();
-    jobs_[id] = std::make_shared<const proto::JobDefinition>(std::move(job));
+    jobs_[id].definition = std::make_shared<const proto::JobDefinition>(std::move(job));
   }
   for (proto::TaskAssignment& task : *assign.mutable_tasks()) {
     if (draining_) {
@@ -135,27 +140,71 @@ void Worker::OnLost() {
 }
 
 void Worker::StartTasks() {
-  while (running_.size() < options_.slots && !queued_.empty() && !draining_) {
-    proto::TaskAssignment task = std::move(queued_.front());
-    queued_.pop_front();
-    auto job = jobs_.find(task.attempt().job_id());
+  while (busy_slots_ < options_.slots && !queued_.empty() && !draining_) {
+    const std::string job_id = queued_.front().attempt().job_id();
+    auto job = jobs_.find(job_id);
     if (job == jobs_.end()) {
       proto::TaskResult result;
-      *result.mutable_attempt() = task.attempt();
+      *result.mutable_attempt() = queued_.front().attempt();
+      queued_.pop_front();
       result.set_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
-      result.set_message(
-          absl::StrCat("the worker has no definition of job ", task.attempt().job_id()));
+      result.set_message(absl::StrCat("the worker has no definition of job ", job_id));
       Report(std::move(result));
       continue;
     }
-    const std::string key = AttemptKey(task.attempt());
-    auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    running_[key] = Running{task.attempt(), cancelled};
-    executor_.Run(job->second, std::move(task), cancelled)
-        .Both([this, alive = alive_, key](Result<proto::TaskResult> result) {
-          if (*alive) OnTaskDone(key, std::move(result));
+    std::vector<TaskToRun> batch = TakeBatch(job_id);
+    std::vector<std::string> keys;
+    keys.reserve(batch.size());
+    for (const TaskToRun& item : batch) {
+      keys.push_back(AttemptKey(item.task.attempt()));
+      running_[keys.back()] = Running{item.task.attempt(), item.cancelled};
+    }
+    ++busy_slots_;
+    executor_.Run(job->second.definition, std::move(batch))
+        .Both([this, alive = alive_,
+               keys = std::move(keys)](Result<std::vector<proto::TaskResult>> results) mutable {
+          if (*alive) OnBatchDone(std::move(keys), std::move(results));
         });
   }
+}
+
+std::vector<TaskToRun> Worker::TakeBatch(const std::string& job_id) {
+  const Job& job = jobs_[job_id];
+  size_t size = 1;
+  if (job.runtime_ms >= 0 && job.runtime_ms < kTinyTaskMs) {
+    // A fair share of the queue for each free slot, so that no slot idles while one is busy.
+    const size_t free_slots = options_.slots - busy_slots_;
+    size = std::min(kMaxBatch, (queued_.size() + free_slots - 1) / free_slots);
+  }
+  std::vector<TaskToRun> batch;
+  while (batch.size() < size && !queued_.empty() && queued_.front().attempt().job_id() == job_id) {
+    batch.push_back(TaskToRun{std::move(queued_.front()), std::make_shared<std::atomic<bool>>()});
+    queued_.pop_front();
+  }
+  return batch;
+}
+
+void Worker::OnBatchDone(std::vector<std::string> keys,
+                         Result<std::vector<proto::TaskResult>> results) {
+  --busy_slots_;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!results.ok()) {
+      OnTaskDone(keys[i], results.status());
+      continue;
+    }
+    proto::TaskResult& result = (*results)[i];
+    auto job = jobs_.find(result.attempt().job_id());
+    if (job != jobs_.end()) {
+      const double ms = static_cast<double>(result.runtime_ms());
+      job->second.runtime_ms =
+          job->second.runtime_ms < 0
+              ? ms
+              : (1 - kRuntimeWeight) * job->second.runtime_ms + kRuntimeWeight * ms;
+    }
+    OnTaskDone(keys[i], std::move(result));
+  }
+  StartTasks();
+  MaybeFinishDrain();
 }
 
 void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result) {
@@ -179,8 +228,6 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
   } else {
     Report(*std::move(result));
   }
-  StartTasks();
-  MaybeFinishDrain();
 }
 
 void Worker::Report(proto::TaskResult result) {
@@ -221,7 +268,7 @@ void Worker::SendHeartbeat() {
   proto::Heartbeat* heartbeat = message.mutable_heartbeat();
   for (const auto& [key, running] : running_) *heartbeat->add_running() = running.attempt;
   heartbeat->set_free_slots(
-      draining_ ? 0 : options_.slots - std::min<uint32_t>(options_.slots, running_.size()));
+      draining_ ? 0 : options_.slots - std::min<uint32_t>(options_.slots, busy_slots_));
   heartbeat->set_draining(draining_);
   link_->Send(std::move(message)).IgnoreError();
 }

@@ -67,6 +67,7 @@ class Worker {
 
   const std::string& name() const { return options_.name; }
   uint32_t slots() const { return options_.slots; }
+  // Tasks started (running, or waiting their turn in a batch that runs).
   size_t running() const { return running_.size(); }
   size_t queued() const { return queued_.size(); }
   bool draining() const { return draining_; }
@@ -85,6 +86,10 @@ class Worker {
   void OnCancel(const proto::CancelTasks& cancel);
   void OnLost();
   void StartTasks();
+  // The next batch to run from the front of the queue: one task, or for a job whose tasks take
+  // under a millisecond, the queued tasks of that job up to a fair share of them.
+  std::vector<TaskToRun> TakeBatch(const std::string& job_id);
+  void OnBatchDone(std::vector<std::string> keys, Result<std::vector<proto::TaskResult>> results);
   void OnTaskDone(const std::string& key, Result<proto::TaskResult> result);
   void Report(proto::TaskResult result);
   void Flush();
@@ -96,8 +101,13 @@ class Worker {
   TaskExecutor& executor_;
   WorkerOptions options_;
   std::unique_ptr<Link> link_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const proto::JobDefinition>> jobs_;
+  struct Job {
+    std::shared_ptr<const proto::JobDefinition> definition;
+    double runtime_ms = -1;  // moving average of its tasks' run times (-1: none yet)
+  };
+  absl::flat_hash_map<std::string, Job> jobs_;
   std::deque<proto::TaskAssignment> queued_;
+  uint32_t busy_slots_ = 0;  // batches running
   absl::flat_hash_map<std::string, Running> running_;
   std::vector<proto::TaskResult> results_;
   bool flush_scheduled_ = false;
