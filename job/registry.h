@@ -46,7 +46,8 @@ bool RegisterOrDie(JobDefinition definition);
 #define BRAID_JOB_CONCAT_(a, b) BRAID_JOB_CONCAT_INNER_(a, b)
 
 // Registers a JobDefinition in the process's JobRegistry at static initialisation. Put it in a
-// .cc of a cc_library with alwayslink = True (the braid_worker rule's jobs are).
+// .cc that the braid_worker rule (worker/defs.bzl) compiles into the binary, or in a cc_library
+// with alwayslink = True.
 #define BRAID_REGISTER_JOB(...)                                                           \
   [[maybe_unused]] static const bool BRAID_JOB_CONCAT_(braid_job_registered_, __LINE__) = \
       ::braid::job_internal::RegisterOrDie(__VA_ARGS__)
