@@ -92,6 +92,13 @@ TEST(DeferredList, FireOnOneErrbackFailsWithAFirstErrorCarryingTheIndex) {
   a.Callback(1).IgnoreError();
 }
 
+TEST(DeferredList, AFirstErrorsCauseIsTheInputsOwnError) {
+  const absl::Status cause = FirstErrorCause(FirstError(absl::DataLossError("b is torn"), 1));
+  EXPECT_EQ(cause, absl::DataLossError("b is torn"));
+  EXPECT_EQ(FirstErrorIndex(cause), std::nullopt);
+  EXPECT_EQ(FirstErrorCause(absl::InternalError("plain")), absl::InternalError("plain"));
+}
+
 TEST(DeferredList, WithoutConsumeErrorsTheInputsKeepTheirErrors) {
   UnhandledErrorCapture capture;
   {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 
 namespace braid {
 namespace {
@@ -45,6 +46,18 @@ std::optional<size_t> FirstErrorIndex(const absl::Status& status) {
   size_t index;
   if (!payload || !absl::SimpleAtoi(std::string(*payload), &index)) return std::nullopt;
   return index;
+}
+
+absl::Status FirstErrorCause(const absl::Status& status) {
+  std::optional<size_t> index = FirstErrorIndex(status);
+  if (!index.has_value()) return status;
+  absl::string_view message = status.message();
+  absl::ConsumePrefix(&message, absl::StrCat("FirstError at index ", *index, ": "));
+  absl::Status cause(status.code(), message);
+  status.ForEachPayload([&cause](absl::string_view url, const absl::Cord& payload) {
+    if (url != kFirstErrorIndexUrl) cause.SetPayload(url, payload);
+  });
+  return cause;
 }
 
 absl::Status FailureGroup(const std::vector<absl::Status>& failures) {

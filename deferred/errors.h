@@ -32,6 +32,10 @@ absl::Status FirstError(const absl::Status& error, size_t index);
 // The index a FirstError carries, or nullopt if `status` is not one.
 std::optional<size_t> FirstErrorIndex(const absl::Status& status);
 
+// The error a FirstError marks, as it was before (Twisted's FirstError.subFailure); `status`
+// itself if it is not a FirstError.
+absl::Status FirstErrorCause(const absl::Status& status);
+
 // Twisted's FailureGroup: one error standing for several. Its code is the first failure's; its
 // message lists every failure in order. REQUIRES: `failures` is not empty.
 absl::Status FailureGroup(const std::vector<absl::Status>& failures);
