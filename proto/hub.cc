@@ -31,6 +31,7 @@ Hub::Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptio
 
 Hub::~Hub() {
   transport_->SetReceiver(nullptr);
+  *alive_ = false;
   heartbeat_.Stop();
 }
 
@@ -57,7 +58,11 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
       absl::Status why = absl::FailedPreconditionError(
           absl::StrCat("a ", BodyName(message), " from a peer that has not said hello"));
       bad_input_.Record(peer, BadInput::kNotIntroduced, why);
-      Reject(peer, message.message_id(), why).IgnoreError();
+      proto::Envelope reject;
+      reject.mutable_reject()->set_code(static_cast<int32_t>(why.code()));
+      reject.mutable_reject()->set_message(std::string(why.message()));
+      reject.mutable_reject()->set_introduce(true);
+      Reply(peer, message.message_id(), std::move(reject)).IgnoreError();
       return;
     }
     known = peers_.emplace(peer, Peer{.last_heard = time_.Now()}).first;
@@ -100,15 +105,16 @@ void Hub::Beat() {
   }
   last_beat_ = now;
   for (const PeerId& peer : lost) {
-    peers_.erase(peer);
-    ++peers_lost_;
-    if (on_lost_) {
-      on_lost_(peer,
-               absl::UnavailableError(absl::StrCat(
+    Lose(peer, absl::UnavailableError(absl::StrCat(
                    "no word from the peer for ", options_.liveness, " heartbeats (",
                    absl::FormatDuration(options_.heartbeat_interval * options_.liveness), ")")));
-    }
   }
+}
+
+void Hub::Lose(const PeerId& peer, const absl::Status& why) {
+  if (peers_.erase(peer) == 0) return;
+  ++peers_lost_;
+  if (on_lost_) on_lost_(peer, why);
 }
 
 absl::Status Hub::SendFrame(const PeerId& peer, proto::Envelope& message) {
@@ -117,9 +123,17 @@ absl::Status Hub::SendFrame(const PeerId& peer, proto::Envelope& message) {
   frame_.clear();
   message.AppendToString(&frame_);
   absl::Status sent = transport_->Send(peer, frame_);
+  auto known = peers_.find(peer);
+  if (known == peers_.end()) return sent;
   if (sent.ok()) {
-    auto known = peers_.find(peer);
-    if (known != peers_.end()) known->second.sent_this_beat = true;
+    known->second.sent_this_beat = true;
+  } else if (absl::IsUnavailable(sent) && !known->second.unreachable) {
+    // The transport knows the peer is gone: no need to wait out its heartbeats. The owner hears
+    // of it in a turn of its own, never in the middle of the send.
+    known->second.unreachable = true;
+    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_, peer, sent] {
+      if (*alive) Lose(peer, sent);
+    });
   }
   return sent;
 }

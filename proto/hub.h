@@ -68,8 +68,9 @@ class Hub {
   // Forget.
   absl::Status Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why);
 
-  // Sends `message` (its version and id are filled in). kUnavailable if the peer is gone,
-  // kResourceExhausted if it is not keeping up.
+  // Sends `message` (its version and id are filled in). kUnavailable if the peer is gone — it is
+  // then declared lost, in a turn of its own (as if it had gone silent) — kResourceExhausted if
+  // it is not keeping up.
   absl::Status Send(const PeerId& peer, proto::Envelope message);
   // Sends `message` as the reply to request `request_id`.
   absl::Status Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message);
@@ -89,12 +90,15 @@ class Hub {
     absl::Time last_heard;
     bool heard = false;
     bool sent_this_beat = false;
+    bool unreachable = false;  // a send found it gone; it is being declared lost
   };
 
   void OnFrame(const PeerId& peer, absl::string_view frame);
   // Every heartbeat interval: declares silent peers lost, heartbeats the idle ones.
   void Beat();
   absl::Status SendFrame(const PeerId& peer, proto::Envelope& message);
+  // Forgets `peer` and tells the owner it is lost.
+  void Lose(const PeerId& peer, const absl::Status& why);
 
   ReactorTime& time_;
   std::unique_ptr<ServerTransport> transport_;
@@ -112,6 +116,7 @@ class Hub {
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
   LoopingCall heartbeat_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace braid

@@ -198,5 +198,29 @@ TEST_F(HubTest, SendingToAPeerThatIsGoneFails) {
   EXPECT_THAT(hub_->Send("mem-peer-404", heartbeat), StatusIs(absl::StatusCode::kUnavailable));
 }
 
+TEST_F(HubTest, AnIntroducedPeerFoundGoneBySendIsLostInATurnOfItsOwn) {
+  SayHello();
+  const PeerId id = peer_id();
+  peer_.reset();  // the peer's process ends: its connection closes
+  proto::Envelope heartbeat;
+  heartbeat.mutable_heartbeat();
+  EXPECT_THAT(hub_->Send(id, heartbeat), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(hub_->Send(id, heartbeat), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(lost_, IsEmpty()) << "not in the middle of the send";
+  clock_.Advance(absl::ZeroDuration());
+  ASSERT_THAT(lost_, SizeIs(1));
+  EXPECT_EQ(lost_[0].first, id);
+  EXPECT_FALSE(hub_->introduced(id));
+}
+
+TEST_F(HubTest, APeerTheHubDoesNotKnowIsToldToIntroduceItself) {
+  proto::Envelope status;
+  status.mutable_status_request();
+  Send(status, 7);
+  ASSERT_THAT(at_peer_, SizeIs(1));
+  EXPECT_EQ(at_peer_[0].reply_to(), 7u);
+  EXPECT_TRUE(at_peer_[0].reject().introduce());
+}
+
 }  // namespace
 }  // namespace braid

@@ -58,6 +58,12 @@ void Link::OnFrame(absl::string_view frame) {
   }
   proto::Envelope& message = *decoded;
   last_heard_ = time_.Now();
+  if (message.has_reject() && message.reject().introduce() && state_ == State::kConnected) {
+    // The coordinator restarted (or forgot this peer): introduce this link afresh.
+    Lose(absl::UnavailableError(
+        absl::StrCat(transport_->endpoint(), " does not know this peer any more")));
+    return;
+  }
   if (message.reply_to() != 0) {
     if (message.reply_to() == hello_id_ && state_ == State::kIntroducing) {
       hello_id_ = 0;
