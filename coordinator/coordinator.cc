@@ -1,5 +1,7 @@
 #include "coordinator/coordinator.h"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -9,6 +11,14 @@
 #include "glog/logging.h"
 
 namespace braid {
+namespace {
+
+// Attempt numbers of a coordinator's epoch E start above E * kAttemptsPerEpoch.
+constexpr uint32_t kAttemptsPerEpoch = 1000;
+// The journal is compacted when it grew by this much and no job runs.
+constexpr uint64_t kCompactionThresholdBytes = uint64_t{64} << 20;
+
+}  // namespace
 
 Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> transport,
                          const JobRegistry& registry, CoordinatorOptions options)
@@ -28,13 +38,165 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
 }
 
 Coordinator::~Coordinator() {
+  *alive_ = false;
   events_.Stop();
-  for (auto& [id, job] : jobs_) job->Cancel(absl::CancelledError("the coordinator stopped"));
+  for (auto& [id, job] : jobs_) {
+    if (journal_ != nullptr) {
+      job->Suspend();  // the journal has it: the next start resumes it
+    } else {
+      job->Cancel(absl::CancelledError("the coordinator stopped"));
+    }
+  }
+  if (journal_ != nullptr) {
+    absl::Status synced = journal_->Sync();
+    if (!synced.ok()) LOG(ERROR) << "journal: " << synced;
+  }
 }
 
 const JobRun* Coordinator::job(const std::string& id) const {
   auto it = jobs_.find(id);
   return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+absl::Status Coordinator::Recover() {
+  if (options_.state_dir.empty() || journal_ != nullptr) return absl::OkStatus();
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(options_.state_dir, &contents);
+  if (!journal.ok()) return journal.status();
+  journal_ = *std::move(journal);
+  job_prefix_ = absl::StrCat("job_", journal_->cluster_id(), "_");
+
+  // Replay: what each job was given, what it committed, how it ended.
+  struct Replayed {
+    proto::JournalRecord::JobAccepted accepted;
+    std::vector<proto::TaskCommitted> committed;
+    std::optional<proto::JournalRecord::JobEnded> ended;
+  };
+  std::map<uint64_t, std::string> order;  // job ids by job number
+  absl::flat_hash_map<std::string, Replayed> replayed;
+  for (const proto::JournalRecord& record : contents.records) {
+    Replayed& job = replayed[record.job_id()];
+    switch (record.record_case()) {
+      case proto::JournalRecord::kJobAccepted:
+        job.accepted = record.job_accepted();
+        order[job.accepted.number()] = record.job_id();
+        next_job_number_ = std::max<uint64_t>(next_job_number_, job.accepted.number() + 1);
+        break;
+      case proto::JournalRecord::kTaskCommitted:
+        job.committed.push_back(record.task_committed());
+        break;
+      case proto::JournalRecord::kJobEnded:
+        job.ended = record.job_ended();
+        if (job.ended->status().job_id().empty())
+          job.ended->mutable_status()->set_job_id(record.job_id());
+        order.emplace(job.accepted.number(), record.job_id());
+        break;
+      default:
+        LOG(WARNING) << "journal: skipped a record of a kind this coordinator does not know";
+    }
+  }
+  // Ended jobs are remembered by their final status; unfinished ones run again.
+  size_t resumed = 0;
+  for (const auto& [number, id] : order) {
+    Replayed& job = replayed[id];
+    if (job.ended.has_value()) {
+      ended_before_[id] = job.ended->status();
+      ended_.push_back(id);
+      continue;
+    }
+    if (!job.accepted.has_spec()) continue;
+    JobPlan plan;
+    plan.splits.assign(job.accepted.splits().begin(), job.accepted.splits().end());
+    plan.reducers = job.accepted.reducers();
+    plan.boundaries.assign(job.accepted.partition_boundaries().begin(),
+                           job.accepted.partition_boundaries().end());
+    plan.input_bytes = job.accepted.input_bytes();
+    StartJob(id, job.accepted.spec(), std::move(plan), job.committed);
+    ++resumed;
+    LOG(INFO) << "resumed job " << id << " with " << job.committed.size()
+              << " tasks committed before the restart";
+  }
+  while (ended_.size() > kKeptEndedJobs) {
+    ended_before_.erase(ended_.front());
+    ended_.pop_front();
+  }
+  // Compaction: the resumed jobs' records as they were, and the kept ended jobs' ends.
+  std::vector<proto::JournalRecord> kept = EndedRecords();
+  for (proto::JournalRecord& record : contents.records) {
+    if (jobs_.contains(record.job_id())) kept.push_back(std::move(record));
+  }
+  absl::Status rewritten = journal_->Rewrite(kept);
+  if (!rewritten.ok()) return rewritten;
+  journal_bytes_at_rewrite_ = journal_->size();
+  LOG(INFO) << "journal " << journal_->path() << " (epoch " << journal_->epoch() << "): " << resumed
+            << " jobs resumed, " << ended_.size() << " ended jobs remembered"
+            << (contents.cut_bytes > 0
+                    ? absl::StrCat(", a torn tail of ", contents.cut_bytes, " bytes cut")
+                    : "");
+  return absl::OkStatus();
+}
+
+std::vector<proto::JournalRecord> Coordinator::EndedRecords() const {
+  std::vector<proto::JournalRecord> records;
+  for (const std::string& id : ended_) {
+    proto::JobStatus status;
+    if (!FindStatus(id, /*with_tasks=*/true, &status)) continue;
+    proto::JournalRecord& record = records.emplace_back();
+    record.set_job_id(id);
+    proto::JournalRecord::JobEnded* ended = record.mutable_job_ended();
+    ended->set_state(status.state());
+    ended->set_message(status.message());
+    *ended->mutable_status() = std::move(status);
+  }
+  return records;
+}
+
+bool Coordinator::FindStatus(const std::string& id, bool with_tasks,
+                             proto::JobStatus* status) const {
+  if (const JobRun* run = job(id); run != nullptr) {
+    *status = run->Status(with_tasks);
+    return true;
+  }
+  auto ended = ended_before_.find(id);
+  if (ended == ended_before_.end()) return false;
+  *status = ended->second;
+  if (!with_tasks) status->clear_tasks();
+  return true;
+}
+
+void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) {
+  if (journal_ == nullptr) return;
+  proto::JournalRecord record;
+  record.set_job_id(job_id);
+  *record.mutable_task_committed() = committed;
+  journal_->Append(record);
+  ScheduleFlush();
+}
+
+void Coordinator::ScheduleFlush() {
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
+      if (!*alive) return;
+      flush_scheduled_ = false;
+      absl::Status flushed = journal_->Flush();
+      if (!flushed.ok()) LOG(ERROR) << "journal: " << flushed;
+    });
+  }
+  if (!sync_scheduled_) {
+    sync_scheduled_ = true;
+    time_.CallLater(options_.sync_interval, [this, alive = alive_] {
+      if (!*alive) return;
+      sync_scheduled_ = false;
+      SyncJournal();
+    });
+  }
+}
+
+void Coordinator::SyncJournal() {
+  if (journal_ == nullptr || !journal_->dirty()) return;
+  absl::Status synced = journal_->Sync();
+  if (!synced.ok()) LOG(ERROR) << "journal: " << synced;
 }
 
 void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
@@ -140,13 +302,43 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
   }
   absl::StatusOr<JobPlan> plan = PlanJob(spec, definition);
   if (!plan.ok()) return plan.status();
-  *job_id = absl::StrFormat("%s%04d", job_prefix_, next_job_number_++);
-  auto run =
-      std::make_unique<JobRun>(*job_id, spec, *std::move(plan), definition, scheduler_, time_);
-  JobRun& job = *run;
-  jobs_[*job_id] = std::move(run);
-  job.Run().Both([this, id = *job_id](absl::Status) { JobEnded(id); });
+  const uint64_t number = next_job_number_++;
+  *job_id = absl::StrFormat("%s%04d", job_prefix_, number);
+  if (journal_ != nullptr) {
+    // The job is on disk before anyone hears it was accepted.
+    proto::JournalRecord record;
+    record.set_job_id(*job_id);
+    proto::JournalRecord::JobAccepted* accepted = record.mutable_job_accepted();
+    *accepted->mutable_spec() = spec;
+    for (const proto::InputSplit& split : plan->splits) *accepted->add_splits() = split;
+    accepted->set_reducers(plan->reducers);
+    for (const std::string& boundary : plan->boundaries) {
+      accepted->add_partition_boundaries(boundary);
+    }
+    accepted->set_input_bytes(plan->input_bytes);
+    accepted->set_number(number);
+    accepted->set_accepted_at_ms(absl::ToUnixMillis(absl::Now()));
+    journal_->Append(record);
+    absl::Status synced = journal_->Sync();
+    if (!synced.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the coordinator cannot journal the job: ", synced.message()));
+    }
+  }
+  StartJob(*job_id, spec, *std::move(plan), {});
   return absl::OkStatus();
+}
+
+JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
+                              const std::vector<proto::TaskCommitted>& committed) {
+  auto run = std::make_unique<JobRun>(id, spec, std::move(plan), registry_.Find(spec.job()),
+                                      scheduler_, time_, static_cast<JobLog*>(this));
+  JobRun& job = *run;
+  jobs_[id] = std::move(run);
+  if (journal_ != nullptr) job.set_attempt_base(journal_->epoch() * kAttemptsPerEpoch);
+  for (const proto::TaskCommitted& task : committed) job.Restore(task);
+  job.Run().Both([this, id](absl::Status) { JobEnded(id); });
+  return job;
 }
 
 void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
@@ -185,15 +377,18 @@ void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
     status->set_build_version(worker.build_version);
   }
   if (id.empty()) {
-    for (const auto& [job_id, run] : jobs_) *response->add_jobs() = run->Status(false);
-  } else {
-    const JobRun* run = job(id);
-    if (run == nullptr) {
-      hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
-          .IgnoreError();
-      return;
+    for (const std::string& job_id : ended_) {
+      auto ended = ended_before_.find(job_id);
+      if (ended == ended_before_.end()) continue;
+      proto::JobStatus* summary = response->add_jobs();
+      *summary = ended->second;
+      summary->clear_tasks();
     }
-    *response->add_jobs() = run->Status(true);
+    for (const auto& [job_id, run] : jobs_) *response->add_jobs() = run->Status(false);
+  } else if (!FindStatus(id, /*with_tasks=*/true, response->add_jobs())) {
+    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
+        .IgnoreError();
+    return;
   }
   hub_.Reply(peer, message.message_id(), reply).IgnoreError();
 }
@@ -201,7 +396,8 @@ void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
 void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
   const std::string& id = message.watch_job().job_id();
   const JobRun* run = job(id);
-  if (run == nullptr) {
+  auto ended = ended_before_.find(id);
+  if (run == nullptr && ended == ended_before_.end()) {
     hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
         .IgnoreError();
     return;
@@ -209,6 +405,14 @@ void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
   proto::Envelope ack;
   ack.mutable_ack();
   hub_.Reply(peer, message.message_id(), ack).IgnoreError();
+  if (run == nullptr) {
+    proto::Envelope event;
+    *event.mutable_job_event()->mutable_status() = ended->second;
+    event.mutable_job_event()->mutable_status()->clear_tasks();
+    event.mutable_job_event()->set_final(true);
+    hub_.Send(peer, std::move(event)).IgnoreError();
+    return;
+  }
   if (run->finished()) {
     SendEvent(peer, *run, /*final=*/true);
     return;
@@ -220,16 +424,16 @@ void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
 void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
   const std::string& id = message.cancel_job().job_id();
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) {
+  proto::JobStatus status;
+  if (!FindStatus(id, /*with_tasks=*/false, &status)) {
     hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
         .IgnoreError();
     return;
   }
-  if (it->second->finished()) {
+  if (it == jobs_.end() || it->second->finished()) {
     hub_.Reject(peer, message.message_id(),
-                absl::FailedPreconditionError(
-                    absl::StrCat("job ", id, " has ended already (",
-                                 proto::JobState_Name(it->second->state()), ")")))
+                absl::FailedPreconditionError(absl::StrCat(
+                    "job ", id, " has ended already (", proto::JobState_Name(status.state()), ")")))
         .IgnoreError();
     return;
   }
@@ -242,10 +446,51 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
 void Coordinator::JobEnded(const std::string& job_id) {
   scheduler_.RemoveSource(job_id);
   const JobRun* run = job(job_id);
+  if (run == nullptr) return;
+  if (journal_ != nullptr) {
+    proto::JournalRecord record;
+    record.set_job_id(job_id);
+    proto::JournalRecord::JobEnded* ended = record.mutable_job_ended();
+    ended->set_state(run->state());
+    *ended->mutable_status() = run->Status(/*with_tasks=*/true);
+    ended->set_message(ended->status().message());
+    ended->set_ended_at_ms(absl::ToUnixMillis(absl::Now()));
+    journal_->Append(record);
+    SyncJournal();
+  }
   auto watchers = watchers_.find(job_id);
-  if (watchers == watchers_.end() || run == nullptr) return;
-  for (const auto& [peer, version] : watchers->second) SendEvent(peer, *run, /*final=*/true);
-  watchers_.erase(watchers);
+  if (watchers != watchers_.end()) {
+    for (const auto& [peer, version] : watchers->second) SendEvent(peer, *run, /*final=*/true);
+    watchers_.erase(watchers);
+  }
+  // Remember the latest ended jobs; forget older ones (never the one ending now: its JobRun is
+  // still on the stack).
+  ended_.push_back(job_id);
+  while (ended_.size() > kKeptEndedJobs) {
+    const std::string oldest = ended_.front();
+    ended_.pop_front();
+    ended_before_.erase(oldest);
+    if (auto it = jobs_.find(oldest); it != jobs_.end() && it->second->finished()) {
+      jobs_.erase(it);
+    }
+  }
+  MaybeCompactJournal();
+}
+
+void Coordinator::MaybeCompactJournal() {
+  if (journal_ == nullptr ||
+      journal_->size() - journal_bytes_at_rewrite_ < kCompactionThresholdBytes) {
+    return;
+  }
+  for (const auto& [id, run] : jobs_) {
+    if (!run->finished()) return;  // a running job's records are needed: compact later
+  }
+  absl::Status rewritten = journal_->Rewrite(EndedRecords());
+  if (!rewritten.ok()) {
+    LOG(ERROR) << "journal: " << rewritten;
+    return;
+  }
+  journal_bytes_at_rewrite_ = journal_->size();
 }
 
 void Coordinator::SendEvent(const PeerId& peer, const JobRun& job, bool final) {

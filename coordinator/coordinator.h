@@ -6,6 +6,12 @@
 // progress events to clients that watch a job, and cancels jobs on request. A lost worker's
 // attempts are rescheduled.
 //
+// With a state directory it is durable: every accepted job, committed task and ended job goes to
+// a Journal, a submit is acknowledged only once its job is on disk, and Recover — after a crash
+// or an orderly stop — resumes the unfinished jobs with the work they had committed. Stopping it
+// then suspends its jobs instead of cancelling them. Ended jobs are remembered (the latest
+// kKeptEndedJobs of them) for status requests, across restarts too.
+//
 // The logic touches no socket and no wall clock: it runs on a ReactorTime with a
 // ServerTransport, so tests run a whole cluster on the fake clock and the in-memory network.
 //
@@ -15,6 +21,7 @@
 #define BRAID_COORDINATOR_COORDINATOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "coordinator/job_run.h"
+#include "coordinator/journal.h"
 #include "coordinator/scheduler.h"
 #include "deferred/reactor_time.h"
 #include "job/registry.h"
@@ -38,20 +46,35 @@ struct CoordinatorOptions {
   HubOptions hub;
   // How often watching clients hear of a job's progress (its end, at once).
   absl::Duration event_interval = absl::Milliseconds(200);
+  // Where the journal lives; empty for a coordinator that forgets its jobs when it stops.
+  std::string state_dir;
+  // How long a committed task may wait in the journal's buffer before it is fsynced.
+  absl::Duration sync_interval = absl::Seconds(1);
 };
 
-class Coordinator {
+class Coordinator final : private JobLog {
  public:
+  // Ended jobs remembered for status requests.
+  static constexpr size_t kKeptEndedJobs = 100;
+
   // `registry` (the jobs this binary knows) must outlive the coordinator.
   Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> transport,
               const JobRegistry& registry, CoordinatorOptions options = {});
   Coordinator(const Coordinator&) = delete;
   Coordinator& operator=(const Coordinator&) = delete;
-  ~Coordinator();
+  // Suspends (with a state directory) or cancels (without) the jobs still running.
+  ~Coordinator() override;
+
+  // Opens the journal in options.state_dir and resumes what it holds; call once, before the loop
+  // runs. Without a state directory it does nothing. Errors are Journal::Open's.
+  absl::Status Recover();
 
   std::string endpoint() const { return hub_.endpoint(); }
-  // The job `id`, or null.
+  // The job `id` while it runs or, after it ended, until kKeptEndedJobs later jobs ended (and
+  // never for a job that ended before a restart); null otherwise.
   const JobRun* job(const std::string& id) const;
+  // The journal, once Recover opened one; null otherwise.
+  const Journal* journal() const { return journal_.get(); }
   size_t workers() const { return scheduler_.workers().size(); }
   const Hub& hub() const { return hub_; }
 
@@ -67,7 +90,20 @@ class Coordinator {
   void OnWatch(const PeerId& peer, const proto::Envelope& message);
   void OnCancel(const PeerId& peer, const proto::Envelope& message);
   absl::Status Accept(const proto::JobSpec& spec, std::string* job_id);
+  // Starts a JobRun (a new one, or one the journal resumes).
+  JobRun& StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
+                   const std::vector<proto::TaskCommitted>& committed);
   void JobEnded(const std::string& job_id);
+  // The status of a job, running or ended; false if it is unknown.
+  bool FindStatus(const std::string& id, bool with_tasks, proto::JobStatus* status) const;
+  // JobLog.
+  void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) override;
+  // Writes the journal's buffer out at the end of this turn; fsyncs it within sync_interval.
+  void ScheduleFlush();
+  void SyncJournal();
+  void MaybeCompactJournal();
+  // The records a compacted journal keeps of the jobs that have ended.
+  std::vector<proto::JournalRecord> EndedRecords() const;
   void SendEvent(const PeerId& peer, const JobRun& job, bool final);
   void PublishEvents();
   std::string KnownJobs() const;
@@ -82,6 +118,15 @@ class Coordinator {
   uint64_t next_job_number_ = 1;
   std::string job_prefix_;
   std::map<std::string, std::unique_ptr<JobRun>> jobs_;
+  // Jobs that ended before a restart: their final status, as journaled.
+  absl::flat_hash_map<std::string, proto::JobStatus> ended_before_;
+  // Ended jobs, oldest first (at most kKeptEndedJobs).
+  std::deque<std::string> ended_;
+  std::unique_ptr<Journal> journal_;
+  bool flush_scheduled_ = false;
+  bool sync_scheduled_ = false;
+  uint64_t journal_bytes_at_rewrite_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;
   LoopingCall events_;

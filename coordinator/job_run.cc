@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "deferred/deferred_list.h"
 #include "deferred/errors.h"
+#include "deferred/race.h"
 #include "glog/logging.h"
 #include "proto/attempt_name.h"
 
@@ -22,6 +24,18 @@ namespace {
 constexpr uint32_t kDefaultMaxAttempts = 4;
 // Attempts lost with their workers (or handed back) before a task gives up all the same.
 constexpr uint32_t kMaxRetries = 100;
+// Failed attempts of one job on one worker before the job avoids that worker.
+constexpr uint32_t kBlacklistFailures = 3;
+// A record that made this many attempts fail is skipped (in skip mode).
+constexpr uint32_t kSkipAfterFailures = 2;
+// Stragglers: a task is backed up when it has run this many times the phase's median task time,
+// and at least kMinBackupAge; at most one backup per kBackupShare tasks of the phase runs.
+constexpr double kStragglerFactor = 2;
+constexpr absl::Duration kMinBackupAge = absl::Seconds(1);
+constexpr absl::Duration kStragglerCheckInterval = absl::Milliseconds(500);
+constexpr size_t kBackupShare = 10;
+// How far down the queue a worker looks past tasks that failed on it.
+constexpr long kRetrySearch = 64;
 
 const char* TaskStateName(int state) {
   static const char* const kNames[] = {"idle", "in progress", "completed", "failed"};
@@ -31,13 +45,14 @@ const char* TaskStateName(int state) {
 }  // namespace
 
 JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-               Scheduler& scheduler, ReactorTime& time)
+               Scheduler& scheduler, ReactorTime& time, JobLog* log)
     : id_(std::move(id)),
       spec_(std::move(spec)),
       plan_(std::move(plan)),
       definition_(definition),
       scheduler_(scheduler),
       time_(time),
+      log_(log),
       max_attempts_(spec_.max_attempts() == 0 ? kDefaultMaxAttempts : spec_.max_attempts()) {
   auto wire = std::make_shared<proto::JobDefinition>();
   wire->set_job_id(id_);
@@ -62,8 +77,8 @@ bool JobRun::finished() const {
          state_ == proto::JOB_STATE_CANCELLED;
 }
 
-std::string JobRun::TaskName(proto::TaskKind kind, uint32_t index) const {
-  return absl::StrFormat("%s task %d", kind == proto::TASK_KIND_MAP ? "map" : "reduce", index);
+std::string JobRun::TaskName(TaskRef ref) const {
+  return absl::StrFormat("%s task %d", ref.map ? "map" : "reduce", ref.index);
 }
 
 uint32_t JobRun::WorkerNumber(const std::string& name) {
@@ -72,10 +87,34 @@ uint32_t JobRun::WorkerNumber(const std::string& name) {
   return it->second;
 }
 
+void JobRun::Restore(const proto::TaskCommitted& committed) {
+  const TaskRef ref{committed.kind() == proto::TASK_KIND_MAP, committed.task()};
+  if (ref.index >= TasksOf(ref.map).size()) return;
+  Task& task = TaskOf(ref);
+  if (task.state == TaskState::kCompleted) return;
+  resumed_ = true;
+  task.state = TaskState::kCompleted;
+  task.attempts = 1;
+  if (!committed.worker().empty()) task.worker = WorkerNumber(committed.worker());
+  if (committed.outputs_size() > 0) {
+    task.Record().outputs.assign(committed.outputs().begin(), committed.outputs().end());
+  }
+  if (committed.bag_output_size() > 0) {
+    task.Record().bag_output.assign(committed.bag_output().begin(), committed.bag_output().end());
+  }
+  if (committed.skipped_records_size() > 0) {
+    task.Record().skipped_records.assign(committed.skipped_records().begin(),
+                                         committed.skipped_records().end());
+  }
+  counters_.Add(committed.counters());
+  ++(ref.map ? maps_done_ : reduces_done_);
+}
+
 Deferred<void> JobRun::Run() {
   started_ = time_.Now();
   scheduler_.AddSource(id_, this);
   run_ = RunJob().Both([this](absl::Status outcome) {
+    if (suspended_) return outcome;
     ended_ = time_.Now();
     if (outcome.ok()) {
       state_ = proto::JOB_STATE_SUCCEEDED;
@@ -102,6 +141,12 @@ void JobRun::Cancel(const absl::Status& why) {
   if (run_.has_value()) run_->Cancel();
 }
 
+void JobRun::Suspend() {
+  if (finished()) return;
+  suspended_ = true;
+  EndPhase();
+}
+
 Deferred<void> JobRun::RunJob() {
   absl::Status prepared = PrepareOutput();
   if (!prepared.ok()) co_return prepared;
@@ -123,103 +168,284 @@ Deferred<void> JobRun::RunJob() {
 Deferred<void> JobRun::RunPhase(proto::TaskKind kind) {
   phase_ = kind;
   phase_open_ = true;
-  std::vector<Task>& phase = tasks();
+  phase_durations_ms_.clear();
+  const bool map = kind == proto::TASK_KIND_MAP;
+  std::vector<Task>& phase = TasksOf(map);
   std::vector<Deferred<void>> done;
   done.reserve(phase.size());
   for (uint32_t i = 0; i < phase.size(); ++i) {
     done.push_back(phase[i].done);
-    ready_.push_back(i);
+    if (phase[i].state == TaskState::kCompleted) {
+      phase[i].done.Callback().IgnoreError();  // committed before a restart
+    } else {
+      ready_.push_back(TaskRef{map, i});
+    }
   }
   scheduler_.Wake();
+  if (!spec_.no_speculation()) {
+    straggler_check_.emplace(time_, [this] { CheckStragglers(); });
+    straggler_check_->Start(kStragglerCheckInterval, /*now=*/false).Catch([](absl::Status) {});
+  }
   Result<DeferredListResult<void>> ended =
       co_await DeferredList(std::move(done), {.fire_on_one_errback = true, .consume_errors = true});
   // Done, or one task failed for good: whatever else runs is no longer wanted.
   EndPhase();
-  if (!ended.ok()) co_return absl::Status(ended.status().code(), ended.status().message());
+  if (!ended.ok()) co_return FirstErrorCause(ended.status());
   co_return absl::OkStatus();
 }
 
 void JobRun::EndPhase() {
   phase_open_ = false;
   ready_.clear();
-  // Cancelling an attempt calls back into OnAttemptDone, which must not see the map change.
+  backups_.clear();
+  blocked_reduces_.clear();
+  maps_rerunning_ = 0;
+  if (straggler_check_.has_value()) straggler_check_->Stop();
+  // Cancelling an attempt calls back into OnOutcome, which must not see the map change.
   auto attempts = std::move(attempts_);
   attempts_.clear();
-  for (auto& [key, attempt] : attempts) attempt.Cancel();
+  for (auto& [key, attempt] : attempts) attempt.result.Cancel();
 }
 
-void JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) {
-  const uint32_t index = ready_.front();
-  ready_.pop_front();
-  Task& task = tasks()[index];
+void JobRun::Enqueue(TaskRef ref, bool first) {
+  if (first) {
+    ready_.push_front(ref);
+  } else {
+    ready_.push_back(ref);
+  }
+  scheduler_.Wake();
+}
+
+bool JobRun::Blacklisted(uint32_t worker) const {
+  if (worker_failures_.empty()) return false;
+  auto failures = worker_failures_.find(worker);
+  if (failures == worker_failures_.end() || failures->second < kBlacklistFailures) return false;
+  // Avoid the worker only while another connected worker that runs the job has not failed it as
+  // often: a job never stalls for want of a worker it trusts.
+  for (const auto& [peer, other] : scheduler_.workers()) {
+    if (!other.kinds.contains(spec_.job())) continue;
+    auto number = worker_numbers_.find(other.name);
+    if (number == worker_numbers_.end()) return true;  // it has not run this job yet
+    if (number->second == worker) continue;
+    auto theirs = worker_failures_.find(number->second);
+    if (theirs == worker_failures_.end() || theirs->second < kBlacklistFailures) return true;
+  }
+  return false;
+}
+
+bool JobRun::FailedOn(TaskRef ref, uint32_t worker) const {
+  const Task& task = ref.map ? maps_[ref.index] : reduces_[ref.index];
+  return task.failures > 0 && task.worker == worker;
+}
+
+bool JobRun::HasOtherWorker(uint32_t worker) const {
+  for (const auto& [peer, other] : scheduler_.workers()) {
+    if (!other.kinds.contains(spec_.job()) || other.draining) continue;
+    auto number = worker_numbers_.find(other.name);
+    if (number == worker_numbers_.end() || number->second != worker) return true;
+  }
+  return false;
+}
+
+bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) {
+  const uint32_t number = WorkerNumber(worker);
+  if (Blacklisted(number)) return false;
+  TaskRef ref;
+  if (!ready_.empty()) {
+    // A task that failed goes to another worker than the one it failed on, if there is one (the
+    // retries wait at the front of the queue, so the search is short).
+    auto pick = ready_.begin();
+    while (pick != ready_.end() && pick - ready_.begin() < kRetrySearch &&
+           FailedOn(*pick, number) && HasOtherWorker(number)) {
+      ++pick;
+    }
+    if (pick == ready_.end() || pick - ready_.begin() == kRetrySearch) return false;
+    ref = *pick;
+    ready_.erase(pick);
+  } else {
+    // A backup, on a worker other than the one running the task.
+    auto backup = std::find_if(backups_.begin(), backups_.end(), [&](uint32_t index) {
+      return TasksOf(phase_ == proto::TASK_KIND_MAP)[index].worker != number;
+    });
+    if (backup == backups_.end()) return false;
+    ref = TaskRef{phase_ == proto::TASK_KIND_MAP, *backup};
+    backups_.erase(backup);
+  }
+  Task& task = TaskOf(ref);
+  const bool backup = task.live > 0;
   task.state = TaskState::kInProgress;
   ++task.attempts;
+  ++task.live;
+  if (!backup) {
+    task.worker = number;
+    task.started = time_.Now();
+  }
   Changed();
-  task.worker = WorkerNumber(worker);
-  proto::TaskAttempt* attempt = assignment.mutable_attempt();
-  attempt->set_job_id(id_);
-  attempt->set_kind(phase_);
-  attempt->set_task(index);
-  attempt->set_attempt(task.attempts);
-  if (phase_ == proto::TASK_KIND_MAP) {
-    *assignment.mutable_split() = plan_.splits[index];
-  } else {
-    // Every map task's run for this partition.
-    assignment.set_partition(index);
-    for (const Task& map : maps_) {
-      if (map.record == nullptr) continue;
-      for (const proto::MapOutput& output : map.record->outputs) {
-        if (output.partition() == index) *assignment.add_map_outputs() = output;
-      }
+  FillAssignment(ref, attempt_base_ + task.attempts, assignment);
+  return true;
+}
+
+void JobRun::FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment& assignment) {
+  proto::TaskAttempt* name = assignment.mutable_attempt();
+  name->set_job_id(id_);
+  name->set_kind(ref.map ? proto::TASK_KIND_MAP : proto::TASK_KIND_REDUCE);
+  name->set_task(ref.index);
+  name->set_attempt(attempt);
+  const Task& task = TaskOf(ref);
+  if (ref.map) {
+    *assignment.mutable_split() = plan_.splits[ref.index];
+    if (task.record != nullptr) {
+      for (uint64_t record : task.record->skip) assignment.add_skip_records(record);
+    }
+    return;
+  }
+  // Every map task's run for this partition.
+  assignment.set_partition(ref.index);
+  for (const Task& map : maps_) {
+    if (map.record == nullptr) continue;
+    for (const proto::MapOutput& output : map.record->outputs) {
+      if (output.partition() == ref.index) *assignment.add_map_outputs() = output;
     }
   }
 }
 
-void JobRun::AttemptStarted(const proto::TaskAttempt& attempt, Deferred<proto::TaskResult> result) {
-  const uint32_t index = attempt.task();
-  const uint32_t number = attempt.attempt();
-  attempts_.emplace(uint64_t{index} << 32 | number, result);
-  result.Both([this, alive = alive_, index, number](Result<proto::TaskResult> outcome) {
-    if (*alive) OnAttemptDone(index, number, std::move(outcome));
+namespace {
+
+// The attempt's TaskResult if it succeeded; its failure as an error otherwise (for a race, which
+// wants the first success).
+Deferred<proto::TaskResult> SucceededOnly(Deferred<proto::TaskResult> attempt) {
+  return attempt.Then([](proto::TaskResult result) -> Result<proto::TaskResult> {
+    if (result.code() != 0) {
+      return absl::Status(static_cast<absl::StatusCode>(result.code()), result.message());
+    }
+    return result;
   });
 }
 
-void JobRun::OnAttemptDone(uint32_t index, uint32_t attempt, Result<proto::TaskResult> result) {
-  if (attempts_.erase(uint64_t{index} << 32 | attempt) == 0 || !phase_open_) {
-    return;  // cancelled: the phase or the job is over
+// Why both attempts of a race failed: the failure of a task's own code if there was one (it
+// counts against the task), else the loss of a worker.
+absl::Status RaceFailure(const absl::Status& group) {
+  absl::Status lost = absl::UnavailableError(group.message());
+  for (const absl::Status& member : FailureGroupMembers(group)) {
+    if (absl::IsCancelled(member)) return member;
+    if (!absl::IsUnavailable(member)) return member;
   }
-  Task& task = tasks()[index];
+  return lost;
+}
+
+}  // namespace
+
+void JobRun::AttemptStarted(const proto::TaskAttempt& attempt, Deferred<proto::TaskResult> result) {
+  const TaskRef ref{attempt.kind() == proto::TASK_KIND_MAP, attempt.task()};
+  const uint32_t number = attempt.attempt();
+  Task& task = TaskOf(ref);
+  attempts_.emplace(AttemptKey(ref, number), Attempt{result, task.worker});
+  if (task.live == 1) {
+    // The only attempt: its outcome is the task's — unless a backup races it later, and then the
+    // outcome passes on to the race.
+    task.lone = number;
+    result.Both([this, alive = alive_, ref,
+                 number](Result<proto::TaskResult> outcome) -> Result<proto::TaskResult> {
+      if (!*alive || TaskOf(ref).backed_up) return outcome;
+      OnOutcome(ref, number, std::move(outcome));
+      return proto::TaskResult();
+    });
+    return;
+  }
+  // A backup: the first of the two attempts to succeed is the task's outcome, and Race cancels
+  // the other.
+  task.backed_up = true;
+  const uint32_t original = task.lone;
+  auto lone = attempts_.find(AttemptKey(ref, original));
+  Deferred<proto::TaskResult> first = lone != attempts_.end()
+                                          ? lone->second.result
+                                          : Fail<proto::TaskResult>(absl::CancelledError());
+  Race<proto::TaskResult>({SucceededOnly(first), SucceededOnly(result)})
+      .Both([this, alive = alive_, ref, original,
+             number](Result<RaceWinner<proto::TaskResult>> winner) {
+        if (!*alive) return;
+        attempts_.erase(AttemptKey(ref, original));
+        attempts_.erase(AttemptKey(ref, number));
+        Task& task = TaskOf(ref);
+        task.live = 0;
+        task.backed_up = false;
+        if (!winner.ok()) {
+          OnOutcome(ref, 0, RaceFailure(winner.status()));
+          return;
+        }
+        LOG(INFO) << "job " << id_ << ": " << TaskName(ref) << " attempt "
+                  << (winner->index == 0 ? original : number) << " won the race with its "
+                  << (winner->index == 0 ? "backup" : "original");
+        OnOutcome(ref, 0, std::move(winner->value));
+      });
+}
+
+void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> result) {
+  if (attempt != 0) {
+    // A lone attempt.
+    auto it = attempts_.find(AttemptKey(ref, attempt));
+    if (it == attempts_.end()) return;  // cancelled: the phase or the job is over
+    attempts_.erase(it);
+    --TaskOf(ref).live;
+  }
+  if (!phase_open_) return;
+  Task& task = TaskOf(ref);
+  const uint32_t worker = task.worker;
   if (!result.ok()) {
-    // Lost with its worker, or the worker could not be reached.
-    Retry(index, result.status(), /*counts_as_failure=*/false);
+    if (absl::IsCancelled(result.status())) return;
+    // Lost with its worker or not reachable (not the task's failure), or, after a race, the
+    // failure of the task's own code.
+    const bool lost = absl::IsUnavailable(result.status());
+    Retry(ref, result.status(), /*counts_as_failure=*/!lost, worker);
+    return;
+  }
+  if (result->lost_map_outputs_size() > 0 && !ref.map) {
+    RerunMaps(ref, std::vector<uint32_t>(result->lost_map_outputs().begin(),
+                                         result->lost_map_outputs().end()));
     return;
   }
   absl::Status outcome(static_cast<absl::StatusCode>(result->code()), result->message());
-  if (outcome.ok()) outcome = CommitTask(task, index, *result);
-  if (!outcome.ok()) {
-    // A task handed back by a draining worker is not its failure.
-    Retry(index, outcome, /*counts_as_failure=*/!absl::IsUnavailable(outcome));
+  if (outcome.ok()) outcome = CommitTask(ref, *result);
+  if (outcome.ok()) {
+    Completed(ref);
     return;
   }
-  task.state = TaskState::kCompleted;
-  ++(phase_ == proto::TASK_KIND_MAP ? maps_done_ : reduces_done_);
-  Changed();
-  task.done.Callback().IgnoreError();
+  if (absl::IsUnavailable(outcome)) {
+    // Handed back by a draining worker: not the task's failure.
+    Retry(ref, outcome, /*counts_as_failure=*/false, worker);
+    return;
+  }
+  // Skip mode: a record that failed twice is skipped next time, and that failure is forgiven.
+  bool forgiven = false;
+  if (ref.map && spec_.skip_bad_records() > 0 && result->failed_record() >= 0 &&
+      result->code() != 0) {
+    TaskRecord& record = task.Record();
+    const uint64_t bad = static_cast<uint64_t>(result->failed_record());
+    if (++record.record_failures[bad] >= kSkipAfterFailures &&
+        record.skip.size() < spec_.skip_bad_records()) {
+      record.skip.push_back(bad);
+      forgiven = true;
+    }
+  }
+  Retry(ref, outcome, /*counts_as_failure=*/!forgiven, worker);
 }
 
-void JobRun::Retry(uint32_t index, const absl::Status& why, bool counts_as_failure) {
-  Task& task = tasks()[index];
+void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, uint32_t worker) {
+  Task& task = TaskOf(ref);
+  if (task.live > 0) return;  // another attempt of the task still runs
   task.state = TaskState::kIdle;
   task.Record().errors.push_back(absl::StrCat("attempt ", task.attempts, ": ", why.ToString()));
   Changed();
   absl::Status gave_up;
-  if (counts_as_failure && ++task.failures >= max_attempts_) {
-    gave_up =
-        absl::Status(why.code(), absl::StrCat(TaskName(phase_, index), " failed ", task.failures,
-                                              " times; last error: ", why.message()));
-  } else if (!counts_as_failure && ++task.retries > kMaxRetries) {
-    gave_up = absl::AbortedError(absl::StrCat(TaskName(phase_, index), " was lost ", task.retries,
-                                              " times; last: ", why.message()));
+  if (counts_as_failure) {
+    if (worker > 0) ++worker_failures_[worker];
+    if (++task.failures >= max_attempts_) {
+      gave_up = absl::Status(why.code(), absl::StrCat(TaskName(ref), " failed ", task.failures,
+                                                      " times; last error: ", why.message()));
+    }
+  } else if (++task.retries > kMaxRetries) {
+    gave_up = absl::AbortedError(
+        absl::StrCat(TaskName(ref), " was lost ", task.retries, " times; last: ", why.message()));
   }
   if (!gave_up.ok()) {
     task.state = TaskState::kFailed;
@@ -227,12 +453,81 @@ void JobRun::Retry(uint32_t index, const absl::Status& why, bool counts_as_failu
     return;
   }
   // A retry goes first: a failing task should fail the job soon, not after the queue.
-  ready_.push_front(index);
-  scheduler_.Wake();
+  Enqueue(ref, /*first=*/true);
 }
 
-absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& result) {
-  const bool final_output = phase_ == proto::TASK_KIND_REDUCE || plan_.reducers == 0;
+void JobRun::RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps) {
+  Task& task = TaskOf(reduce);
+  task.state = TaskState::kIdle;
+  task.Record().errors.push_back(
+      absl::StrCat("attempt ", task.attempts, ": the output of map task(s) ",
+                   absl::StrJoin(maps, ", "), " could not be read; they run again"));
+  blocked_reduces_.push_back(reduce.index);
+  for (uint32_t index : maps) {
+    if (index >= maps_.size()) continue;
+    Task& map = maps_[index];
+    if (map.state != TaskState::kCompleted) continue;  // already running again
+    LOG(WARNING) << "job " << id_ << ": map task " << index << "'s output is gone; it runs again";
+    map.state = TaskState::kIdle;
+    map.Record().outputs.clear();
+    --maps_done_;
+    ++maps_rerunning_;
+    Enqueue(TaskRef{true, index}, /*first=*/true);
+  }
+  if (maps_rerunning_ == 0) {
+    // They are back already (another reduce asked first and they ran): go again at once.
+    for (uint32_t index : blocked_reduces_) Enqueue(TaskRef{false, index}, /*first=*/false);
+    blocked_reduces_.clear();
+  }
+  Changed();
+}
+
+void JobRun::Completed(TaskRef ref) {
+  Task& task = TaskOf(ref);
+  task.state = TaskState::kCompleted;
+  ++(ref.map ? maps_done_ : reduces_done_);
+  Changed();
+  const bool of_phase = ref.map == (phase_ == proto::TASK_KIND_MAP);
+  if (of_phase) {
+    phase_durations_ms_.push_back(absl::ToInt64Milliseconds(time_.Now() - task.started));
+    task.done.Callback().IgnoreError();
+    return;
+  }
+  // A map task run again during the reduce phase: the reduce tasks that waited may go on.
+  if (maps_rerunning_ > 0 && --maps_rerunning_ == 0) {
+    for (uint32_t index : blocked_reduces_) Enqueue(TaskRef{false, index}, /*first=*/false);
+    blocked_reduces_.clear();
+  }
+}
+
+void JobRun::CheckStragglers() {
+  if (!phase_open_ || !ready_.empty() || phase_durations_ms_.empty()) return;
+  std::vector<int64_t> durations = phase_durations_ms_;
+  std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
+  const absl::Duration median = absl::Milliseconds(durations[durations.size() / 2]);
+  const absl::Duration threshold = std::max(kMinBackupAge, median * kStragglerFactor);
+  std::vector<Task>& phase = TasksOf(phase_ == proto::TASK_KIND_MAP);
+  size_t backed_up = 0;
+  for (const Task& task : phase) backed_up += task.backed_up;
+  const size_t allowed = std::max<size_t>(1, phase.size() / kBackupShare);
+  const absl::Time now = time_.Now();
+  for (uint32_t i = 0; i < phase.size() && backed_up + backups_.size() < allowed; ++i) {
+    const Task& task = phase[i];
+    if (task.state != TaskState::kInProgress || task.live != 1 || task.backed_up ||
+        now - task.started < threshold ||
+        std::find(backups_.begin(), backups_.end(), i) != backups_.end()) {
+      continue;
+    }
+    LOG(INFO) << "job " << id_ << ": " << TaskName(TaskRef{phase_ == proto::TASK_KIND_MAP, i})
+              << " has run " << absl::FormatDuration(now - task.started) << " (the median task "
+              << absl::FormatDuration(median) << "): starting a backup attempt";
+    backups_.push_back(i);
+  }
+  if (!backups_.empty()) scheduler_.Wake();
+}
+
+absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
+  const bool final_output = !ref.map || plan_.reducers == 0;
   if (final_output && spec_.records_per_task() == 0 && !spec_.output().empty()) {
     // Move the attempt's part file into place: from now on readers see it whole.
     for (const proto::MapOutput& output : result.outputs()) {
@@ -244,7 +539,19 @@ absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& r
       }
     }
   }
-  (void)index;
+  Task& task = TaskOf(ref);
+  if (log_ != nullptr) {
+    proto::TaskCommitted committed;
+    committed.set_kind(ref.map ? proto::TASK_KIND_MAP : proto::TASK_KIND_REDUCE);
+    committed.set_task(ref.index);
+    committed.set_attempt(result.attempt().attempt());
+    committed.set_worker(result.worker());
+    *committed.mutable_outputs() = result.outputs();
+    *committed.mutable_counters() = result.counters();
+    *committed.mutable_bag_output() = result.bag_output();
+    *committed.mutable_skipped_records() = result.skipped_records();
+    log_->TaskCommitted(id_, committed);
+  }
   if (result.outputs_size() > 0) {
     task.Record().outputs.assign(result.outputs().begin(), result.outputs().end());
   }
@@ -256,6 +563,7 @@ absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& r
     task.Record().skipped_records.assign(result.skipped_records().begin(),
                                          result.skipped_records().end());
   }
+  if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
   counters_.Add(result.counters());
   return absl::OkStatus();
 }
@@ -263,7 +571,8 @@ absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& r
 absl::Status JobRun::PrepareOutput() {
   if (spec_.output().empty()) return absl::OkStatus();
   std::error_code error;
-  if (spec_.overwrite()) std::filesystem::remove_all(spec_.output(), error);
+  // A resumed job keeps what it committed before the restart.
+  if (spec_.overwrite() && !resumed_) std::filesystem::remove_all(spec_.output(), error);
   std::filesystem::create_directories(std::filesystem::path(spec_.output()) / "_temporary", error);
   if (error) {
     return absl::PermissionDeniedError(absl::StrCat("cannot create the output directory '",

@@ -9,15 +9,28 @@
 //
 // Each task is idle, in progress or completed (the paper's states). Idle tasks wait in a ready
 // queue, and the Scheduler takes attempts from it only when a worker has room (JobRun is its
-// AttemptSource), so a queued task costs a few dozen bytes and no work. An attempt that fails goes
-// back to the queue — up to the job's max_attempts failures; a lost worker, or a task handed back
-// by a draining worker, is not the task's failure. The first task to fail for good fails the job:
-// the other attempts are cancelled and nothing partial is left in the output directory. Counters
-// add up the committed attempts.
+// AttemptSource), so a queued task costs a few dozen bytes and no work.
+//
+// Faults:
+//   - An attempt that fails goes back to the queue, up to the job's max_attempts failures; its
+//     error is kept. A lost worker, or a task handed back by a draining worker, is not the
+//     task's failure. It runs again on another worker than the one it failed on, if there is
+//     one. A worker on which this job's attempts failed 3 times gets none of them any more,
+//     while another connected worker has not failed so.
+//   - Skip mode (skip_bad_records N): a record on which the mapper failed in two attempts is
+//     skipped in the next, up to N per task.
+//   - A reduce attempt that cannot read a map task's output (its worker went away with it) sends
+//     that map task back to the queue; the reduce task waits for it and runs again.
+//   - Backup attempts: when every task of the phase has started, a task running much longer than
+//     the phase's finished tasks took gets a second attempt on another worker; the two race
+//     (Race), the first to succeed commits and the other is cancelled.
+// The first task to fail for good fails the job: the other attempts are cancelled and nothing
+// partial is left in the output directory.
 //
 // Output commit follows Hadoop's layout: each attempt writes under OUTPUT/_temporary; the
 // accepted attempt's file is renamed to OUTPUT/part-r-NNNNN (part-m-NNNNN for map-only jobs);
-// _SUCCESS is written last, when every part is there.
+// _SUCCESS is written last, when every part is there. Every commit is told to the JobLog (the
+// coordinator's journal), so that a restarted coordinator resumes the job where it was.
 //
 // Threading: the coordinator's loop.
 
@@ -41,17 +54,32 @@
 #include "job/counters.h"
 #include "job/job.h"
 #include "proto/braid.pb.h"
+#include "proto/journal.pb.h"
+#include "reactor/looping_call.h"
 
 namespace braid {
 
+// Where a JobRun records what must survive a coordinator restart.
+class JobLog {
+ public:
+  virtual ~JobLog() = default;
+  // Task `committed.task()` of job `job_id` has committed (its output is in place).
+  virtual void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) = 0;
+};
+
 class JobRun final : public AttemptSource {
  public:
-  // `definition` may be null (only workers know the job). All referenced objects outlive this.
+  // `definition` may be null (only workers know the job); `log` may be null. All referenced
+  // objects outlive this.
   JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-         Scheduler& scheduler, ReactorTime& time);
+         Scheduler& scheduler, ReactorTime& time, JobLog* log);
   JobRun(const JobRun&) = delete;
   JobRun& operator=(const JobRun&) = delete;
   ~JobRun() override;
+
+  // Before Run: a task that committed before the coordinator restarted. Its output is in place;
+  // it will not run again (unless a reduce task finds its map output gone).
+  void Restore(const proto::TaskCommitted& committed);
 
   // Runs the job; fires when it has ended — with OK when it succeeded, with its failure or
   // cancellation otherwise. Call once.
@@ -59,6 +87,12 @@ class JobRun final : public AttemptSource {
 
   // Cancels the job (its attempts are cancelled; it ends as CANCELLED with `why`).
   void Cancel(const absl::Status& why);
+  // The coordinator is stopping: attempts are cancelled, but the job is not ended (nothing is
+  // removed, nothing journaled): a restarted coordinator resumes it. Run's Deferred never fires.
+  void Suspend();
+  // Attempt numbers start above `base` (a restarted coordinator's attempts never share a name
+  // with those of an earlier run that a worker may still be finishing). Before Run.
+  void set_attempt_base(uint32_t base) { attempt_base_ = base; }
 
   const std::string& id() const { return id_; }
   const proto::JobSpec& spec() const { return spec_; }
@@ -72,8 +106,8 @@ class JobRun final : public AttemptSource {
   const std::shared_ptr<const proto::JobDefinition>& definition() const override {
     return wire_definition_;
   }
-  size_t ready() const override { return ready_.size(); }
-  void TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) override;
+  size_t ready() const override { return ready_.size() + backups_.size(); }
+  bool TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) override;
   void AttemptStarted(const proto::TaskAttempt& attempt,
                       Deferred<proto::TaskResult> result) override;
 
@@ -84,17 +118,32 @@ class JobRun final : public AttemptSource {
     std::vector<std::string> errors;  // of each failed attempt, oldest first
     std::vector<proto::MapOutput> outputs;
     std::vector<std::string> bag_output;
-    std::vector<uint64_t> skipped_records;
+    std::vector<uint64_t> skipped_records;  // as reported by the committed attempt
+    std::vector<uint64_t> skip;             // records the next attempts skip
+    absl::flat_hash_map<uint64_t, uint32_t> record_failures;
   };
   struct Task {
     Deferred<void> done;  // fires when an attempt commits; fails when the task fails for good
     TaskState state = TaskState::kIdle;
-    uint16_t attempts = 0;  // attempts made
-    uint16_t failures = 0;  // attempts that failed (counted against max_attempts)
-    uint16_t retries = 0;   // attempts lost with their worker, or handed back
-    uint32_t worker = 0;    // of the latest attempt: 1 + its index in worker_names_ (0: none)
+    uint8_t live = 0;        // attempts in flight
+    bool backed_up = false;  // a backup attempt runs (or ran) for the current try
+    uint16_t attempts = 0;   // attempts made
+    uint16_t failures = 0;   // attempts that failed (counted against max_attempts)
+    uint16_t retries = 0;    // attempts lost with their worker, or handed back
+    uint32_t lone = 0;       // the number of the attempt that runs alone (before any backup)
+    uint32_t worker = 0;     // of the latest attempt: 1 + its index in worker_names_ (0: none)
+    absl::Time started;      // the latest attempt's start
     std::unique_ptr<TaskRecord> record;
     TaskRecord& Record();
+  };
+  // A task of either phase (maps run again during the reduce phase when an output is lost).
+  struct TaskRef {
+    bool map;
+    uint32_t index;
+  };
+  struct Attempt {
+    Deferred<proto::TaskResult> result;
+    uint32_t worker;
   };
 
   Deferred<void> RunJob();
@@ -102,17 +151,33 @@ class JobRun final : public AttemptSource {
   Deferred<void> RunPhase(proto::TaskKind kind);
   // The phase is over: queued tasks leave the queue and attempts in flight are cancelled.
   void EndPhase();
-  std::vector<Task>& tasks() { return phase_ == proto::TASK_KIND_MAP ? maps_ : reduces_; }
-  void OnAttemptDone(uint32_t index, uint32_t attempt, Result<proto::TaskResult> result);
-  // An attempt of task `index` did not commit: runs it again, or fails it for good.
-  void Retry(uint32_t index, const absl::Status& why, bool counts_as_failure);
-  absl::Status CommitTask(Task& task, uint32_t index, proto::TaskResult& result);
+  std::vector<Task>& TasksOf(bool map) { return map ? maps_ : reduces_; }
+  Task& TaskOf(TaskRef ref) { return TasksOf(ref.map)[ref.index]; }
+  void Enqueue(TaskRef ref, bool first);
+  void FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment& assignment);
+  // One attempt's outcome, or a race's (a task with a backup).
+  void OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> result);
+  // An attempt of `ref` did not commit: runs it again, or fails it for good.
+  void Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, uint32_t worker);
+  // A reduce attempt could not read these map tasks' outputs: they run again first.
+  void RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps);
+  absl::Status CommitTask(TaskRef ref, proto::TaskResult& result);
+  void Completed(TaskRef ref);
+  void CheckStragglers();
+  bool Blacklisted(uint32_t worker) const;
+  // Whether `ref`'s latest attempt failed on `worker`.
+  bool FailedOn(TaskRef ref, uint32_t worker) const;
+  // Whether a connected worker other than `worker` runs this job.
+  bool HasOtherWorker(uint32_t worker) const;
   absl::Status PrepareOutput();
   absl::Status CommitJob();
   void Abandon();
   void Changed() { ++version_; }
-  std::string TaskName(proto::TaskKind kind, uint32_t index) const;
+  std::string TaskName(TaskRef ref) const;
   uint32_t WorkerNumber(const std::string& name);
+  static uint64_t AttemptKey(TaskRef ref, uint32_t attempt) {
+    return uint64_t{ref.map} << 63 | uint64_t{ref.index} << 24 | attempt;
+  }
 
   std::string id_;
   proto::JobSpec spec_;
@@ -120,26 +185,35 @@ class JobRun final : public AttemptSource {
   const JobDefinition* definition_;
   Scheduler& scheduler_;
   ReactorTime& time_;
+  JobLog* log_;
   std::shared_ptr<const proto::JobDefinition> wire_definition_;
   uint32_t max_attempts_;
+  uint32_t attempt_base_ = 0;
 
   proto::JobState state_ = proto::JOB_STATE_QUEUED;
   std::string message_;
   absl::Time started_ = absl::InfinitePast();
   absl::Time ended_;
   uint64_t version_ = 0;
+  bool resumed_ = false;  // restored from the journal
+  bool suspended_ = false;
   std::vector<Task> maps_;
   std::vector<Task> reduces_;
-  std::vector<std::string> worker_names_;
-  absl::flat_hash_map<std::string, uint32_t> worker_numbers_;
   uint32_t maps_done_ = 0;
   uint32_t reduces_done_ = 0;
+  std::vector<std::string> worker_names_;
+  absl::flat_hash_map<std::string, uint32_t> worker_numbers_;
+  absl::flat_hash_map<uint32_t, uint32_t> worker_failures_;  // by worker number
 
   proto::TaskKind phase_ = proto::TASK_KIND_MAP;
   bool phase_open_ = false;
-  std::deque<uint32_t> ready_;  // idle tasks of the phase, in the order they will run
-  // Attempts in flight, by task << 32 | attempt.
-  absl::flat_hash_map<uint64_t, Deferred<proto::TaskResult>> attempts_;
+  std::deque<TaskRef> ready_;              // idle tasks, in the order they will run
+  std::deque<uint32_t> backups_;           // tasks of the phase that should get a backup attempt
+  std::vector<uint32_t> blocked_reduces_;  // waiting for lost map outputs to be made again
+  uint32_t maps_rerunning_ = 0;
+  absl::flat_hash_map<uint64_t, Attempt> attempts_;  // in flight, by AttemptKey
+  std::vector<int64_t> phase_durations_ms_;          // of the phase's committed attempts
+  std::optional<LoopingCall> straggler_check_;
   std::optional<Deferred<void>> run_;
   Counters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -185,12 +185,18 @@ void Scheduler::Assign() {
     return a->outstanding * b->slots < b->outstanding * a->slots ||
            (a->outstanding * b->slots == b->outstanding * a->slots && a->number < b->number);
   });
+  // Beyond its free slots, a worker queues no more than its share of what is ready, so that the
+  // first worker asked does not take everything.
+  size_t ready = 0;
+  for (const auto& [number, source] : sources_) ready += source.source->ready();
+  const size_t share = (ready + order.size() - 1) / std::max<size_t>(order.size(), 1);
   for (WorkerInfo* worker : order) {
     proto::Envelope message;
     proto::AssignTasks* assign = message.mutable_assign_tasks();
     std::vector<AttemptKey> given;
     size_t skipped = 0;  // consecutive sources that could give this worker nothing
-    while (!source_order_.empty() && skipped < source_order_.size()) {
+    while (!source_order_.empty() && skipped < source_order_.size() &&
+           (given.size() < share || worker->outstanding < worker->slots)) {
       next_source_ %= source_order_.size();
       const uint32_t number = source_order_[next_source_++];
       Source& source = sources_.find(number)->second;
@@ -200,10 +206,14 @@ void Scheduler::Assign() {
         ++skipped;
         continue;
       }
+      proto::TaskAssignment* assignment = assign->add_tasks();
+      if (!source.source->TakeAttempt(worker->name, *assignment)) {
+        assign->mutable_tasks()->RemoveLast();
+        ++skipped;
+        continue;
+      }
       skipped = 0;
       if (worker->jobs_defined.insert(source.job_id).second) *assign->add_jobs() = *job;
-      proto::TaskAssignment* assignment = assign->add_tasks();
-      source.source->TakeAttempt(worker->name, *assignment);
       const proto::TaskAttempt& attempt = assignment->attempt();
       const AttemptKey key{number, attempt.task(), attempt.attempt(),
                            attempt.kind() == proto::TASK_KIND_REDUCE};

@@ -42,9 +42,9 @@ class AttemptSource {
   virtual const std::shared_ptr<const proto::JobDefinition>& definition() const = 0;
   // Attempts that could start now.
   virtual size_t ready() const = 0;
-  // Takes the next ready attempt, for worker `worker`, and describes it in `assignment`.
-  // REQUIRES: ready() > 0.
-  virtual void TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) = 0;
+  // Takes the next ready attempt that worker `worker` may run and describes it in `assignment`;
+  // false if none of the ready attempts suits that worker.
+  virtual bool TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) = 0;
   // The outcome of the attempt just taken: `result` fires with the worker's TaskResult, or fails
   // with kUnavailable if the worker is lost or cannot be reached. Cancelling it stops the attempt.
   virtual void AttemptStarted(const proto::TaskAttempt& attempt,

@@ -115,25 +115,43 @@ ShortTempDir::~ShortTempDir() {
   std::filesystem::remove_all(path_, error);
 }
 
-ProcessCluster::ProcessCluster(Options options) {
+ProcessCluster::ProcessCluster(Options options) : options_(std::move(options)) {
   endpoint_ = absl::StrCat("ipc://", dir_.path(), "/coordinator");
-  std::vector<std::string> args = {"coordinator", "--listen", endpoint_, "--work_dir",
-                                   dir_.path() + "/work"};
-  args.insert(args.end(), options.coordinator_flags.begin(), options.coordinator_flags.end());
-  coordinator_ = std::make_unique<BraidProcess>(args);
-  CHECK(coordinator_->WaitForOutput("listening on", absl::Seconds(30)))
-      << "the coordinator did not start:\n"
-      << coordinator_->output();
-  for (int i = 0; i < options.workers; ++i) {
-    workers_.push_back(std::make_unique<BraidProcess>(std::vector<std::string>{
-        "worker", "--coordinator", endpoint_, "--slots", absl::StrCat(options.slots), "--scratch",
-        absl::StrCat(dir_.path(), "/worker-", i)}));
+  StartCoordinator();
+  for (int i = 0; i < options_.workers; ++i) {
+    std::vector<std::string> args = {"worker",
+                                     "--coordinator",
+                                     endpoint_,
+                                     "--slots",
+                                     absl::StrCat(options_.slots),
+                                     "--scratch",
+                                     absl::StrCat(dir_.path(), "/worker-", i)};
+    if (static_cast<size_t>(i) < options_.worker_flags.size()) {
+      args.insert(args.end(), options_.worker_flags[i].begin(), options_.worker_flags[i].end());
+    }
+    workers_.push_back(std::make_unique<BraidProcess>(args));
   }
   for (auto& worker : workers_) {
     CHECK(worker->WaitForOutput("joined the coordinator", absl::Seconds(30)))
         << "a worker did not join:\n"
         << worker->output();
   }
+}
+
+void ProcessCluster::StartCoordinator() {
+  std::vector<std::string> args = {"coordinator", "--listen", endpoint_, "--work_dir",
+                                   dir_.path() + "/work"};
+  args.insert(args.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
+  coordinator_ = std::make_unique<BraidProcess>(args);
+  CHECK(coordinator_->WaitForOutput("listening on", absl::Seconds(30)))
+      << "the coordinator did not start:\n"
+      << coordinator_->output();
+}
+
+void ProcessCluster::RestartCoordinator() {
+  coordinator_->Signal(SIGKILL);
+  coordinator_->Wait(absl::Seconds(30));
+  StartCoordinator();
 }
 
 ProcessCluster::~ProcessCluster() {

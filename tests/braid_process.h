@@ -83,6 +83,8 @@ class ProcessCluster {
     int slots = 1;
     // More flags for the coordinator.
     std::vector<std::string> coordinator_flags;
+    // More flags for worker i (for i < worker_flags.size()).
+    std::vector<std::vector<std::string>> worker_flags;
   };
   explicit ProcessCluster(Options options);
   ProcessCluster() : ProcessCluster(Options()) {}
@@ -96,9 +98,17 @@ class ProcessCluster {
 
   BraidProcess& coordinator() { return *coordinator_; }
   BraidProcess& worker(int i) { return *workers_[i]; }
+  // The coordinator's journal directory.
+  std::string state_dir() const { return dir_.path() + "/work/state"; }
+
+  // Starts the coordinator again, as it was started first (after the test killed it).
+  void RestartCoordinator();
 
  private:
+  void StartCoordinator();
+
   ShortTempDir dir_;
+  Options options_;
   std::string endpoint_;
   std::unique_ptr<BraidProcess> coordinator_;
   std::vector<std::unique_ptr<BraidProcess>> workers_;

@@ -1,6 +1,9 @@
 #include "tests/cluster.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 
 namespace braid::testing {
 
@@ -17,8 +20,12 @@ void ManualTaskExecutor::RunNext() {
 }
 
 Cluster::Cluster(Options options) : options_(std::move(options)) {
-  coordinator_ =
-      std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"), JobRegistry::Global());
+  CoordinatorOptions coordinator_options;
+  coordinator_options.state_dir = options_.state_dir;
+  coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
+                                               JobRegistry::Global(), coordinator_options);
+  absl::Status recovered = coordinator_->Recover();
+  CHECK(recovered.ok()) << recovered;
   if (options_.worker_jobs.empty()) options_.worker_jobs = JobRegistry::Global().Names();
   for (int i = 0; i < options_.workers; ++i) AddWorker(options_.worker_jobs);
   client_ = std::make_unique<Client>(clock_, network_.Connect("coordinator"));
@@ -31,8 +38,24 @@ Cluster::~Cluster() {
   coordinator_.reset();
 }
 
+absl::Status Cluster::RestartCoordinator() {
+  coordinator_.reset();
+  CoordinatorOptions coordinator_options;
+  coordinator_options.state_dir = options_.state_dir;
+  coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
+                                               JobRegistry::Global(), coordinator_options);
+  return coordinator_->Recover();
+}
+
 Worker& Cluster::AddWorker(std::vector<std::string> jobs) {
   TaskEnvironment environment;
+  const int index = static_cast<int>(workers_.size());
+  if (std::find(options_.failing_workers.begin(), options_.failing_workers.end(), index) !=
+      options_.failing_workers.end()) {
+    faults_.push_back(std::make_unique<FaultInjection>());
+    faults_.back()->fail_fraction = 1;
+    environment.faults = faults_.back().get();
+  }
   environment.worker_name = absl::StrCat("worker-", workers_.size());
   environment.scratch_dir = absl::StrCat(scratch_.path(), "/", environment.worker_name);
   environment.registry = &JobRegistry::Global();

@@ -56,6 +56,10 @@ class Cluster {
     std::vector<std::string> worker_jobs;
     // Tasks run when the test calls executor(i).RunNext(), not at once.
     bool manual_tasks = false;
+    // The coordinator's journal (empty: none).
+    std::string state_dir;
+    // Workers (by index) whose every attempt fails.
+    std::vector<int> failing_workers;
   };
 
   explicit Cluster(Options options);
@@ -73,6 +77,9 @@ class Cluster {
 
   // Destroys the coordinator (as when its process stops).
   void StopCoordinator() { coordinator_.reset(); }
+  // Stops the coordinator and starts a new one on the same state directory; workers and the
+  // client find it by themselves.
+  absl::Status RestartCoordinator();
 
   // Adds a worker advertising `jobs`.
   Worker& AddWorker(std::vector<std::string> jobs);
@@ -88,6 +95,11 @@ class Cluster {
     return *std::move(result);
   }
 
+  // Moves fake time on by `d`, in small steps.
+  void Pass(absl::Duration d) {
+    for (absl::Duration passed; passed < d; passed += kStep) clock_.Advance(kStep);
+  }
+
   // Submits `spec` and waits for the job's end: its final status, or the refusal.
   absl::StatusOr<proto::JobStatus> Run(proto::JobSpec spec);
 
@@ -99,6 +111,7 @@ class Cluster {
   TempDir scratch_;
   std::unique_ptr<Coordinator> coordinator_;
   std::vector<std::unique_ptr<TaskExecutor>> executors_;
+  std::vector<std::unique_ptr<FaultInjection>> faults_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Client> client_;
   Options options_;

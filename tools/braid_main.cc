@@ -6,6 +6,7 @@
 //   braid status [JOB]        braid cancel JOB
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
+//   braid journal STATE_DIR
 //
 // Flags may be written with dashes or underscores (--split-size, --split_size).
 
@@ -38,7 +39,7 @@ struct Command {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"coordinator",
-       "braid coordinator --listen tcp://*:7070 --work_dir DIR",
+       "braid coordinator --listen tcp://*:7070 --work_dir DIR [--state_dir DIR]",
        {"coordinator_command.cc"},
        true},
       {"worker",
@@ -63,6 +64,7 @@ const std::vector<Command>& Commands() {
        "braid gen-corpus [--size 256MiB] [--files 8] [--seed 1] [--kind words] DIR",
        {"gen_corpus_command.cc"},
        false},
+      {"journal", "braid journal STATE_DIR", {"journal_command.cc"}, false},
   };
   return commands;
 }
@@ -140,5 +142,6 @@ int main(int argc, char** argv) {
   if (name == "status") return braid::StatusCommand(rest);
   if (name == "cancel") return braid::CancelCommand(rest);
   if (name == "simulate") return braid::SimulateCommand(rest, repeated);
+  if (name == "journal") return braid::JournalCommand(rest);
   return braid::GenCorpusCommand(rest);
 }

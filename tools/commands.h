@@ -18,6 +18,7 @@ int StatusCommand(const std::vector<std::string>& args);
 int CancelCommand(const std::vector<std::string>& args);
 int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated);
 int GenCorpusCommand(const std::vector<std::string>& args);
+int JournalCommand(const std::vector<std::string>& args);
 
 }  // namespace braid
 

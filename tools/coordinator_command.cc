@@ -13,6 +13,9 @@
 ABSL_FLAG(std::string, listen, "tcp://*:7070",
           "where workers and clients connect (tcp://HOST:PORT, port 0 picks one; ipc:///PATH)");
 ABSL_FLAG(std::string, work_dir, "braid-coordinator", "the coordinator's working directory");
+ABSL_FLAG(std::string, state_dir, "",
+          "where the coordinator journals its jobs, to resume them after a restart (default: "
+          "WORK_DIR/state)");
 
 namespace braid {
 
@@ -35,7 +38,15 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid coordinator: %s\n", transport.status().message());
     return 2;
   }
-  Coordinator coordinator(reactor, *std::move(transport), JobRegistry::Global());
+  CoordinatorOptions options;
+  options.state_dir = absl::GetFlag(FLAGS_state_dir);
+  if (options.state_dir.empty()) options.state_dir = absl::GetFlag(FLAGS_work_dir) + "/state";
+  Coordinator coordinator(reactor, *std::move(transport), JobRegistry::Global(), options);
+  absl::Status recovered = coordinator.Recover();
+  if (!recovered.ok()) {
+    absl::FPrintF(stderr, "braid coordinator: %s\n", recovered.message());
+    return 2;
+  }
   absl::PrintF("coordinator listening on %s\n", coordinator.endpoint());
   std::fflush(stdout);
   absl::Status ran = reactor.Run();

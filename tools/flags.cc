@@ -32,6 +32,9 @@ ABSL_FLAG(std::string, split_size, "64MiB", "the largest byte range a map task r
 ABSL_FLAG(bool, overwrite, false, "replace an existing output directory");
 ABSL_FLAG(bool, detach, false, "print the job's id and return without waiting for it");
 ABSL_FLAG(int, max_attempts, 4, "failed attempts per task before the job fails");
+ABSL_FLAG(int, skip_bad_records, 0,
+          "records per map task that may be skipped after making two attempts fail (0: never)");
+ABSL_FLAG(bool, no_speculation, false, "no backup attempts for straggling tasks");
 ABSL_FLAG(int, records_per_task, 0,
           "run as a task bag: this many input lines per task, the map output gathered as the "
           "result (0: a MapReduce job)");
@@ -108,6 +111,11 @@ absl::StatusOr<proto::JobSpec> SpecFromFlags(const RepeatedFlags& repeated) {
     return absl::InvalidArgumentError("--max-attempts must be at least 1");
   }
   spec.set_max_attempts(static_cast<uint32_t>(absl::GetFlag(FLAGS_max_attempts)));
+  if (absl::GetFlag(FLAGS_skip_bad_records) < 0) {
+    return absl::InvalidArgumentError("--skip-bad-records cannot be negative");
+  }
+  spec.set_skip_bad_records(static_cast<uint32_t>(absl::GetFlag(FLAGS_skip_bad_records)));
+  spec.set_no_speculation(absl::GetFlag(FLAGS_no_speculation));
   if (absl::GetFlag(FLAGS_records_per_task) < 0) {
     return absl::InvalidArgumentError("--records-per-task cannot be negative");
   }

@@ -20,6 +20,12 @@
 ABSL_FLAG(std::string, scratch, "",
           "where map outputs go (default: a directory under /tmp, removed at exit)");
 ABSL_FLAG(std::string, map_buffer, "128MiB", "a map task's output held in memory before it spills");
+ABSL_FLAG(double, fault_slowdown, 1,
+          "for tests: each attempt takes this many times as long (1: no slowdown)");
+ABSL_FLAG(double, fault_fail_fraction, 0, "for tests: this fraction of attempts fail");
+ABSL_FLAG(uint64_t, fault_crash_after_records, 0,
+          "for tests: the process kills itself after its map tasks read this many records (0: "
+          "never)");
 
 namespace braid {
 
@@ -37,6 +43,16 @@ int WorkerCommand(const std::vector<std::string>& args) {
   absl::StatusOr<uint64_t> buffer = ParseByteSize(absl::GetFlag(FLAGS_map_buffer));
   if (!buffer.ok()) {
     absl::FPrintF(stderr, "braid worker: --map-buffer: %s\n", buffer.status().message());
+    return 2;
+  }
+  FaultInjection faults;
+  faults.slowdown = absl::GetFlag(FLAGS_fault_slowdown);
+  faults.fail_fraction = absl::GetFlag(FLAGS_fault_fail_fraction);
+  faults.crash_after_records = absl::GetFlag(FLAGS_fault_crash_after_records);
+  if (faults.slowdown < 1 || faults.fail_fraction < 0 || faults.fail_fraction > 1) {
+    absl::FPrintF(stderr,
+                  "braid worker: --fault-slowdown must be at least 1 and --fault-fail-fraction "
+                  "between 0 and 1\n");
     return 2;
   }
   std::string scratch = absl::GetFlag(FLAGS_scratch);
@@ -70,6 +86,12 @@ int WorkerCommand(const std::vector<std::string>& args) {
   environment.scratch_dir = scratch;
   environment.map_buffer_bytes = *buffer;
   environment.registry = &JobRegistry::Global();
+  if (faults.active()) {
+    environment.faults = &faults;
+    LOG(WARNING) << "injecting faults: slowdown " << faults.slowdown << ", failing "
+                 << faults.fail_fraction << " of attempts, crashing after "
+                 << faults.crash_after_records << " records";
+  }
   int exit_code = 0;
   {
     ThreadTaskExecutor executor(reactor, environment);

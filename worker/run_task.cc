@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "job/counters.h"
 #include "job/split_reader.h"
@@ -203,6 +204,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
         ++index;
         continue;
       }
+      if (environment.faults != nullptr) environment.faults->RecordRead();
       absl::Status mapped = mapper->Map(record, out);
       if (!mapped.ok()) {
         result.set_failed_record(static_cast<int64_t>(index));
@@ -259,12 +261,21 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   for (const proto::MapOutput& output : task.map_outputs()) {
     absl::StatusOr<std::unique_ptr<RunReader>> reader =
         RunReader::Open(output.path(), 0, UINT64_MAX, output.crc32c());
+    if (absl::IsNotFound(reader.status())) {
+      // Gone with its worker's disk: the coordinator has the map task run again.
+      result.add_lost_map_outputs(output.map_task());
+      continue;
+    }
     if (!reader.ok()) {
       return absl::Status(
           reader.status().code(),
           absl::StrCat("map task ", output.map_task(), "'s output: ", reader.status().message()));
     }
     runs.push_back(*std::move(reader));
+  }
+  if (result.lost_map_outputs_size() > 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
   }
   absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
       TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
@@ -322,10 +333,17 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
   if (definition == nullptr) {
     outcome = absl::FailedPreconditionError(
         absl::StrCat("this worker has no job '", job.spec().job(), "'"));
+  } else if (environment.faults != nullptr &&
+             !(outcome = environment.faults->FailureFor(task.attempt())).ok()) {
+    // An injected failure (tests).
   } else if (task.attempt().kind() == proto::TASK_KIND_MAP) {
     outcome = RunMap(*definition, job, task, environment, counters, result);
   } else {
     outcome = RunReduce(*definition, job, task, environment, counters, result);
+  }
+  if (environment.faults != nullptr) {
+    environment.faults->SlowDown(absl::Now() - start, environment.cancelled);
+    if (Cancelled(environment) && outcome.ok()) outcome = CancelledError(task.attempt());
   }
   if (!outcome.ok()) {
     result.clear_outputs();

@@ -19,6 +19,7 @@
 #include "job/registry.h"
 #include "proto/attempt_name.h"
 #include "proto/braid.pb.h"
+#include "worker/fault_injection.h"
 
 namespace braid {
 
@@ -34,6 +35,8 @@ struct TaskEnvironment {
   // Set (by another thread) to stop the attempt early: it then fails with kCancelled. May be
   // null.
   const std::atomic<bool>* cancelled = nullptr;
+  // Faults to inflict (tests only). May be null.
+  FaultInjection* faults = nullptr;
 };
 
 proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,

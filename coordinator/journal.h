@@ -1,0 +1,101 @@
+// Journal: the coordinator's append-only record of what it promised — jobs accepted, tasks
+// committed, jobs ended — in STATE_DIR/journal, so that a restarted coordinator resumes its jobs.
+// proto/journal.proto describes the records and their framing (length, masked CRC-32C, bytes).
+//
+// Durability: Append buffers; Flush writes what is buffered (a crash of this process then loses
+// nothing, the kernel has it); Sync also fsyncs (the machine may crash). The coordinator syncs
+// before it acknowledges a submit and when a job ends, flushes task commits at the end of each
+// turn, and syncs them within a second.
+//
+// Opening reads every record back. A record cut short or failing its checksum — a crash in the
+// middle of a write — ends the journal there: the tail is cut off, never trusted. Each open also
+// starts a new epoch, so that attempts made after a restart never share names with attempts of
+// an earlier run that a worker may still be finishing.
+//
+// Threading: one thread.
+
+#ifndef BRAID_COORDINATOR_JOURNAL_H_
+#define BRAID_COORDINATOR_JOURNAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/journal.pb.h"
+
+namespace braid {
+
+class Journal {
+ public:
+  // The format this build writes, and the newest it reads.
+  static constexpr uint32_t kFormatVersion = 1;
+
+  struct Contents {
+    proto::JournalHeader header;
+    std::vector<proto::JournalRecord> records;
+    // Bytes cut off a torn or corrupt tail (0 if the journal ended cleanly).
+    uint64_t cut_bytes = 0;
+  };
+
+  // Opens `state_dir`/journal (creating the directory and a new journal if there is none) and
+  // reads it into `contents`. Errors:
+  //   kFailedPrecondition  a journal of a newer format (names both versions);
+  //   kDataLoss            a journal whose header cannot be read;
+  //   kUnavailable         another coordinator holds the state directory (STATE_DIR/LOCK);
+  //   kPermissionDenied    the directory or the file cannot be made, read or written.
+  static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& state_dir,
+                                                       Contents* contents);
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  // Flushes (without fsync).
+  ~Journal();
+
+  const std::string& path() const { return path_; }
+  const std::string& cluster_id() const { return header_.cluster_id(); }
+  // Counts the coordinator's starts on this state directory, from 1.
+  uint32_t epoch() const { return header_.epoch(); }
+
+  // Buffers `record`.
+  void Append(const proto::JournalRecord& record);
+  // Writes what is buffered.
+  absl::Status Flush();
+  // Writes what is buffered and fsyncs it.
+  absl::Status Sync();
+  // Whether records were written or buffered since the last Sync.
+  bool dirty() const { return dirty_; }
+  // The journal's length in bytes, buffered records included.
+  uint64_t size() const { return written_ + buffer_.size(); }
+
+  // Replaces the journal, atomically, by one holding the header and `records` (compaction: the
+  // records of a job that ended can go).
+  absl::Status Rewrite(const std::vector<proto::JournalRecord>& records);
+
+ private:
+  static absl::StatusOr<std::unique_ptr<Journal>> OpenLocked(const std::string& state_dir,
+                                                             int lock_fd, Contents* contents);
+  Journal(std::string path, int fd, int lock_fd, proto::JournalHeader header)
+      : path_(std::move(path)), fd_(fd), lock_fd_(lock_fd), header_(std::move(header)) {}
+
+  std::string path_;
+  int fd_;
+  int lock_fd_;
+  uint64_t written_ = 0;
+  proto::JournalHeader header_;
+  std::string buffer_;
+  bool dirty_ = false;
+};
+
+// One record as the journal frames it (length, masked CRC-32C, bytes): for tests and tools that
+// write a journal of their own.
+std::string EncodeJournalFrame(const google::protobuf::MessageLite& record);
+
+// Reads the journal file at `path` without changing it (for `braid journal`): the same checks as
+// Journal::Open, the tail reported in Contents::cut_bytes but not cut.
+absl::StatusOr<Journal::Contents> ReadJournal(const std::string& path);
+
+}  // namespace braid
+
+#endif  // BRAID_COORDINATOR_JOURNAL_H_

@@ -1,0 +1,309 @@
+// Faults through an in-process cluster on the fake clock: stragglers and backup attempts, bad
+// records, failing workers, lost map outputs, and a coordinator that restarts from its journal.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/journal.h"
+#include "glog/logging.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cluster.h"
+#include "tests/job_outputs.h"
+#include "third_party/absl_compat/status_matchers.h"
+
+namespace braid {
+namespace {
+
+using ::braid_compat::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::OutputLines;
+using testing::ParseCounts;
+using testing::ReferenceCounts;
+using testing::Spec;
+using testing::WriteCorpus;
+
+// A job whose mapper fails on every line that contains "bad".
+class BadLineMapper : public Mapper {
+ public:
+  absl::Status Map(const Record& record, Emitter& out) override {
+    if (absl::StrContains(record.line, "bad")) return absl::DataLossError("a bad record");
+    out.Emit(record.line, "");
+    return absl::OkStatus();
+  }
+};
+BRAID_REGISTER_JOB(JobDefinition{
+    .name = "bad-lines",
+    .mapper = [] { return std::make_unique<BadLineMapper>(); },
+});
+
+testing::Cluster::Options ManualCluster() {
+  testing::Cluster::Options options;
+  options.workers = 2;
+  options.slots = 1;
+  options.manual_tasks = true;
+  return options;
+}
+
+// Runs every pending task of the workers in `running` and advances the clock, step by step, until
+// `done` has a result or `limit` of fake time has passed.
+template <typename T>
+void RunUntil(testing::Cluster& cluster, const Deferred<T>& done, std::vector<int> running,
+              absl::Duration limit) {
+  for (absl::Duration passed; passed < limit && !HasResult(done);
+       passed += absl::Milliseconds(10)) {
+    for (int worker : running) {
+      while (cluster.executor(worker).pending() > 0) cluster.executor(worker).RunNext();
+    }
+    cluster.clock().Advance(absl::Milliseconds(10));
+  }
+}
+
+// The job of `id` in the coordinator, which must know it.
+const JobRun& JobOf(testing::Cluster& cluster, const std::string& id) {
+  const JobRun* job = cluster.coordinator().job(id);
+  CHECK(job != nullptr) << id;
+  return *job;
+}
+
+TEST(Speculation, AStragglersTaskGetsABackupOnAnotherWorkerThatWins) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster(ManualCluster());
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(2000);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  // Worker 1 never finishes anything: each task it takes is a straggler.
+  RunUntil(cluster, done, {0}, absl::Minutes(2));
+  ASSERT_TRUE(HasResult(done)) << "the job waited for the straggler";
+  proto::JobStatus status = ResultNow(done)->value();
+  EXPECT_EQ(status.state(), proto::JOB_STATE_SUCCEEDED) << status.message();
+  EXPECT_LT(status.elapsed_ms(), 30'000u);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  EXPECT_GT(cluster.executor(1).pending(), 0u) << "the straggler's attempt never ended";
+}
+
+TEST(Speculation, WithoutSpeculationTheJobWaitsForTheStraggler) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster(ManualCluster());
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(2000);
+  spec.set_no_speculation(true);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  RunUntil(cluster, done, {0}, absl::Minutes(2));
+  EXPECT_FALSE(HasResult(done));
+  // The straggler catches up at last.
+  RunUntil(cluster, done, {0, 1}, absl::Minutes(2));
+  ASSERT_TRUE(HasResult(done));
+  EXPECT_EQ(ResultNow(done)->value().state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+TEST(SkipMode, ARecordThatFailsTwiceIsSkippedCountedAndListed) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "fine\nbad record\nalso fine\n");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("bad-lines", dir.File("in"), dir.File("out"), 1);
+  spec.set_skip_bad_records(1);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_THAT(OutputLines(dir.File("out")), ElementsAre("also fine\t", "fine\t"));
+  Result<proto::StatusResponse> detail = cluster.Await(cluster.client().Status(status->job_id()));
+  ASSERT_THAT(detail, IsOk());
+  const proto::TaskStatus& map = detail->jobs(0).tasks(0);
+  EXPECT_THAT(map.skipped_records(), ElementsAre(1u));
+  EXPECT_EQ(map.errors_size(), 2);
+  EXPECT_THAT(map.errors(0), HasSubstr("a bad record"));
+  int64_t skipped = 0;
+  for (const proto::Counter& counter : detail->jobs(0).counters()) {
+    if (absl::StrContains(counter.name(), "SKIPPED")) skipped += counter.value();
+  }
+  EXPECT_EQ(skipped, 1);
+}
+
+TEST(SkipMode, NoMoreRecordsAreSkippedThanAllowed) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "bad one\nbad two\nfine\n");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("bad-lines", dir.File("in"), dir.File("out"), 1);
+  spec.set_skip_bad_records(1);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("map task 0 failed"));
+  EXPECT_THAT(status->message(), HasSubstr("record 1"));
+}
+
+TEST(Blacklist, AWorkerWhoseAttemptsKeepFailingGetsNoMoreOfTheJob) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster::Options options;
+  options.failing_workers = {0};
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  spec.set_max_attempts(2);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+TEST(Blacklist, TheOnlyWorkerLeftIsNotAvoided) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "a b c\n");
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.failing_workers = {0};
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in"), dir.File("out"), 1);
+  spec.set_max_attempts(5);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("failed 5 times"));
+  EXPECT_THAT(status->message(), HasSubstr("injected fault"));
+}
+
+TEST(LostMapOutput, AReduceThatCannotReadAMapOutputHasTheMapRunAgain) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster(ManualCluster());
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(2000);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  const JobRun& job = JobOf(cluster, accepted->job_id());
+  for (int steps = 0; steps < 10000 && job.state() != proto::JOB_STATE_REDUCING; ++steps) {
+    for (int worker : {0, 1}) {
+      while (cluster.executor(worker).pending() > 0) cluster.executor(worker).RunNext();
+    }
+    cluster.clock().Advance(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(job.state(), proto::JOB_STATE_REDUCING);
+  // Worker 0's disk goes away with the map outputs it held.
+  std::filesystem::remove_all(cluster.scratch() + "/worker-0");
+  RunUntil(cluster, done, {0, 1}, absl::Minutes(5));
+  ASSERT_TRUE(HasResult(done));
+  EXPECT_EQ(ResultNow(done)->value().state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  Result<proto::StatusResponse> detail = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(detail, IsOk());
+  int rerun = 0;
+  for (const proto::TaskStatus& task : detail->jobs(0).tasks()) {
+    if (task.kind() == proto::TASK_KIND_REDUCE && task.errors_size() > 0) {
+      EXPECT_THAT(task.errors(0), HasSubstr("could not be read; they run again"));
+    }
+    rerun += task.kind() == proto::TASK_KIND_MAP && task.attempts() > 1;
+  }
+  EXPECT_GT(rerun, 0);
+}
+
+// The journal's task commits, by "JOB kind task".
+std::map<std::string, int> CommitsIn(const std::string& state_dir) {
+  absl::StatusOr<Journal::Contents> contents = ReadJournal(state_dir + "/journal");
+  EXPECT_THAT(contents, IsOk());
+  std::map<std::string, int> commits;
+  if (!contents.ok()) return commits;
+  for (const proto::JournalRecord& record : contents->records) {
+    if (!record.has_task_committed()) continue;
+    ++commits[absl::StrCat(record.job_id(), " ", record.task_committed().kind(), " ",
+                           record.task_committed().task())];
+  }
+  return commits;
+}
+
+TEST(Journal, ARestartedCoordinatorResumesTheJobKeepingWhatCommitted) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster::Options options = ManualCluster();
+  options.state_dir = dir.File("state");
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  std::vector<uint32_t> maps_seen;
+  Deferred<proto::JobStatus> done = cluster.client().Watch(
+      accepted->job_id(),
+      [&](const proto::JobStatus& status) { maps_seen.push_back(status.maps_done()); });
+  // A few map tasks commit: each worker runs its first batch (one task: nothing is known of the
+  // job's tasks yet).
+  for (int steps = 0;
+       steps < 100 && JobOf(cluster, accepted->job_id()).Status(false).maps_done() == 0; ++steps) {
+    for (int worker : {0, 1}) {
+      if (cluster.executor(worker).pending() > 0) cluster.executor(worker).RunNext();
+    }
+    cluster.clock().Advance(absl::Milliseconds(100));
+  }
+  const uint32_t committed_before = JobOf(cluster, accepted->job_id()).Status(false).maps_done();
+  ASSERT_GT(committed_before, 0u);
+  ASSERT_LT(committed_before, JobOf(cluster, accepted->job_id()).Status(false).maps_total());
+
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  const JobRun& resumed = JobOf(cluster, accepted->job_id());
+  EXPECT_EQ(resumed.Status(false).maps_done(), committed_before);
+  RunUntil(cluster, done, {0, 1}, absl::Minutes(5));
+  ASSERT_TRUE(HasResult(done)) << "the watching client did not hear the end";
+  EXPECT_EQ(ResultNow(done)->value().state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  for (const auto& [task, commits] : CommitsIn(dir.File("state"))) {
+    EXPECT_EQ(commits, 1) << task << " committed more than once";
+  }
+  EXPECT_GT(maps_seen.back(), committed_before);
+}
+
+TEST(Journal, AnEndedJobIsRememberedAcrossARestartAndNewJobsGetNewIds) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "a b a\n");
+  testing::Cluster::Options options;
+  options.state_dir = dir.File("state");
+  testing::Cluster cluster(options);
+  absl::StatusOr<proto::JobStatus> first =
+      cluster.Run(Spec("wordcount", dir.File("in"), dir.File("out1"), 1));
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->state(), proto::JOB_STATE_SUCCEEDED);
+
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  cluster.Pass(absl::Seconds(10));  // the client and workers find the new coordinator
+  Result<proto::StatusResponse> remembered =
+      cluster.Await(cluster.client().Status(first->job_id()));
+  ASSERT_THAT(remembered, IsOk());
+  EXPECT_EQ(remembered->jobs(0).state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(remembered->jobs(0).maps_done(), 1u);
+  absl::StatusOr<proto::JobStatus> second =
+      cluster.Run(Spec("wordcount", dir.File("in"), dir.File("out2"), 1));
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_NE(second->job_id(), first->job_id());
+  EXPECT_GT(second->job_id(), first->job_id());
+}
+
+TEST(Journal, ASecondCoordinatorOnTheSameStateDirectoryIsRefused) {
+  testing::TempDir dir;
+  testing::Cluster::Options options;
+  options.state_dir = dir.File("state");
+  testing::Cluster cluster(options);
+  Clock clock;
+  MemoryNetwork network(clock);
+  CoordinatorOptions second_options;
+  second_options.state_dir = dir.File("state");
+  Coordinator second(clock, *network.Listen("second"), JobRegistry::Global(), second_options);
+  EXPECT_THAT(second.Recover(), braid_compat::testing::StatusIs(absl::StatusCode::kUnavailable,
+                                                                HasSubstr("another coordinator")));
+}
+
+}  // namespace
+}  // namespace braid

@@ -1,0 +1,36 @@
+// Helpers for tests that run whole jobs: inputs with the awkward cases, reference word counts,
+// and reading a job's output back.
+
+#ifndef BRAID_TESTS_JOB_OUTPUTS_H_
+#define BRAID_TESTS_JOB_OUTPUTS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "proto/braid.pb.h"
+#include "tests/temp_files.h"
+
+namespace braid::testing {
+
+// The lines of every part file of `output` (files named `prefix`*), in part order.
+std::vector<std::string> OutputLines(const std::string& output, absl::string_view prefix = "part-");
+
+// Word counts as Hadoop's WordCount defines words.
+std::map<std::string, int64_t> ReferenceCounts(const std::vector<std::string>& texts);
+
+// "word<TAB>count" lines as a map; a word seen twice or a malformed line fails the test.
+std::map<std::string, int64_t> ParseCounts(const std::vector<std::string>& lines);
+
+// Writes DIR/in-N.txt files with the awkward cases — an empty file, a last line without a
+// newline, a line longer than any split, bytes that are not UTF-8 — and returns their texts.
+std::vector<std::string> WriteCorpus(const TempDir& dir);
+
+proto::JobSpec Spec(const std::string& job, const std::string& input, const std::string& output,
+                    uint32_t reducers);
+
+}  // namespace braid::testing
+
+#endif  // BRAID_TESTS_JOB_OUTPUTS_H_

@@ -1,0 +1,69 @@
+// braid journal STATE_DIR: prints a coordinator's journal, one record per line, without
+// changing it (a torn tail is reported, not cut).
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "coordinator/journal.h"
+#include "tools/commands.h"
+
+namespace braid {
+namespace {
+
+const char* KindName(proto::TaskKind kind) {
+  return kind == proto::TASK_KIND_MAP ? "map" : "reduce";
+}
+
+void PrintRecord(const proto::JournalRecord& record) {
+  switch (record.record_case()) {
+    case proto::JournalRecord::kJobAccepted: {
+      const proto::JournalRecord::JobAccepted& accepted = record.job_accepted();
+      absl::PrintF("accepted  %s job=%s maps=%d reduces=%d inputs=%s output=%s\n", record.job_id(),
+                   accepted.spec().job(), accepted.splits_size(), accepted.reducers(),
+                   absl::StrJoin(accepted.spec().inputs(), ","), accepted.spec().output());
+      break;
+    }
+    case proto::JournalRecord::kTaskCommitted: {
+      const proto::TaskCommitted& task = record.task_committed();
+      absl::PrintF("committed %s %s %d attempt %d worker %s outputs=%d\n", record.job_id(),
+                   KindName(task.kind()), task.task(), task.attempt(), task.worker(),
+                   task.outputs_size());
+      break;
+    }
+    case proto::JournalRecord::kJobEnded: {
+      const proto::JournalRecord::JobEnded& ended = record.job_ended();
+      absl::PrintF("ended     %s %s%s%s\n", record.job_id(), proto::JobState_Name(ended.state()),
+                   ended.message().empty() ? "" : ": ", ended.message());
+      break;
+    }
+    default:
+      absl::PrintF("unknown   %s (a record of a kind this braid does not know)\n", record.job_id());
+  }
+}
+
+}  // namespace
+
+int JournalCommand(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    absl::FPrintF(stderr, "usage: braid journal STATE_DIR\n");
+    return 2;
+  }
+  absl::StatusOr<Journal::Contents> contents = ReadJournal(args[1] + "/journal");
+  if (!contents.ok()) {
+    absl::FPrintF(stderr, "braid journal: %s\n", contents.status().message());
+    return 1;
+  }
+  absl::PrintF("journal   format %d, cluster %s, epoch %d, %d records\n",
+               contents->header.format_version(), contents->header.cluster_id(),
+               contents->header.epoch(), contents->records.size());
+  for (const proto::JournalRecord& record : contents->records) PrintRecord(record);
+  if (contents->cut_bytes > 0) {
+    absl::PrintF("torn      %d bytes at the end are torn or damaged (the coordinator cuts them)\n",
+                 contents->cut_bytes);
+  }
+  return 0;
+}
+
+}  // namespace braid
