@@ -256,6 +256,7 @@ absl::Status JobRun::CommitTask(Task& task, uint32_t index, proto::TaskResult& r
     task.Record().skipped_records.assign(result.skipped_records().begin(),
                                          result.skipped_records().end());
   }
+  if (!result.status().empty()) task.Record().status = result.status();
   counters_.Add(result.counters());
   return absl::OkStatus();
 }
@@ -341,6 +342,7 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
         if (task.record == nullptr) continue;
         for (const std::string& error : task.record->errors) t->add_errors(error);
         for (uint64_t record : task.record->skipped_records) t->add_skipped_records(record);
+        t->set_status(task.record->status);
       }
     }
   }

@@ -85,6 +85,7 @@ class JobRun final : public AttemptSource {
     std::vector<proto::MapOutput> outputs;
     std::vector<std::string> bag_output;
     std::vector<uint64_t> skipped_records;
+    std::string status;  // of the committed attempt (a streaming command's reporter:status)
   };
   struct Task {
     Deferred<void> done;  // fires when an attempt commits; fails when the task fails for good
