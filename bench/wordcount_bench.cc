@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/driver.h"
 #include "coordinator/planner.h"
 #include "tools/child_process.h"
 #include "tools/corpus.h"
@@ -123,14 +124,6 @@ std::vector<std::string> SortedLines(const std::vector<std::string>& paths) {
   return lines;
 }
 
-std::vector<std::string> PartFiles(const std::string& dir) {
-  std::vector<std::string> parts;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().filename().string().rfind("part-", 0) == 0) parts.push_back(entry.path());
-  }
-  return parts;
-}
-
 double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
 
 int Main() {
@@ -195,7 +188,7 @@ int Main() {
       absl::FPrintF(stderr, "braid simulate failed; see %s/simulate.log\n", dir);
       return 1;
     }
-    if (SortedLines(PartFiles(out)) != expected) {
+    if (SortedLines(bench::PartFiles(out)) != expected) {
       absl::FPrintF(stderr, "Braid's output in %s differs from the baseline's\n", out);
       return 1;
     }
@@ -209,14 +202,10 @@ int Main() {
         round, mb / baseline, mb / two_threads, mb / braid_seconds, ratios.back(),
         efficiencies.back());
   }
-  auto median = [](std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-  };
   absl::PrintF(
       "median: braid/1 thread %.2fx (target >= 1.5x); 2 threads/1 thread %.2fx (the machine's "
       "ceiling for this code); braid/2 threads %.2fx\n",
-      median(ratios), median(two_thread_ratios), median(efficiencies));
+      bench::Median(ratios), bench::Median(two_thread_ratios), bench::Median(efficiencies));
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -13,7 +13,7 @@
 namespace braid {
 namespace {
 
-// Attempt numbers of a coordinator's epoch E start above E * kAttemptsPerEpoch.
+// Attempt numbers of the coordinator's Eth start on a state directory begin above (E - 1) * 1000.
 constexpr uint32_t kAttemptsPerEpoch = 1000;
 // The journal is compacted when it grew by this much and no job runs.
 constexpr uint64_t kCompactionThresholdBytes = uint64_t{64} << 20;
@@ -335,7 +335,7 @@ JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec,
                                       scheduler_, time_, static_cast<JobLog*>(this));
   JobRun& job = *run;
   jobs_[id] = std::move(run);
-  if (journal_ != nullptr) job.set_attempt_base(journal_->epoch() * kAttemptsPerEpoch);
+  if (journal_ != nullptr) job.set_attempt_base((journal_->epoch() - 1) * kAttemptsPerEpoch);
   for (const proto::TaskCommitted& task : committed) job.Restore(task);
   job.Run().Both([this, id](absl::Status) { JobEnded(id); });
   return job;

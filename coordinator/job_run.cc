@@ -564,6 +564,7 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
                                          result.skipped_records().end());
   }
   if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
+  if (!result.status().empty()) task.Record().status = result.status();
   counters_.Add(result.counters());
   return absl::OkStatus();
 }
@@ -650,6 +651,7 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
         if (task.record == nullptr) continue;
         for (const std::string& error : task.record->errors) t->add_errors(error);
         for (uint64_t record : task.record->skipped_records) t->add_skipped_records(record);
+        t->set_status(task.record->status);
       }
     }
   }

@@ -121,6 +121,7 @@ class JobRun final : public AttemptSource {
     std::vector<uint64_t> skipped_records;  // as reported by the committed attempt
     std::vector<uint64_t> skip;             // records the next attempts skip
     absl::flat_hash_map<uint64_t, uint32_t> record_failures;
+    std::string status;  // of the committed attempt (a streaming command's reporter:status)
   };
   struct Task {
     Deferred<void> done;  // fires when an attempt commits; fails when the task fails for good

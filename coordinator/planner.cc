@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "job/split_reader.h"
+#include "job/streaming_spec.h"
 
 namespace braid {
 namespace {
@@ -205,6 +206,8 @@ absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition*
   for (const auto& [key, value] : spec.config()) {
     if (key.empty()) return absl::InvalidArgumentError("a --set has an empty key");
   }
+  absl::Status streaming = ValidateStreamingSpec(spec);
+  if (!streaming.ok()) return streaming;
   if (definition != nullptr && definition->validate) {
     absl::Status valid = definition->validate(config);
     if (!valid.ok()) return valid;

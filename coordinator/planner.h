@@ -36,7 +36,8 @@ struct JobPlan {
 
 // Checks `spec` and plans it. `definition` is the coordinator's own definition of the job, or
 // null if only workers have it (then job-specific checks and sampling are skipped). Errors:
-//   kInvalidArgument   bad reducers, split size, configuration, or no inputs / output;
+//   kInvalidArgument   bad reducers, split size, configuration, streaming commands, or no
+//                      inputs / output;
 //   kNotFound          an input path, or a glob that matches nothing;
 //   kPermissionDenied  an input that cannot be read;
 //   kAlreadyExists     the output directory exists (without overwrite).

@@ -117,7 +117,9 @@ class Mapper {
 };
 
 // A reducer, or a combiner (then it must be associative and commutative and emit the key it was
-// given: the framework may run it any number of times, on any subsets of a key's values).
+// given: the framework may run it any number of times, on any subsets of a key's values, and
+// calls its Finish at the end of each pass over a partition's sorted pairs, with that pass's
+// output).
 class Reducer {
  public:
   virtual ~Reducer() = default;

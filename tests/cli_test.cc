@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/braid_process.h"
+#include "tests/job_outputs.h"
 #include "tests/temp_files.h"
 
 namespace braid {
@@ -24,19 +25,9 @@ using testing::BraidProcess;
 using testing::CommandResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::PartFiles;
 using testing::ProcessCluster;
 using testing::RunBraid;
-
-std::vector<std::string> PartFiles(const std::string& dir) {
-  std::vector<std::string> parts;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (absl::StartsWith(entry.path().filename().string(), "part-")) {
-      parts.push_back(entry.path().string());
-    }
-  }
-  std::sort(parts.begin(), parts.end());
-  return parts;
-}
 
 std::map<std::string, int64_t> ReferenceCounts(const std::string& dir) {
   std::map<std::string, int64_t> counts;

@@ -12,6 +12,28 @@
 
 namespace braid::testing {
 
+std::vector<std::string> PartFiles(const std::string& dir) {
+  std::vector<std::string> parts;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (absl::StartsWith(entry.path().filename().string(), "part-")) {
+      parts.push_back(entry.path().string());
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+std::vector<std::string> SortedOutputLines(const std::string& dir) {
+  std::vector<std::string> lines;
+  for (const std::string& part : PartFiles(dir)) {
+    for (absl::string_view line : absl::StrSplit(ReadFile(part), '\n', absl::SkipEmpty())) {
+      lines.emplace_back(line);
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
 std::vector<std::string> OutputLines(const std::string& output, absl::string_view prefix) {
   std::vector<std::string> parts;
   for (const auto& entry : std::filesystem::directory_iterator(output)) {

@@ -15,6 +15,12 @@
 
 namespace braid::testing {
 
+// The paths of `dir`'s part files (part-r-NNNNN, part-m-NNNNN), sorted.
+std::vector<std::string> PartFiles(const std::string& dir);
+
+// Every line of every part file of `dir`, sorted.
+std::vector<std::string> SortedOutputLines(const std::string& dir);
+
 // The lines of every part file of `output` (files named `prefix`*), in part order.
 std::vector<std::string> OutputLines(const std::string& output, absl::string_view prefix = "part-");
 

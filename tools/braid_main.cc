@@ -3,6 +3,8 @@
 //   braid coordinator --listen tcp://*:7070 --work_dir DIR
 //   braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]
 //   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
+//   braid submit --coordinator ... --mapper 'python3 map.py' --reducer 'python3 reduce.py'
+//       --file map.py --file reduce.py --input 'data/*' --output out
 //   braid status [JOB]        braid cancel JOB
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
@@ -48,8 +50,10 @@ const std::vector<Command>& Commands() {
        true},
       {"submit",
        "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
-       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--detach]",
-       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc"},
+       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--detach]\n"
+       "       braid submit ... --mapper CMD [--combiner CMD] [--reducer CMD] [--file PATH ...] "
+       "[--cmdenv NAME=VALUE ...] [--task_timeout 600s] --input PATH --output DIR",
+       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc", "streaming_flags.cc"},
        false},
       {"status",
        "braid status [JOB] --coordinator tcp://HOST:7070",
@@ -58,7 +62,7 @@ const std::vector<Command>& Commands() {
       {"cancel", "braid cancel JOB --coordinator tcp://HOST:7070", {"coordinator_flag.cc"}, false},
       {"simulate",
        "braid simulate --workers N [--slots S] -- --job JOB --input PATH --output DIR ...",
-       {"simulate_command.cc", "slots_flag.cc", "tools/flags.cc"},
+       {"simulate_command.cc", "slots_flag.cc", "tools/flags.cc", "streaming_flags.cc"},
        false},
       {"gen-corpus",
        "braid gen-corpus [--size 256MiB] [--files 8] [--seed 1] [--kind words] DIR",

@@ -36,6 +36,7 @@ void PrintStatus(const proto::StatusResponse& status, bool one_job) {
       absl::PrintF("    %s %5d  %-11s attempts %d  %s\n",
                    task.kind() == proto::TASK_KIND_MAP ? "map   " : "reduce", task.task(),
                    task.state(), task.attempts(), task.worker());
+      if (!task.status().empty()) absl::PrintF("        status: %s\n", task.status());
       for (const std::string& error : task.errors()) absl::PrintF("        %s\n", error);
       if (task.skipped_records_size() > 0) {
         absl::PrintF("        skipped records: %s\n", absl::StrJoin(task.skipped_records(), ", "));

@@ -17,6 +17,7 @@
 #include "proto/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/progress.h"
+#include "tools/streaming_flags.h"
 
 // Submit flags (braid submit, braid simulate).
 ABSL_FLAG(std::string, job, "", "the job to run (braid submit --job nope lists the known ones)");
@@ -76,8 +77,11 @@ std::string Absolute(const std::string& path) {
 absl::StatusOr<proto::JobSpec> SpecFromFlags(const RepeatedFlags& repeated) {
   proto::JobSpec spec;
   spec.set_job(absl::GetFlag(FLAGS_job));
+  absl::Status streaming = AddStreamingFlags(repeated, spec);
+  if (!streaming.ok()) return streaming;
   if (spec.job().empty()) {
-    return absl::InvalidArgumentError("--job is required (wordcount, grep, sort, ...)");
+    return absl::InvalidArgumentError(
+        "--job is required (wordcount, grep, sort, ...), or --mapper CMD for a streaming job");
   }
   spec.set_name(absl::GetFlag(FLAGS_name));
   auto inputs = repeated.find("input");

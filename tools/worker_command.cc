@@ -1,4 +1,5 @@
-// braid worker: runs a worker until SIGINT (stop) or SIGTERM (drain, then stop).
+// braid worker: runs a worker until SIGINT (cancel what runs, stop) or SIGTERM (drain, then
+// stop).
 
 #include <unistd.h>
 
@@ -98,7 +99,11 @@ int WorkerCommand(const std::vector<std::string>& args) {
     Worker worker(reactor, *std::move(transport), executor, options);
     (void)reactor.CatchSignal(
         SIGTERM, [&] { worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop(); }); });
-    (void)reactor.CatchSignal(SIGINT, [&] { reactor.Stop(); });
+    // Stopping waits for the task threads: running attempts (and their commands) stop first.
+    (void)reactor.CatchSignal(SIGINT, [&] {
+      worker.CancelRunning();
+      reactor.Stop();
+    });
     reactor.CallWhenRunning([&] {
       worker.Start().Both([&](Result<proto::Welcome> welcome) {
         if (welcome.ok()) {

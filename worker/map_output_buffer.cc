@@ -106,7 +106,7 @@ absl::Status MapOutputBuffer::WritePartition(size_t begin, size_t end, Emitter& 
     if (!combined.ok()) return combined;
     group = next;
   }
-  return absl::OkStatus();
+  return options_.combiner->Finish(sink);
 }
 
 absl::Status MapOutputBuffer::SpillNow() {
@@ -196,6 +196,8 @@ absl::StatusOr<std::vector<PartitionRun>> MapOutputBuffer::MergeSpills() {
         }
         combine_input_ += groups.records() - before;
       }
+      absl::Status finished = options_.combiner->Finish(sink);
+      if (!finished.ok()) return finished;
       combine_output_ += sink.emitted();
     }
     if (!merger.status().ok()) return merger.status();

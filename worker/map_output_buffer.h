@@ -32,7 +32,8 @@ struct MapOutputOptions {
   std::string directory;
   // Not owned; must outlive the buffer.
   const Partitioner* partitioner = nullptr;
-  // May be null. Not owned.
+  // May be null. Not owned. Its Finish is called at the end of each pass over one partition's
+  // pairs (a spill, the final merge), with that pass's output.
   Reducer* combiner = nullptr;
 };
 

@@ -11,11 +11,13 @@
 #include "absl/time/clock.h"
 #include "job/counters.h"
 #include "job/split_reader.h"
+#include "job/streaming_spec.h"
 #include "worker/map_output_buffer.h"
 #include "worker/part_file_writer.h"
 #include "worker/partitioners.h"
 #include "worker/run_file.h"
 #include "worker/run_merger.h"
+#include "worker/streaming_task.h"
 
 namespace braid {
 namespace {
@@ -330,7 +332,21 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
   absl::Status outcome;
   const JobDefinition* definition =
       environment.registry == nullptr ? nullptr : environment.registry->Find(job.spec().job());
-  if (definition == nullptr) {
+  // A streaming job's mapper and reducers are made for the attempt, from its StreamingSpec.
+  std::unique_ptr<StreamingTask> streaming;
+  if (definition != nullptr && job.spec().job() == kStreamingJob) {
+    absl::StatusOr<std::unique_ptr<StreamingTask>> made =
+        StreamingTask::Create(job, task, environment);
+    if (made.ok()) {
+      streaming = *std::move(made);
+      definition = &streaming->definition();
+    } else {
+      outcome = made.status();
+    }
+  }
+  if (!outcome.ok()) {
+    // The attempt could not be set up.
+  } else if (definition == nullptr) {
     outcome = absl::FailedPreconditionError(
         absl::StrCat("this worker has no job '", job.spec().job(), "'"));
   } else if (environment.faults != nullptr &&
@@ -345,6 +361,7 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
     environment.faults->SlowDown(absl::Now() - start, environment.cancelled);
     if (Cancelled(environment) && outcome.ok()) outcome = CancelledError(task.attempt());
   }
+  if (streaming != nullptr) result.set_status(streaming->status());
   if (!outcome.ok()) {
     result.clear_outputs();
     result.clear_bag_output();

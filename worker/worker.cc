@@ -128,12 +128,16 @@ void Worker::OnCancel(const proto::CancelTasks& cancel) {
   MaybeFinishDrain();
 }
 
-void Worker::OnLost() {
-  // The coordinator has forgotten this worker and will reschedule its tasks elsewhere.
+void Worker::CancelRunning() {
   for (auto& [key, running] : running_) {
     running.cancelled->store(true);
     running.discard = true;
   }
+}
+
+void Worker::OnLost() {
+  // The coordinator has forgotten this worker and will reschedule its tasks elsewhere.
+  CancelRunning();
   queued_.clear();
   results_.clear();
   jobs_.clear();

@@ -65,6 +65,10 @@ class Worker {
   // once if it is done already). May be called any number of times.
   Deferred<void> Drain(absl::string_view reason);
 
+  // Asks every running attempt to stop now; their results are discarded (a streaming command is
+  // killed with its process group). For a worker that stops without draining.
+  void CancelRunning();
+
   const std::string& name() const { return options_.name; }
   uint32_t slots() const { return options_.slots; }
   // Tasks started (running, or waiting their turn in a batch that runs).
