@@ -2,7 +2,7 @@
 // in memory per queued task, and the CPU it burns while nothing runs.
 //
 //   bazel run -c opt //bench:scale_bench -- [--workers 1000] [--processes 4] [--tasks 1000000]
-//       [--idle_seconds 10] [--json PATH]
+//       [--idle_seconds 10] [--workers_idle_seconds 5] [--json PATH]
 //
 // Starts `braid coordinator`, then --processes `idle_workers` processes holding --workers worker
 // connections between them (each says hello with one slot for a job kind nothing submits, then
@@ -10,8 +10,9 @@
 // task stays queued. Measures, from /proc/PID of the coordinator:
 //   rss_*            VmRSS with no peers, with the workers, and with the tasks queued;
 //   bytes_per_task   (RSS with the tasks queued - RSS before the submit) / tasks;
-//   cpu_*_percent    (utime + stime) over --idle_seconds, as % of one core: with the workers
-//                    only, and with the workers and the queued tasks.
+//   cpu_*_percent    (utime + stime) as % of one core: with the workers only (over
+//                    --workers_idle_seconds), and with the workers and the queued tasks (over
+//                    --idle_seconds).
 // and the CPU of the idle_workers processes over the last interval (the other side of the
 // heartbeats). The coordinator's status must show every worker and the job still waiting.
 
@@ -44,7 +45,8 @@
 ABSL_FLAG(int, workers, 1000, "idle worker connections");
 ABSL_FLAG(int, processes, 4, "processes the worker connections are spread over");
 ABSL_FLAG(int, tasks, 1'000'000, "queued noop tasks");
-ABSL_FLAG(double, idle_seconds, 10, "how long each CPU measurement lasts");
+ABSL_FLAG(double, idle_seconds, 10, "how long the CPU measurement with the tasks queued lasts");
+ABSL_FLAG(double, workers_idle_seconds, 5, "how long the one with the workers only lasts");
 ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
 ABSL_FLAG(std::string, idle_workers, "bench/idle_workers", "the idle_workers binary");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file, as JSON");
@@ -240,7 +242,8 @@ int Main() {
     // Let the joins' garbage settle and a few heartbeats pass.
     absl::SleepFor(absl::Seconds(3));
     figures.rss_workers = ResidentBytes(pid);
-    figures.cpu_workers_percent = CpuPercent({pid}, interval);
+    figures.cpu_workers_percent =
+        CpuPercent({pid}, absl::Seconds(absl::GetFlag(FLAGS_workers_idle_seconds)));
 
     proto::JobSpec spec;
     spec.set_job("noop");
