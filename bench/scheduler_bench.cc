@@ -1,19 +1,24 @@
 // The scheduler's throughput and a one-task job's latency, through real processes.
 //
 //   bazel run -c opt //bench:scheduler_bench -- [--tasks 100000] [--workers 2] [--rounds 5]
+//       [--latency_jobs 20] [--cli_jobs 0] [--json PATH]
 //
 // Starts `braid coordinator` and N `braid worker --slots 1` on an ipc endpoint, then, each round:
 //   throughput  submits a noop job of --tasks map tasks (map-only, no output) and watches it to
 //               its end: tasks/s from the submit to the final event, and the coordinator's own
-//               count from the job's start (which excludes planning).
-//   latency     submits a one-task noop job --latency_jobs times, one after the other: the time
-//               from submit to the final event, p50 and p99 — the fixed cost a user feels.
-// Prints each round and the medians.
-
+//               count from the job's start (which excludes planning). --tasks 0 skips it.
+//   latency     submits a one-task noop job --latency_jobs times, one after the other, from one
+//               connected client: the time from submit to the final event, p50 and p99.
+//   cli         runs `braid submit --job noop --reducers 0` --cli_jobs times, one after the other:
+//               the time from starting the command to its exit (process start, connecting,
+//               submitting, watching to the end) — the fixed cost a user at a shell feels.
+// Prints each round and the medians; --json writes every round's figures to PATH (bench/run
+// reads them).
 #include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -35,6 +40,8 @@ ABSL_FLAG(int, tasks, 100000, "noop tasks per throughput round");
 ABSL_FLAG(int, workers, 2, "worker processes (one slot each)");
 ABSL_FLAG(int, rounds, 5, "rounds of each scenario");
 ABSL_FLAG(int, latency_jobs, 20, "one-task jobs per latency round");
+ABSL_FLAG(int, cli_jobs, 0, "one-task `braid submit` commands per round");
+ABSL_FLAG(std::string, json, "", "also write each round's figures to this file, as JSON");
 ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
 
 namespace braid {
@@ -91,6 +98,33 @@ Deferred<proto::JobStatus> RunJob(Client& client, proto::JobSpec spec) {
       });
 }
 
+// One round's figures (0 where the round did not measure them).
+struct Round {
+  double tasks_per_s = 0;
+  double job_tasks_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double cli_p50_ms = 0;
+  double cli_p99_ms = 0;
+};
+
+bool WriteJson(const std::string& path, const std::vector<Round>& rounds) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  if (out == nullptr) return false;
+  absl::FPrintF(out, "{\"tasks\": %d, \"workers\": %d, \"rounds\": [", absl::GetFlag(FLAGS_tasks),
+                absl::GetFlag(FLAGS_workers));
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    const Round& r = rounds[i];
+    absl::FPrintF(out,
+                  "%s\n  {\"tasks_per_s\": %.1f, \"job_tasks_per_s\": %.1f, \"p50_ms\": %.3f, "
+                  "\"p99_ms\": %.3f, \"cli_p50_ms\": %.3f, \"cli_p99_ms\": %.3f}",
+                  i == 0 ? "" : ",", r.tasks_per_s, r.job_tasks_per_s, r.p50_ms, r.p99_ms,
+                  r.cli_p50_ms, r.cli_p99_ms);
+  }
+  absl::FPrintF(out, "\n]}\n");
+  return std::fclose(out) == 0;
+}
+
 int Main() {
   std::string pattern = "/tmp/braid-bench-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) return 1;
@@ -119,46 +153,104 @@ int Main() {
     }
 
     const int tasks = absl::GetFlag(FLAGS_tasks);
-    absl::PrintF("%d noop tasks on %d workers (1 slot each); one-task jobs %d at a time\n", tasks,
-                 workers.size(), absl::GetFlag(FLAGS_latency_jobs));
-    std::vector<double> throughput, job_throughput, p50s, p99s;
+    const int latency_jobs = absl::GetFlag(FLAGS_latency_jobs);
+    const int cli_jobs = absl::GetFlag(FLAGS_cli_jobs);
+    absl::PrintF(
+        "%d noop tasks on %d workers (1 slot each); %d one-task jobs from a client, %d from "
+        "braid submit\n",
+        tasks, workers.size(), latency_jobs, cli_jobs);
+    std::vector<Round> rounds;
     bool ok = true;
     for (int round = 0; ok && round < absl::GetFlag(FLAGS_rounds); ++round) {
-      absl::Time start;
-      double seconds = 0, job_seconds = 0;
-      ok = WithClient(endpoint, [&](Client& client) {
-        start = absl::Now();
-        return RunJob(client, NoopJob(tasks)).Then([&](proto::JobStatus status) {
-          seconds = absl::ToDoubleSeconds(absl::Now() - start);
-          job_seconds = static_cast<double>(status.elapsed_ms()) / 1000;
+      Round figures;
+      if (tasks > 0) {
+        absl::Time start;
+        double seconds = 0, job_seconds = 0;
+        ok = WithClient(endpoint, [&](Client& client) {
+          start = absl::Now();
+          return RunJob(client, NoopJob(tasks)).Then([&](proto::JobStatus status) {
+            seconds = absl::ToDoubleSeconds(absl::Now() - start);
+            job_seconds = static_cast<double>(status.elapsed_ms()) / 1000;
+          });
         });
-      });
-      std::vector<double> latencies;
-      ok = ok && WithClient(endpoint, [&](Client& client) -> Deferred<void> {
-             for (int i = 0; i < absl::GetFlag(FLAGS_latency_jobs); ++i) {
-               const absl::Time begin = absl::Now();
-               Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
-               if (!done.ok()) co_return done.status();
-               latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
-             }
-             co_return absl::OkStatus();
-           });
+        figures.tasks_per_s = tasks / seconds;
+        figures.job_tasks_per_s = tasks / std::max(job_seconds, 1e-3);
+      }
+      if (ok && latency_jobs > 0) {
+        std::vector<double> latencies;
+        ok = WithClient(endpoint, [&](Client& client) -> Deferred<void> {
+          for (int i = 0; i < latency_jobs; ++i) {
+            const absl::Time begin = absl::Now();
+            Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
+            if (!done.ok()) co_return done.status();
+            latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
+          }
+          co_return absl::OkStatus();
+        });
+        if (ok) {
+          figures.p50_ms = Percentile(latencies, 0.5);
+          figures.p99_ms = Percentile(latencies, 0.99);
+        }
+      }
+      if (ok && cli_jobs > 0) {
+        std::vector<double> latencies;
+        for (int i = 0; ok && i < cli_jobs; ++i) {
+          const absl::Time begin = absl::Now();
+          auto submit = ChildProcess::Start(
+              {braid, "submit", "--coordinator", endpoint, "--job", "noop", "--reducers", "0"},
+              dir + "/submit.log");
+          std::optional<int> status;
+          if (submit.ok()) status = (*submit)->Wait(absl::Seconds(60));
+          ok = status.has_value() && *status == 0;
+          if (!ok) absl::FPrintF(stderr, "braid submit failed; see %s/submit.log\n", dir);
+          latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
+        }
+        if (ok) {
+          figures.cli_p50_ms = Percentile(latencies, 0.5);
+          figures.cli_p99_ms = Percentile(latencies, 0.99);
+        }
+      }
       if (!ok) break;
-      throughput.push_back(tasks / seconds);
-      job_throughput.push_back(tasks / std::max(job_seconds, 1e-3));
-      p50s.push_back(Percentile(latencies, 0.5));
-      p99s.push_back(Percentile(latencies, 0.99));
-      absl::PrintF(
-          "round %d: %8.0f tasks/s submit to end (%6.0f from the job's start)   one-task job "
-          "p50 %5.1f ms  p99 %5.1f ms\n",
-          round, throughput.back(), job_throughput.back(), p50s.back(), p99s.back());
+      rounds.push_back(figures);
+      absl::PrintF("round %d:", round);
+      if (tasks > 0) {
+        absl::PrintF(" %8.0f tasks/s submit to end (%6.0f from the job's start)",
+                     figures.tasks_per_s, figures.job_tasks_per_s);
+      }
+      if (latency_jobs > 0) {
+        absl::PrintF("   one-task job p50 %5.1f ms  p99 %5.1f ms", figures.p50_ms, figures.p99_ms);
+      }
+      if (cli_jobs > 0) {
+        absl::PrintF("   braid submit p50 %5.1f ms  p99 %5.1f ms", figures.cli_p50_ms,
+                     figures.cli_p99_ms);
+      }
+      absl::PrintF("\n");
     }
     if (ok) {
-      absl::PrintF(
-          "median: %.0f tasks/s (target >= 100000; %.0f from the job's start); one-task job p50 "
-          "%.1f ms, p99 %.1f ms (target < 50 ms)\n",
-          Median(throughput), Median(job_throughput), Median(p50s), Median(p99s));
+      auto median = [&](double Round::*field) {
+        std::vector<double> values;
+        for (const Round& round : rounds) values.push_back(round.*field);
+        return Median(values);
+      };
+      absl::PrintF("median:");
+      if (tasks > 0) {
+        absl::PrintF(" %.0f tasks/s (target >= 100000; %.0f from the job's start);",
+                     median(&Round::tasks_per_s), median(&Round::job_tasks_per_s));
+      }
+      if (latency_jobs > 0) {
+        absl::PrintF(" one-task job p50 %.1f ms, p99 %.1f ms (target < 50 ms);",
+                     median(&Round::p50_ms), median(&Round::p99_ms));
+      }
+      if (cli_jobs > 0) {
+        absl::PrintF(" braid submit p50 %.1f ms, p99 %.1f ms", median(&Round::cli_p50_ms),
+                     median(&Round::cli_p99_ms));
+      }
+      absl::PrintF("\n");
       exit_code = 0;
+      if (!absl::GetFlag(FLAGS_json).empty() && !WriteJson(absl::GetFlag(FLAGS_json), rounds)) {
+        absl::FPrintF(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_json));
+        exit_code = 1;
+      }
     }
     for (auto& worker : workers) worker->Signal(SIGINT);
     for (auto& worker : workers) worker->Stop(absl::Seconds(10));

@@ -1,16 +1,21 @@
 // Word count on a simulated cluster against plain word counts on one and two threads, in one run.
 //
 //   bazel run -c opt //bench:wordcount_bench -- [--size 256MiB] [--workers 2] [--rounds 3]
+//       [--corpus DIR] [--json PATH]
 //
-// Generates a words corpus (tools/corpus.h), then alternates rounds of (a) a straightforward
+// Generates a words corpus (tools/corpus.h) — or takes the files of --corpus DIR as they are —
+// then alternates rounds of (a) a straightforward
 // single-threaded C++ word count — read each file in large blocks, split on whitespace, count
 // in an absl::flat_hash_map, write "word<TAB>count" lines — (b) the same code on two threads,
 // each counting half the files, and (c) `braid simulate --workers N` running the built-in
 // wordcount job over the same files, start-up and shut-down included. Each output is checked
 // against the first. Prints each round's throughput and the median ratios: the figures that
-// matter, since the machine's speed varies between runs.
+// matter, since the machine's speed varies between runs. --json writes every round's figures to
+// PATH (bench/run reads them); the single-threaded count's output is left in --dir as
+// baseline.txt when the corpus was given.
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +43,8 @@ ABSL_FLAG(int, reducers, 2, "reduce tasks");
 ABSL_FLAG(int, rounds, 3, "rounds of baseline + Braid");
 ABSL_FLAG(std::string, dir, "/tmp/braid-bench-wordcount", "where the corpus and outputs go");
 ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
+ABSL_FLAG(std::string, corpus, "", "count the files of this directory instead of generating some");
+ABSL_FLAG(std::string, json, "", "also write each round's figures to this file, as JSON");
 
 namespace braid {
 namespace {
@@ -134,17 +141,28 @@ int Main() {
   }
   const std::string dir = absl::GetFlag(FLAGS_dir);
   const std::string braid = std::filesystem::absolute(absl::GetFlag(FLAGS_braid));
+  const std::string corpus = absl::GetFlag(FLAGS_corpus);
   std::filesystem::remove_all(dir);
-  auto inputs = GenerateCorpus(dir + "/in",
-                               CorpusOptions{.size = *size, .files = absl::GetFlag(FLAGS_files)});
+  absl::StatusOr<std::vector<std::string>> inputs;
+  std::string input_glob = dir + "/in/*";
+  if (corpus.empty()) {
+    inputs = GenerateCorpus(dir + "/in",
+                            CorpusOptions{.size = *size, .files = absl::GetFlag(FLAGS_files)});
+  } else {
+    inputs = ExpandInputs({corpus});
+    input_glob = std::filesystem::absolute(corpus).string() + "/*";
+    std::filesystem::create_directories(dir);
+  }
   if (!inputs.ok()) {
     absl::FPrintF(stderr, "%s\n", inputs.status().message());
     return 1;
   }
-  const double mb = static_cast<double>(*size) / 1e6;
+  uint64_t bytes = 0;
+  for (const std::string& input : *inputs) bytes += std::filesystem::file_size(input);
+  const double mb = static_cast<double>(bytes) / 1e6;
   absl::PrintF("wordcount over %.0f MB in %d files; braid simulate --workers %d, %d reducers\n", mb,
-               absl::GetFlag(FLAGS_files), absl::GetFlag(FLAGS_workers),
-               absl::GetFlag(FLAGS_reducers));
+               inputs->size(), absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_reducers));
+  std::vector<std::array<double, 3>> rounds;  // MB/s: one thread, two threads, Braid
 
   std::vector<double> ratios, two_thread_ratios, efficiencies;
   std::vector<std::string> expected;
@@ -171,7 +189,7 @@ int Main() {
                                      "--job",
                                      "wordcount",
                                      "--input",
-                                     dir + "/in/*",
+                                     input_glob,
                                      "--output",
                                      out,
                                      "--reducers",
@@ -193,6 +211,7 @@ int Main() {
       return 1;
     }
     std::filesystem::remove_all(out);
+    rounds.push_back({mb / baseline, mb / two_threads, mb / braid_seconds});
     ratios.push_back(baseline / braid_seconds);
     two_thread_ratios.push_back(baseline / two_threads);
     efficiencies.push_back(two_threads / braid_seconds);
@@ -206,7 +225,23 @@ int Main() {
       "median: braid/1 thread %.2fx (target >= 1.5x); 2 threads/1 thread %.2fx (the machine's "
       "ceiling for this code); braid/2 threads %.2fx\n",
       bench::Median(ratios), bench::Median(two_thread_ratios), bench::Median(efficiencies));
-  std::filesystem::remove_all(dir);
+  if (!absl::GetFlag(FLAGS_json).empty()) {
+    std::FILE* json = std::fopen(absl::GetFlag(FLAGS_json).c_str(), "w");
+    if (json == nullptr) {
+      absl::FPrintF(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_json));
+      return 1;
+    }
+    absl::FPrintF(json, "{\"bytes\": %d, \"rounds\": [", bytes);
+    for (size_t i = 0; i < rounds.size(); ++i) {
+      absl::FPrintF(json,
+                    "%s\n  {\"one_thread_mb_per_s\": %.2f, \"two_threads_mb_per_s\": %.2f, "
+                    "\"braid_mb_per_s\": %.2f}",
+                    i == 0 ? "" : ",", rounds[i][0], rounds[i][1], rounds[i][2]);
+    }
+    absl::FPrintF(json, "\n]}\n");
+    std::fclose(json);
+  }
+  if (corpus.empty()) std::filesystem::remove_all(dir);
   return 0;
 }
 
