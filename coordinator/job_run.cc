@@ -29,10 +29,11 @@ constexpr uint32_t kBlacklistFailures = 3;
 // A record that made this many attempts fail is skipped (in skip mode).
 constexpr uint32_t kSkipAfterFailures = 2;
 // Stragglers: a task is backed up when it has run this many times the phase's median task time,
-// and at least kMinBackupAge; at most one backup per kBackupShare tasks of the phase runs.
+// and at least kMinBackupAge — or at once when its worker's earlier tasks of the job took this
+// many times their phase's mean; at most one backup per kBackupShare tasks of the phase runs.
 constexpr double kStragglerFactor = 2;
 constexpr absl::Duration kMinBackupAge = absl::Seconds(1);
-constexpr absl::Duration kStragglerCheckInterval = absl::Milliseconds(500);
+constexpr absl::Duration kStragglerCheckInterval = absl::Milliseconds(250);
 constexpr size_t kBackupShare = 10;
 // How far down the queue a worker looks past tasks that failed on it.
 constexpr long kRetrySearch = 64;
@@ -169,6 +170,7 @@ Deferred<void> JobRun::RunPhase(proto::TaskKind kind) {
   phase_ = kind;
   phase_open_ = true;
   phase_durations_ms_.clear();
+  phase_total_ms_ = 0;
   const bool map = kind == proto::TASK_KIND_MAP;
   std::vector<Task>& phase = TasksOf(map);
   std::vector<Deferred<void>> done;
@@ -407,7 +409,7 @@ void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> 
   absl::Status outcome(static_cast<absl::StatusCode>(result->code()), result->message());
   if (outcome.ok()) outcome = CommitTask(ref, *result);
   if (outcome.ok()) {
-    Completed(ref);
+    Completed(ref, /*raced=*/attempt == 0);
     return;
   }
   if (absl::IsUnavailable(outcome)) {
@@ -482,14 +484,23 @@ void JobRun::RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps) {
   Changed();
 }
 
-void JobRun::Completed(TaskRef ref) {
+void JobRun::Completed(TaskRef ref, bool raced) {
   Task& task = TaskOf(ref);
   task.state = TaskState::kCompleted;
   ++(ref.map ? maps_done_ : reduces_done_);
   Changed();
   const bool of_phase = ref.map == (phase_ == proto::TASK_KIND_MAP);
   if (of_phase) {
-    phase_durations_ms_.push_back(absl::ToInt64Milliseconds(time_.Now() - task.started));
+    // A raced task's time is the original's and the backup's: it says nothing of either worker.
+    if (!raced) {
+      const int64_t ms = absl::ToInt64Milliseconds(time_.Now() - task.started);
+      phase_durations_ms_.push_back(ms);
+      phase_total_ms_ += ms;
+      const double mean = static_cast<double>(phase_total_ms_) / phase_durations_ms_.size();
+      WorkerPace& pace = worker_pace_[task.worker];
+      pace.ratio_sum += mean > 0 ? ms / mean : 1;
+      ++pace.tasks;
+    }
     task.done.Callback().IgnoreError();
     return;
   }
@@ -500,12 +511,24 @@ void JobRun::Completed(TaskRef ref) {
   }
 }
 
+bool JobRun::SlowWorker(uint32_t worker) const {
+  auto pace = worker_pace_.find(worker);
+  return pace != worker_pace_.end() && pace->second.tasks > 0 &&
+         pace->second.ratio_sum / pace->second.tasks >= kStragglerFactor;
+}
+
 void JobRun::CheckStragglers() {
-  if (!phase_open_ || !ready_.empty() || phase_durations_ms_.empty()) return;
-  std::vector<int64_t> durations = phase_durations_ms_;
-  std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
-  const absl::Duration median = absl::Milliseconds(durations[durations.size() / 2]);
-  const absl::Duration threshold = std::max(kMinBackupAge, median * kStragglerFactor);
+  if (!phase_open_ || !ready_.empty()) return;
+  // A task is a straggler once it has run kStragglerFactor times the phase's median task — or at
+  // once, when its worker's tasks of this job took that much longer than their phase's mean.
+  absl::Duration median = absl::InfiniteDuration();
+  absl::Duration threshold = absl::InfiniteDuration();
+  if (!phase_durations_ms_.empty()) {
+    std::vector<int64_t> durations = phase_durations_ms_;
+    std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
+    median = absl::Milliseconds(durations[durations.size() / 2]);
+    threshold = std::max(kMinBackupAge, median * kStragglerFactor);
+  }
   std::vector<Task>& phase = TasksOf(phase_ == proto::TASK_KIND_MAP);
   size_t backed_up = 0;
   for (const Task& task : phase) backed_up += task.backed_up;
@@ -514,12 +537,14 @@ void JobRun::CheckStragglers() {
   for (uint32_t i = 0; i < phase.size() && backed_up + backups_.size() < allowed; ++i) {
     const Task& task = phase[i];
     if (task.state != TaskState::kInProgress || task.live != 1 || task.backed_up ||
-        now - task.started < threshold ||
         std::find(backups_.begin(), backups_.end(), i) != backups_.end()) {
       continue;
     }
+    const bool slow_worker = SlowWorker(task.worker);
+    if (!slow_worker && now - task.started < threshold) continue;
     LOG(INFO) << "job " << id_ << ": " << TaskName(TaskRef{phase_ == proto::TASK_KIND_MAP, i})
-              << " has run " << absl::FormatDuration(now - task.started) << " (the median task "
+              << " has run " << absl::FormatDuration(now - task.started)
+              << (slow_worker ? " on a worker whose tasks are slow" : "") << " (the median task "
               << absl::FormatDuration(median) << "): starting a backup attempt";
     backups_.push_back(i);
   }

@@ -22,8 +22,9 @@
 //   - A reduce attempt that cannot read a map task's output (its worker went away with it) sends
 //     that map task back to the queue; the reduce task waits for it and runs again.
 //   - Backup attempts: when every task of the phase has started, a task running much longer than
-//     the phase's finished tasks took gets a second attempt on another worker; the two race
-//     (Race), the first to succeed commits and the other is cancelled.
+//     the phase's finished tasks took — or any task of a worker whose tasks have been much
+//     slower than their peers — gets a second attempt on another worker; the two race (Race),
+//     the first to succeed commits and the other is cancelled.
 // The first task to fail for good fails the job: the other attempts are cancelled and nothing
 // partial is left in the output directory.
 //
@@ -163,7 +164,10 @@ class JobRun final : public AttemptSource {
   // A reduce attempt could not read these map tasks' outputs: they run again first.
   void RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps);
   absl::Status CommitTask(TaskRef ref, proto::TaskResult& result);
-  void Completed(TaskRef ref);
+  // `raced`: a backup attempt ran beside the original.
+  void Completed(TaskRef ref, bool raced);
+  // Whether `worker`'s tasks of this job took kStragglerFactor times their phase's mean or more.
+  bool SlowWorker(uint32_t worker) const;
   void CheckStragglers();
   bool Blacklisted(uint32_t worker) const;
   // Whether `ref`'s latest attempt failed on `worker`.
@@ -214,6 +218,13 @@ class JobRun final : public AttemptSource {
   uint32_t maps_rerunning_ = 0;
   absl::flat_hash_map<uint64_t, Attempt> attempts_;  // in flight, by AttemptKey
   std::vector<int64_t> phase_durations_ms_;          // of the phase's committed attempts
+  int64_t phase_total_ms_ = 0;
+  // How each worker's tasks of this job compared with their phase's mean (by worker number).
+  struct WorkerPace {
+    double ratio_sum = 0;
+    uint32_t tasks = 0;
+  };
+  absl::flat_hash_map<uint32_t, WorkerPace> worker_pace_;
   std::optional<LoopingCall> straggler_check_;
   std::optional<Deferred<void>> run_;
   Counters counters_;

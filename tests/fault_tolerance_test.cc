@@ -90,6 +90,33 @@ TEST(Speculation, AStragglersTaskGetsABackupOnAnotherWorkerThatWins) {
   EXPECT_GT(cluster.executor(1).pending(), 0u) << "the straggler's attempt never ended";
 }
 
+TEST(Speculation, ATaskOnAWorkerKnownToBeSlowIsBackedUpWithoutWaiting) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster(ManualCluster());
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(2000);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  // Worker 1 finishes a task every 400 ms, worker 0 every 10 ms: worker 1's tasks take far
+  // longer than their peers, but none runs a whole second (the age at which any task is backed
+  // up). Worker 1's last tasks are backed up all the same, once nothing else waits.
+  for (int step = 0; step < 6000 && !HasResult(done); ++step) {
+    while (cluster.executor(0).pending() > 0) cluster.executor(0).RunNext();
+    if (step % 40 == 0 && cluster.executor(1).pending() > 0) cluster.executor(1).RunNext();
+    cluster.clock().Advance(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(HasResult(done));
+  EXPECT_EQ(ResultNow(done)->value().state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  Result<proto::StatusResponse> detail = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(detail, IsOk());
+  int backed_up = 0;
+  for (const proto::TaskStatus& task : detail->jobs(0).tasks()) backed_up += task.attempts() > 1;
+  EXPECT_GT(backed_up, 0);
+}
+
 TEST(Speculation, WithoutSpeculationTheJobWaitsForTheStraggler) {
   testing::TempDir dir;
   std::vector<std::string> texts = WriteCorpus(dir);
