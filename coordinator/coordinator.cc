@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -72,39 +74,45 @@ absl::Status Coordinator::Recover() {
     std::vector<proto::TaskCommitted> committed;
     std::optional<proto::JournalRecord::JobEnded> ended;
   };
-  std::map<uint64_t, std::string> order;  // job ids by job number
+  std::vector<std::string> ended_order;  // as the jobs ended
   absl::flat_hash_map<std::string, Replayed> replayed;
   for (const proto::JournalRecord& record : contents.records) {
     Replayed& job = replayed[record.job_id()];
     switch (record.record_case()) {
       case proto::JournalRecord::kJobAccepted:
         job.accepted = record.job_accepted();
-        order[job.accepted.number()] = record.job_id();
         next_job_number_ = std::max<uint64_t>(next_job_number_, job.accepted.number() + 1);
         break;
       case proto::JournalRecord::kTaskCommitted:
         job.committed.push_back(record.task_committed());
         break;
       case proto::JournalRecord::kJobEnded:
+        if (job.ended.has_value()) break;
         job.ended = record.job_ended();
-        if (job.ended->status().job_id().empty())
+        if (job.ended->status().job_id().empty()) {
           job.ended->mutable_status()->set_job_id(record.job_id());
-        order.emplace(job.accepted.number(), record.job_id());
+        }
+        // A compacted journal keeps only the end of a job: its number comes with it.
+        next_job_number_ = std::max<uint64_t>(next_job_number_, job.ended->number() + 1);
+        ended_order.push_back(record.job_id());
         break;
       default:
         LOG(WARNING) << "journal: skipped a record of a kind this coordinator does not know";
     }
   }
-  // Ended jobs are remembered by their final status; unfinished ones run again.
+  // Ended jobs are remembered by their final status; unfinished ones run again, in the order
+  // they were accepted.
+  for (const std::string& id : ended_order) {
+    ended_before_[id] = replayed[id].ended->status();
+    ended_.push_back(id);
+  }
+  std::map<uint64_t, std::string> unfinished;
+  for (const auto& [id, job] : replayed) {
+    if (!job.ended.has_value() && job.accepted.has_spec()) unfinished[job.accepted.number()] = id;
+  }
   size_t resumed = 0;
-  for (const auto& [number, id] : order) {
+  for (const auto& [number, id] : unfinished) {
     Replayed& job = replayed[id];
-    if (job.ended.has_value()) {
-      ended_before_[id] = job.ended->status();
-      ended_.push_back(id);
-      continue;
-    }
-    if (!job.accepted.has_spec()) continue;
     JobPlan plan;
     plan.splits.assign(job.accepted.splits().begin(), job.accepted.splits().end());
     plan.reducers = job.accepted.reducers();
@@ -146,9 +154,18 @@ std::vector<proto::JournalRecord> Coordinator::EndedRecords() const {
     proto::JournalRecord::JobEnded* ended = record.mutable_job_ended();
     ended->set_state(status.state());
     ended->set_message(status.message());
+    ended->set_number(JobNumber(id));
     *ended->mutable_status() = std::move(status);
   }
   return records;
+}
+
+uint64_t Coordinator::JobNumber(const std::string& id) const {
+  uint64_t number = 0;
+  if (absl::StartsWith(id, job_prefix_)) {
+    (void)absl::SimpleAtoi(absl::string_view(id).substr(job_prefix_.size()), &number);
+  }
+  return number;
 }
 
 bool Coordinator::FindStatus(const std::string& id, bool with_tasks,
@@ -455,6 +472,7 @@ void Coordinator::JobEnded(const std::string& job_id) {
     *ended->mutable_status() = run->Status(/*with_tasks=*/true);
     ended->set_message(ended->status().message());
     ended->set_ended_at_ms(absl::ToUnixMillis(absl::Now()));
+    ended->set_number(JobNumber(job_id));
     journal_->Append(record);
     SyncJournal();
   }

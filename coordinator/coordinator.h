@@ -102,6 +102,8 @@ class Coordinator final : private JobLog {
   void ScheduleFlush();
   void SyncJournal();
   void MaybeCompactJournal();
+  // The number in a job id of this cluster (0 if it is not one).
+  uint64_t JobNumber(const std::string& id) const;
   // The records a compacted journal keeps of the jobs that have ended.
   std::vector<proto::JournalRecord> EndedRecords() const;
   void SendEvent(const PeerId& peer, const JobRun& job, bool final);
