@@ -476,6 +476,8 @@ void Coordinator::JobEnded(const std::string& job_id) {
     journal_->Append(record);
     SyncJournal();
   }
+  // Only once the end is on record: a restart must not resume a job whose output is gone.
+  if (run->state() != proto::JOB_STATE_SUCCEEDED) jobs_[job_id]->RemoveOutput();
   auto watchers = watchers_.find(job_id);
   if (watchers != watchers_.end()) {
     for (const auto& [peer, version] : watchers->second) SendEvent(peer, *run, /*final=*/true);

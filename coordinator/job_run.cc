@@ -36,7 +36,7 @@ constexpr absl::Duration kMinBackupAge = absl::Seconds(1);
 constexpr absl::Duration kStragglerCheckInterval = absl::Milliseconds(250);
 constexpr size_t kBackupShare = 10;
 // How far down the queue a worker looks past tasks that failed on it.
-constexpr long kRetrySearch = 64;
+constexpr size_t kRetrySearch = 64;
 
 const char* TaskStateName(int state) {
   static const char* const kNames[] = {"idle", "in progress", "completed", "failed"};
@@ -92,8 +92,13 @@ void JobRun::Restore(const proto::TaskCommitted& committed) {
   const TaskRef ref{committed.kind() == proto::TASK_KIND_MAP, committed.task()};
   if (ref.index >= TasksOf(ref.map).size()) return;
   Task& task = TaskOf(ref);
-  if (task.state == TaskState::kCompleted) return;
   resumed_ = true;
+  if (task.state == TaskState::kCompleted) {
+    // Committed again (its output had been lost): the later outputs are the ones that exist.
+    task.Record().outputs.assign(committed.outputs().begin(), committed.outputs().end());
+    if (!committed.worker().empty()) task.worker = WorkerNumber(committed.worker());
+    return;
+  }
   task.state = TaskState::kCompleted;
   task.attempts = 1;
   if (!committed.worker().empty()) task.worker = WorkerNumber(committed.worker());
@@ -123,7 +128,6 @@ Deferred<void> JobRun::Run() {
     } else {
       if (state_ != proto::JOB_STATE_CANCELLED) state_ = proto::JOB_STATE_FAILED;
       if (message_.empty()) message_ = std::string(outcome.message());
-      Abandon();
     }
     Changed();
     LOG(INFO) << "job " << id_ << " " << proto::JobState_Name(state_)
@@ -225,7 +229,7 @@ bool JobRun::Blacklisted(uint32_t worker) const {
   // Avoid the worker only while another connected worker that runs the job has not failed it as
   // often: a job never stalls for want of a worker it trusts.
   for (const auto& [peer, other] : scheduler_.workers()) {
-    if (!other.kinds.contains(spec_.job())) continue;
+    if (!other.kinds.contains(spec_.job()) || other.draining) continue;
     auto number = worker_numbers_.find(other.name);
     if (number == worker_numbers_.end()) return true;  // it has not run this job yet
     if (number->second == worker) continue;
@@ -244,7 +248,8 @@ bool JobRun::HasOtherWorker(uint32_t worker) const {
   for (const auto& [peer, other] : scheduler_.workers()) {
     if (!other.kinds.contains(spec_.job()) || other.draining) continue;
     auto number = worker_numbers_.find(other.name);
-    if (number == worker_numbers_.end() || number->second != worker) return true;
+    if (number == worker_numbers_.end()) return true;
+    if (number->second != worker && !Blacklisted(number->second)) return true;
   }
   return false;
 }
@@ -253,22 +258,37 @@ bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assig
   const uint32_t number = WorkerNumber(worker);
   if (Blacklisted(number)) return false;
   TaskRef ref;
-  if (!ready_.empty()) {
-    // A task that failed goes to another worker than the one it failed on, if there is one (the
-    // retries wait at the front of the queue, so the search is short).
-    auto pick = ready_.begin();
-    while (pick != ready_.end() && pick - ready_.begin() < kRetrySearch &&
-           FailedOn(*pick, number) && HasOtherWorker(number)) {
-      ++pick;
+  bool picked = false;
+  // A task that failed goes to another worker than the one it failed on, if there is one (the
+  // retries wait at the front of the queue, so the search is short). While map tasks run again
+  // because their outputs were lost, no reduce task may start: it would miss their output.
+  for (size_t i = 0; i < ready_.size() && i < kRetrySearch;) {
+    const TaskRef candidate = ready_[i];
+    if (!candidate.map && maps_rerunning_ > 0) {
+      blocked_reduces_.push_back(candidate.index);
+      ready_.erase(ready_.begin() + static_cast<long>(i));
+      continue;
     }
-    if (pick == ready_.end() || pick - ready_.begin() == kRetrySearch) return false;
-    ref = *pick;
-    ready_.erase(pick);
-  } else {
-    // A backup, on a worker other than the one running the task.
-    auto backup = std::find_if(backups_.begin(), backups_.end(), [&](uint32_t index) {
-      return TasksOf(phase_ == proto::TASK_KIND_MAP)[index].worker != number;
+    if (FailedOn(candidate, number) && HasOtherWorker(number)) {
+      ++i;
+      continue;
+    }
+    ref = candidate;
+    ready_.erase(ready_.begin() + static_cast<long>(i));
+    picked = true;
+    break;
+  }
+  if (!picked && !ready_.empty()) return false;
+  if (!picked) {
+    // A backup, on a worker other than the one running the task; entries whose task has ended
+    // or is backed up already are dropped.
+    std::vector<Task>& phase = TasksOf(phase_ == proto::TASK_KIND_MAP);
+    std::erase_if(backups_, [&](uint32_t index) {
+      const Task& task = phase[index];
+      return task.state != TaskState::kInProgress || task.live != 1 || task.backed_up;
     });
+    auto backup = std::find_if(backups_.begin(), backups_.end(),
+                               [&](uint32_t index) { return phase[index].worker != number; });
     if (backup == backups_.end()) return false;
     ref = TaskRef{phase_ == proto::TASK_KIND_MAP, *backup};
     backups_.erase(backup);
@@ -424,7 +444,8 @@ void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> 
     TaskRecord& record = task.Record();
     const uint64_t bad = static_cast<uint64_t>(result->failed_record());
     if (++record.record_failures[bad] >= kSkipAfterFailures &&
-        record.skip.size() < spec_.skip_bad_records()) {
+        record.skip.size() < spec_.skip_bad_records() &&
+        std::find(record.skip.begin(), record.skip.end(), bad) == record.skip.end()) {
       record.skip.push_back(bad);
       forgiven = true;
     }
@@ -451,7 +472,18 @@ void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure,
   }
   if (!gave_up.ok()) {
     task.state = TaskState::kFailed;
-    task.done.Errback(gave_up).IgnoreError();
+    if (ref.map == (phase_ == proto::TASK_KIND_MAP)) {
+      task.done.Errback(gave_up).IgnoreError();
+      return;
+    }
+    // A map task run again for lost output in the reduce phase: the reduce tasks waiting for it
+    // cannot go on, and the job fails.
+    for (Task& reduce : reduces_) {
+      if (reduce.state == TaskState::kCompleted || reduce.state == TaskState::kFailed) continue;
+      reduce.state = TaskState::kFailed;
+      reduce.done.Errback(gave_up).IgnoreError();
+      return;
+    }
     return;
   }
   // A retry goes first: a failing task should fail the job soon, not after the queue.
@@ -460,6 +492,16 @@ void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure,
 
 void JobRun::RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps) {
   Task& task = TaskOf(reduce);
+  if (++task.retries > kMaxRetries) {
+    // The outputs never become readable (no shared filesystem between the workers?).
+    task.state = TaskState::kFailed;
+    task.done
+        .Errback(absl::AbortedError(absl::StrCat(TaskName(reduce), " could not read map output(s) ",
+                                                 absl::StrJoin(maps, ", "), " ", task.retries,
+                                                 " times, though they ran again")))
+        .IgnoreError();
+    return;
+  }
   task.state = TaskState::kIdle;
   task.Record().errors.push_back(
       absl::StrCat("attempt ", task.attempts, ": the output of map task(s) ",
@@ -627,7 +669,7 @@ absl::Status JobRun::CommitJob() {
   return absl::OkStatus();
 }
 
-void JobRun::Abandon() {
+void JobRun::RemoveOutput() {
   // Nothing partial is left behind: the output directory goes (it was made for this job).
   if (spec_.output().empty()) return;
   std::error_code error;

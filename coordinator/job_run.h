@@ -95,6 +95,10 @@ class JobRun final : public AttemptSource {
   // with those of an earlier run that a worker may still be finishing). Before Run.
   void set_attempt_base(uint32_t base) { attempt_base_ = base; }
 
+  // After a failed or cancelled job's end is on record: removes its output directory, so that
+  // nothing partial is left behind.
+  void RemoveOutput();
+
   const std::string& id() const { return id_; }
   const proto::JobSpec& spec() const { return spec_; }
   proto::JobState state() const { return state_; }
@@ -176,7 +180,6 @@ class JobRun final : public AttemptSource {
   bool HasOtherWorker(uint32_t worker) const;
   absl::Status PrepareOutput();
   absl::Status CommitJob();
-  void Abandon();
   void Changed() { ++version_; }
   std::string TaskName(TaskRef ref) const;
   uint32_t WorkerNumber(const std::string& name);

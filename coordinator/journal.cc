@@ -196,7 +196,13 @@ void Journal::Append(const proto::JournalRecord& record) {
 absl::Status Journal::Flush() {
   if (buffer_.empty()) return absl::OkStatus();
   absl::Status written = WriteAll(fd_, buffer_, path_);
-  if (written.ok()) written_ += buffer_.size();
+  if (written.ok()) {
+    written_ += buffer_.size();
+  } else if (ftruncate(fd_, static_cast<off_t>(written_)) != 0) {
+    // A partial frame would end the journal there on the next start, hiding later records.
+    LOG(ERROR) << "journal " << path_
+               << ": cannot cut a partly written record: " << std::strerror(errno);
+  }
   buffer_.clear();
   return written;
 }

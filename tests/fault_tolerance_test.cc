@@ -172,6 +172,25 @@ TEST(SkipMode, NoMoreRecordsAreSkippedThanAllowed) {
   EXPECT_THAT(status->message(), HasSubstr("record 1"));
 }
 
+TEST(SkipMode, AFailureNotOfARecordIsNotForgivenAndSkipsNothing) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "fine\n");
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.failing_workers = {0};  // every attempt fails before it reads a record
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("bad-lines", dir.File("in"), dir.File("out"), 1);
+  spec.set_skip_bad_records(5);
+  spec.set_max_attempts(3);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("map task 0 failed 3 times"));
+  Result<proto::StatusResponse> detail = cluster.Await(cluster.client().Status(status->job_id()));
+  ASSERT_THAT(detail, IsOk());
+  EXPECT_EQ(detail->jobs(0).tasks(0).errors_size(), 3);
+}
+
 TEST(Blacklist, AWorkerWhoseAttemptsKeepFailingGetsNoMoreOfTheJob) {
   testing::TempDir dir;
   std::vector<std::string> texts = WriteCorpus(dir);

@@ -328,6 +328,7 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
   const absl::Time start = absl::Now();
   proto::TaskResult result;
   *result.mutable_attempt() = task.attempt();
+  result.set_failed_record(-1);  // no record to blame unless the job's code fails on one
   Counters counters;
   absl::Status outcome;
   const JobDefinition* definition =
