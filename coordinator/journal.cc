@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "glog/logging.h"
+#include "job/file_io.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
@@ -46,17 +47,6 @@ void Frame(const google::protobuf::MessageLite& message, std::string& out) {
 
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
   return absl::PermissionDeniedError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-absl::Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot write", path);
-    written += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
 }
 
 // Parses `data` into `contents`; `*good` is the length of the records that are whole.

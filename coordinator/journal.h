@@ -45,7 +45,8 @@ class Journal {
   //   kFailedPrecondition  a journal of a newer format (names both versions);
   //   kDataLoss            a journal whose header cannot be read;
   //   kUnavailable         another coordinator holds the state directory (STATE_DIR/LOCK);
-  //   kPermissionDenied    the directory or the file cannot be made, read or written.
+  //   kPermissionDenied    the directory or the file cannot be made or read (a failed write
+  //                        is coded by its errno, e.g. kResourceExhausted for a full disk).
   static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& state_dir,
                                                        Contents* contents);
   Journal(const Journal&) = delete;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "job/file_io.h"
 
 namespace braid {
 namespace {
@@ -101,18 +102,7 @@ class FileWriter {
     if (buffer_.size() >= kBuffer) Flush();
   }
   void Flush() {
-    const char* p = buffer_.data();
-    size_t left = buffer_.size();
-    while (left > 0 && !failed_) {
-      ssize_t n = write(fd_, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        failed_ = true;
-        break;
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-    }
+    if (!failed_) failed_ = !WriteAll(fd_, buffer_, path_).ok();
     buffer_.clear();
   }
 

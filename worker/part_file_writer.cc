@@ -8,22 +8,13 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "job/file_io.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
 namespace {
 
 constexpr size_t kBufferBytes = 1 << 20;
-
-absl::Status FileError(absl::string_view what, const std::string& path) {
-  std::string message = absl::StrCat("cannot ", what, " '", path, "': ", std::strerror(errno));
-  if (errno == ENOENT) return absl::NotFoundError(message);
-  if (errno == EACCES || errno == EPERM || errno == EROFS) {
-    return absl::PermissionDeniedError(message);
-  }
-  if (errno == ENOSPC || errno == EDQUOT) return absl::ResourceExhaustedError(message);
-  return absl::InternalError(message);
-}
 
 }  // namespace
 
@@ -101,18 +92,7 @@ void PartFileWriter::Flush() {
     return;
   }
   crc_ = braid_compat::ExtendCrc32c(crc_, buffer_);
-  const char* p = buffer_.data();
-  size_t left = buffer_.size();
-  while (left > 0) {
-    ssize_t written = write(fd_, p, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      status_ = FileError("write", path_);
-      break;
-    }
-    p += written;
-    left -= static_cast<size_t>(written);
-  }
+  status_ = WriteAll(fd_, buffer_, path_);
   bytes_ += buffer_.size();
   buffer_.clear();
 }

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "job/file_io.h"
 #include "job/streaming_spec.h"
 #include "proto/attempt_name.h"
 #include "worker/part_file_writer.h"
@@ -175,18 +176,10 @@ absl::Status WriteShippedFile(const std::string& directory, const proto::Shipped
     return absl::InternalError(
         absl::StrCat("cannot create shipped file '", path, "': ", std::strerror(errno)));
   }
-  const std::string& content = file.content();
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t wrote = write(fd, content.data() + written, content.size() - written);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote < 0) {
-      absl::Status error = absl::InternalError(
-          absl::StrCat("cannot write shipped file '", path, "': ", std::strerror(errno)));
-      close(fd);
-      return error;
-    }
-    written += static_cast<size_t>(wrote);
+  absl::Status written = WriteAll(fd, file.content(), path);
+  if (!written.ok()) {
+    close(fd);
+    return written;
   }
   // The mode as it was where the file was submitted, whatever this process's umask.
   const bool moded = fchmod(fd, mode) == 0;
