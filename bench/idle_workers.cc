@@ -80,7 +80,7 @@ int Main() {
             if (absl::IsUnavailable(welcome.status())) return;
             absl::FPrintF(stderr, "idle_workers: %s\n", welcome.status().message());
             exit_code = 1;
-            reactor.Stop();
+            reactor.Stop().IgnoreError();
             return;
           }
           if (++joined == count) {

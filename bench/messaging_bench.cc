@@ -74,14 +74,14 @@ class HubThread {
             hub_->Reply(peer, m.message_id(), ack).IgnoreError();
           } else if (m.has_task_progress() && ++received_ == expected_) {
             done_ = absl::Now();
-            reactor_.Stop();
+            reactor_.Stop().IgnoreError();
           }
         },
         [](const PeerId&, absl::Status) {});
     thread_ = std::thread([this] { (void)reactor_.Run(); });
   }
   ~HubThread() {
-    reactor_.CallFromThread([this] { reactor_.Stop(); });
+    reactor_.CallFromThread([this] { reactor_.Stop().IgnoreError(); });
     thread_.join();
   }
   void Join() { thread_.join(); }
@@ -120,7 +120,7 @@ Seconds LinkRoundTrips(int n) {
     link->Request(request).Both([&](Result<proto::Envelope> reply) {
       if (!reply.ok()) LOG(FATAL) << reply.status();
       if (++done == n) {
-        reactor.Stop();
+        reactor.Stop().IgnoreError();
       } else {
         next();
       }
@@ -186,7 +186,7 @@ Seconds LinkPipelined(int n) {
     if (sent < n) {
       reactor.CallLater(absl::Microseconds(50), pump);
     } else {
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     }
   };
   link->Connect().Then([&](proto::Welcome) {

@@ -51,7 +51,7 @@ Seconds ReactorTimers(int n) {
   absl::Time start = absl::Now();
   for (int i = 0; i < n; ++i) {
     reactor.CallLater(absl::Nanoseconds(i % 4000), [&] {
-      if (++fired == n) reactor.Stop();
+      if (++fired == n) reactor.Stop().IgnoreError();
     });
   }
   (void)reactor.Run();
@@ -76,7 +76,7 @@ Seconds CallsFromThread(int n) {
     producer = std::thread([&] {
       for (int i = 0; i < n; ++i) {
         reactor.CallFromThread([&] {
-          if (++received == n) reactor.Stop();
+          if (++received == n) reactor.Stop().IgnoreError();
         });
       }
     });
@@ -121,7 +121,7 @@ Seconds ReactorEcho(int n) {
     zmq::message_t body;
     while (dealer.recv(body, zmq::recv_flags::dontwait)) {
       if (++returned == n) {
-        client.Stop();
+        client.Stop().IgnoreError();
         return absl::OkStatus();
       }
       dealer.send(body, zmq::send_flags::none);
@@ -132,7 +132,7 @@ Seconds ReactorEcho(int n) {
   absl::Time start = absl::Now();
   (void)client.Run();
   Seconds elapsed = Elapsed(start);
-  server.CallFromThread([&] { server.Stop(); });
+  server.CallFromThread([&] { server.Stop().IgnoreError(); });
   server_thread.join();
   return elapsed;
 }

@@ -115,7 +115,7 @@ bool WithClient(const std::string& endpoint, absl::AnyInvocable<Deferred<void>(C
       if (!status.ok()) absl::FPrintF(stderr, "%s\n", status.message());
       ok = status.ok();
       client.Close();
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     });
   });
   (void)reactor.Run();

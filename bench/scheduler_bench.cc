@@ -77,7 +77,7 @@ bool WithClient(const std::string& endpoint, absl::AnyInvocable<Deferred<void>(C
       if (!status.ok()) absl::FPrintF(stderr, "%s\n", status.message());
       ok = status.ok();
       client.Close();
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     });
   });
   (void)reactor.Run();
@@ -182,10 +182,9 @@ int Main() {
           for (int i = 0; i < latency_jobs; ++i) {
             const absl::Time begin = absl::Now();
             Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
-            if (!done.ok()) co_return done.status();
+            if (!done.ok()) co_yield Raise(done.status());
             latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
           }
-          co_return absl::OkStatus();
         });
         if (ok) {
           figures.p50_ms = Percentile(latencies, 0.5);

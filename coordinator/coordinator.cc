@@ -41,7 +41,7 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
 
 Coordinator::~Coordinator() {
   *alive_ = false;
-  events_.Stop();
+  events_.Stop().IgnoreError();  // not running once stopped before
   for (auto& [id, job] : jobs_) {
     if (journal_ != nullptr) {
       job->Suspend();  // the journal has it: the next start resumes it

@@ -154,20 +154,21 @@ void JobRun::Suspend() {
 
 Deferred<void> JobRun::RunJob() {
   absl::Status prepared = PrepareOutput();
-  if (!prepared.ok()) co_return prepared;
+  if (!prepared.ok()) co_yield Raise(prepared);
 
   state_ = proto::JOB_STATE_MAPPING;
   Changed();
   absl::Status mapped = co_await RunPhase(proto::TASK_KIND_MAP);
-  if (!mapped.ok()) co_return mapped;
+  if (!mapped.ok()) co_yield Raise(mapped);
 
   if (!reduces_.empty()) {
     state_ = proto::JOB_STATE_REDUCING;
     Changed();
     absl::Status reduced = co_await RunPhase(proto::TASK_KIND_REDUCE);
-    if (!reduced.ok()) co_return reduced;
+    if (!reduced.ok()) co_yield Raise(reduced);
   }
-  co_return CommitJob();
+  absl::Status committed = CommitJob();
+  if (!committed.ok()) co_yield Raise(committed);
 }
 
 Deferred<void> JobRun::RunPhase(proto::TaskKind kind) {
@@ -196,8 +197,7 @@ Deferred<void> JobRun::RunPhase(proto::TaskKind kind) {
       co_await DeferredList(std::move(done), {.fire_on_one_errback = true, .consume_errors = true});
   // Done, or one task failed for good: whatever else runs is no longer wanted.
   EndPhase();
-  if (!ended.ok()) co_return FirstErrorCause(ended.status());
-  co_return absl::OkStatus();
+  if (!ended.ok()) co_yield Raise(FirstErrorCause(ended.status()));
 }
 
 void JobRun::EndPhase() {
@@ -206,7 +206,7 @@ void JobRun::EndPhase() {
   backups_.clear();
   blocked_reduces_.clear();
   maps_rerunning_ = 0;
-  if (straggler_check_.has_value()) straggler_check_->Stop();
+  if (straggler_check_.has_value()) straggler_check_->Stop().IgnoreError();  // stopped already, if its check failed
   // Cancelling an attempt calls back into OnOutcome, which must not see the map change.
   auto attempts = std::move(attempts_);
   attempts_.clear();

@@ -31,7 +31,7 @@ TEST(Coroutine, RunsAtOnceUntilItWaits) {
     steps.push_back("started");
     Result<int> v = co_await input;
     steps.push_back("resumed with " + std::to_string(*v));
-    co_return absl::OkStatus();
+    co_return;
   };
   Deferred<void> done = body();
   EXPECT_THAT(steps, ElementsAre("started"));
@@ -59,8 +59,66 @@ TEST(Coroutine, AnAwaitedErrorArrivesAsAValue) {
 }
 
 TEST(Coroutine, CoReturnOfAnErrorFailsTheDeferred) {
-  auto body = []() -> Deferred<void> { co_return absl::PermissionDeniedError("no"); };
+  auto body = []() -> Deferred<int> { co_return absl::PermissionDeniedError("no"); };
   EXPECT_THAT(ResultNow(body()), Optional(StatusIs(absl::StatusCode::kPermissionDenied)));
+}
+
+TEST(Coroutine, AVoidCoroutineMayEndWithABareCoReturn) {
+  bool after = false;
+  auto body = [&](bool early) -> Deferred<void> {
+    if (early) co_return;
+    after = true;
+  };
+  EXPECT_THAT(ResultNow(body(true)), Optional(IsOk()));
+  EXPECT_FALSE(after);
+}
+
+TEST(Coroutine, AVoidCoroutineThatRunsOffItsEndSucceeds) {
+  Deferred<int> input;
+  int seen = 0;
+  auto body = [&]() -> Deferred<void> {
+    Result<int> v = co_await input;
+    seen = *v;
+  };
+  Deferred<void> done = body();
+  EXPECT_FALSE(HasResult(done));
+  input.Callback(5).IgnoreError();
+  EXPECT_EQ(seen, 5);
+  EXPECT_THAT(ResultNow(done), Optional(IsOk()));
+}
+
+TEST(Coroutine, RaiseEndsAVoidCoroutineWithTheErrorAndFreesItsLocals) {
+  struct Flag {
+    bool* destroyed;
+    ~Flag() { *destroyed = true; }
+  };
+  bool destroyed = false;
+  bool after = false;
+  Deferred<int> input;
+  auto body = [&]() -> Deferred<void> {
+    Flag flag{&destroyed};
+    Result<int> v = co_await input;
+    if (!v.ok()) co_yield Raise(v.status());
+    after = true;
+  };
+  Deferred<void> done = body();
+  input.Errback(absl::NotFoundError("gone")).IgnoreError();
+  EXPECT_TRUE(destroyed);
+  EXPECT_FALSE(after);
+  EXPECT_THAT(ResultNow(done), Optional(StatusIs(absl::StatusCode::kNotFound, "gone")));
+}
+
+TEST(Coroutine, RaiseWorksInAValuedCoroutineBeforeItWaits) {
+  auto body = []() -> Deferred<std::string> {
+    co_yield Raise(absl::OutOfRangeError("too far"));
+    co_return "unreached";
+  };
+  EXPECT_THAT(ResultNow(body()), Optional(StatusIs(absl::StatusCode::kOutOfRange, "too far")));
+}
+
+TEST(Coroutine, RaiseOfAnOkStatusStillFails) {
+  auto body = []() -> Deferred<void> { co_yield Raise(absl::OkStatus()); };
+  EXPECT_THAT(ResultNow(body()), Optional(StatusIs(absl::StatusCode::kInvalidArgument)));
 }
 
 TEST(Coroutine, AwaitsInSequence) {

@@ -21,10 +21,18 @@ std::string_view ReadableName(TypeId type) {
 }  // namespace
 
 void DieOnTypeMismatch(TypeId expected, TypeId actual, const char* operation) {
-  if (actual == TypeIdOf<HandedOn>()) {
-    LOG(FATAL) << "Deferred::" << operation << ": the result of this Deferred was already handed "
-               << "on (returned from a callback, co_awaited or taken by a DeferredList); nothing "
-               << "may be added after that";
+  if (actual == TypeIdOf<void>() && expected != TypeIdOf<void>()) {
+    LOG(FATAL) << "Deferred::" << operation << " on a handle of type Deferred<"
+               << ReadableName(expected) << "> but the chain is at void: its value has moved on "
+               << "(handed to another Deferred, a coroutine or a DeferredList, or consumed by a "
+               << "callback), so what is added now takes no value — Then(f()) , Both(f(Status)), "
+               << "Catch(f(Status)) — as Twisted's callbacks then see None";
+  }
+  if (expected == TypeIdOf<void>() && actual != TypeIdOf<void>()) {
+    LOG(FATAL) << "Deferred::" << operation << ": a callback that takes no value needs a chain "
+               << "at void, but the chain is at " << ReadableName(actual)
+               << "; take the value (and ignore it) or use the handle that the last "
+               << "Then/Catch/Both returned";
   }
   LOG(FATAL) << "Deferred::" << operation << " on a handle of type Deferred<"
              << ReadableName(expected) << "> but the chain is at " << ReadableName(actual)

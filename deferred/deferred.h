@@ -24,7 +24,11 @@
 // cancel it, but adding to it stops the program with a message.
 //
 // A result handed on — to a Deferred whose callback returned this one, to a coroutine that
-// co_awaited it, to a DeferredList — leaves this chain: nothing may be added after that point.
+// co_awaited it, to a DeferredList — leaves this chain, which goes on at void (Twisted's None):
+// a handle of any type may still add callbacks that take no value (`Then(f())`), errbacks
+// returning an absl::Status (`Catch`) or `Both(f(absl::Status))`, and they run in order.
+// A callback that returns the very Deferred it was added to fails the chain (kFailedPrecondition)
+// instead of waiting for itself forever.
 //
 // Errors nobody handled are reported when the Deferred is destroyed (see unhandled_error.h).
 // Callbacks report failure by returning it; an exception escaping a callback terminates.
@@ -109,7 +113,8 @@ class Deferred {
     core->Fire();
     return absl::OkStatus();
   }
-  // Fires with `error`; an OK status is turned into kUnknown "Errback called with an OK status".
+  // Fires with `error`. An OK status is no error: kInvalidArgument, and the Deferred stays
+  // unfired (Twisted refuses errback(None) without a failure in hand).
   absl::Status Errback(absl::Status error);
   // Callback or Errback, whichever `result` holds.
   absl::Status Fire(Result<T> result);
@@ -133,9 +138,9 @@ class Deferred {
   // T (or absl::StatusOr<T> / Deferred<T>; absl::Status for Deferred<void>), or passes an error
   // on by returning it.
   template <typename G>
-  Deferred<T> Catch(G&& on_error) &;
+  auto Catch(G&& on_error) &;
   template <typename G>
-  Deferred<T> Catch(G&& on_error) &&;
+  auto Catch(G&& on_error) &&;
 
   // Runs `f(Result<T>)` whatever happened (Twisted's addBoth).
   template <typename F>
@@ -207,6 +212,16 @@ class Deferred {
       deferred_internal::DieOnTypeMismatch(deferred_internal::TypeIdOf<T>(), core->tail_type(),
                                            operation);
     }
+  }
+  // This chain as a Deferred<void>, for a callback that takes no value: the chain must be at void
+  // (its value moved on).
+  Deferred<void> AtVoid(const char* operation) && {
+    deferred_internal::Core* core = CheckHandle(operation);
+    if (core->tail_type() != deferred_internal::TypeIdOf<void>()) {
+      deferred_internal::DieOnTypeMismatch(deferred_internal::TypeIdOf<void>(), core->tail_type(),
+                                           operation);
+    }
+    return Deferred<void>(std::move(core_));
   }
   // Appends stage S, which leaves a U, and returns a handle of that type.
   template <typename U, typename S, typename... Args>
@@ -286,6 +301,11 @@ template <typename U, typename R>
 Core* Apply(Core& core, R&& returned) {
   using Returned = std::remove_cvref_t<R>;
   if constexpr (IsDeferred<Returned>::value) {
+    if (Access::CoreOf(returned) == &core) {
+      core.error() = absl::FailedPreconditionError(
+          "a callback returned the Deferred it was added to; it cannot wait for itself");
+      return nullptr;
+    }
     return Access::TakeCore(Deferred<U>(std::forward<R>(returned))).release();
   } else if constexpr (std::is_same_v<Returned, absl::Status>) {
     core.error() = std::forward<R>(returned);
@@ -326,6 +346,36 @@ template <typename T, typename F>
 using OnResultReturn = std::invoke_result_t<F&, Result<T>&&>;
 
 struct Absent {};
+
+// Whether a callback added through a Deferred<T> handle takes no value although T has one — what
+// may be added to a chain whose value has moved on (see AtVoid).
+template <typename T, typename F>
+struct ThenTakesNoValue : std::false_type {};
+template <typename T, typename F>
+  requires(!std::is_void_v<T>)
+struct ThenTakesNoValue<T, F>
+    : std::bool_constant<!std::is_invocable_v<F&, T&&> && std::is_invocable_v<F&>> {};
+template <typename T, typename F>
+constexpr bool kThenTakesNoValue = ThenTakesNoValue<T, F>::value;
+
+template <typename T, typename F>
+struct BothTakesNoValue : std::false_type {};
+template <typename T, typename F>
+  requires(!std::is_void_v<T>)
+struct BothTakesNoValue<T, F>
+    : std::bool_constant<!std::is_invocable_v<F&, Result<T>&&> &&
+                         std::is_invocable_v<F&, absl::Status&&>> {};
+template <typename T, typename F>
+constexpr bool kBothTakesNoValue = BothTakesNoValue<T, F>::value;
+
+template <typename T, typename G>
+struct CatchLeavesNoValue : std::false_type {};
+template <typename T, typename G>
+  requires(!std::is_void_v<T>)
+struct CatchLeavesNoValue<T, G>
+    : std::bool_constant<std::is_void_v<ChainValue<std::invoke_result_t<G&, absl::Status&&>>>> {};
+template <typename T, typename G>
+constexpr bool kCatchLeavesNoValue = CatchLeavesNoValue<T, G>::value;
 
 // A callback/errback pair; either may be Absent, in which case that kind of result passes by.
 template <typename T, typename U, typename OnValueFn, typename OnErrorFn>
@@ -401,7 +451,7 @@ class TimeoutStage final : public StageOf<TimeoutStage<T, F>> {
 
   Core* Run(Core& core) noexcept {
     if (!timed_out_) {
-      timer_.Cancel();
+      timer_.Cancel().IgnoreError();  // pending, or ran: either way it is done with
       return nullptr;
     }
     PutResult<T>(core, std::invoke(on_timeout_, TakeResult<T>(core), timeout_));
@@ -420,9 +470,11 @@ class TimeoutStage final : public StageOf<TimeoutStage<T, F>> {
 template <typename T>
 absl::Status Deferred<T>::Errback(absl::Status error) {
   deferred_internal::Core* core = CheckHandle("Errback");
+  if (error.ok()) {
+    return absl::InvalidArgumentError("Errback needs an error; it was given an OK status");
+  }
   if (core->called()) return core->RefuseSecondFire();
-  core->error() =
-      error.ok() ? absl::UnknownError("Errback called with an OK status") : std::move(error);
+  core->error() = std::move(error);
   core->Fire();
   return absl::OkStatus();
 }
@@ -447,19 +499,27 @@ Deferred<U> Deferred<T>::Extend(deferred_internal::CoreRef core, Args&&... args)
 template <typename T>
 template <typename F>
 auto Deferred<T>::Then(F&& on_value) & {
+  if constexpr (deferred_internal::kThenTakesNoValue<T, std::decay_t<F>>) {
+    return Deferred(*this).AtVoid("Then").Then(std::forward<F>(on_value));
+  } else {
   using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
   CheckTail("Then");
   return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
       core_, std::forward<F>(on_value), deferred_internal::Absent{});
+  }
 }
 
 template <typename T>
 template <typename F>
 auto Deferred<T>::Then(F&& on_value) && {
+  if constexpr (deferred_internal::kThenTakesNoValue<T, std::decay_t<F>>) {
+    return std::move(*this).AtVoid("Then").Then(std::forward<F>(on_value));
+  } else {
   using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
   CheckTail("Then");
   return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
       std::move(core_), std::forward<F>(on_value), deferred_internal::Absent{});
+  }
 }
 
 template <typename T>
@@ -483,13 +543,16 @@ auto Deferred<T>::Then(F&& on_value, G&& on_error) && {
 
 template <typename T>
 template <typename G>
-Deferred<T> Deferred<T>::Catch(G&& on_error) & {
+auto Deferred<T>::Catch(G&& on_error) & {
   return Deferred(*this).Catch(std::forward<G>(on_error));
 }
 
 template <typename T>
 template <typename G>
-Deferred<T> Deferred<T>::Catch(G&& on_error) && {
+auto Deferred<T>::Catch(G&& on_error) && {
+  if constexpr (deferred_internal::kCatchLeavesNoValue<T, std::decay_t<G>>) {
+    return std::move(*this).AtVoid("Catch").Catch(std::forward<G>(on_error));
+  } else {
   static_assert(
       std::is_same_v<
           T, deferred_internal::ChainValue<deferred_internal::OnErrorReturn<std::decay_t<G>>>>,
@@ -498,6 +561,7 @@ Deferred<T> Deferred<T>::Catch(G&& on_error) && {
   CheckTail("Catch");
   return Extend<T, deferred_internal::ThenStage<T, T, deferred_internal::Absent, std::decay_t<G>>>(
       std::move(core_), deferred_internal::Absent{}, std::forward<G>(on_error));
+  }
 }
 
 template <typename T>
@@ -509,10 +573,14 @@ auto Deferred<T>::Both(F&& f) & {
 template <typename T>
 template <typename F>
 auto Deferred<T>::Both(F&& f) && {
+  if constexpr (deferred_internal::kBothTakesNoValue<T, std::decay_t<F>>) {
+    return std::move(*this).AtVoid("Both").Both(std::forward<F>(f));
+  } else {
   using U = deferred_internal::ChainValue<deferred_internal::OnResultReturn<T, std::decay_t<F>>>;
   CheckTail("Both");
   return Extend<U, deferred_internal::BothStage<T, U, std::decay_t<F>>>(std::move(core_),
                                                                         std::forward<F>(f));
+  }
 }
 
 template <typename T>

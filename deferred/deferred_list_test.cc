@@ -121,6 +121,49 @@ TEST(DeferredList, ConsumeErrorsStopsTheErrorsAtTheList) {
   EXPECT_THAT(capture.errors(), IsEmpty());
 }
 
+TEST(DeferredList, CallbacksAddedToAnInputAfterwardsRunWithNoValue) {
+  Deferred<int> a;
+  Deferred<int> b;
+  Deferred<DeferredListResult<int>> list = DeferredList<int>({a, b});
+  std::vector<std::string> steps;
+  a.Then([&] { steps.push_back("a, after the list took its value"); });
+  b.Both([&](absl::Status s) { steps.push_back(s.ok() ? "b ok" : "b failed"); });
+  a.Callback(1).IgnoreError();
+  b.Callback(2).IgnoreError();
+  EXPECT_THAT(steps, ElementsAre("a, after the list took its value", "b ok"));
+  ASSERT_TRUE(HasResult(list));
+}
+
+TEST(DeferredList, AnInputsKeptErrorReachesItsLaterErrbacks) {
+  Deferred<int> a;
+  Deferred<DeferredListResult<int>> list = DeferredList<int>({a});
+  absl::Status seen;
+  a.Catch([&](absl::Status e) { seen = e; });
+  a.Errback(absl::AbortedError("stop")).IgnoreError();
+  EXPECT_THAT(seen, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_TRUE(HasResult(list));
+}
+
+TEST(DeferredList, AnInputsConsumedErrorIsNoErrorForItsLaterCallbacks) {
+  Deferred<int> a;
+  Deferred<DeferredListResult<int>> list = DeferredList<int>({a}, {.consume_errors = true});
+  bool callback_ran = false;
+  a.Then([&] { callback_ran = true; });
+  a.Errback(absl::AbortedError("stop")).IgnoreError();
+  EXPECT_TRUE(callback_ran);
+  EXPECT_TRUE(HasResult(list));
+}
+
+TEST(GatherResults, InputsStayUsableAfterwards) {
+  Deferred<std::string> a;
+  auto gathered = GatherResults(std::vector<Deferred<std::string>>{a});
+  bool ran = false;
+  a.Then([&] { ran = true; });
+  a.Callback("v").IgnoreError();
+  EXPECT_TRUE(ran);
+  EXPECT_THAT(ResultNow(gathered), Optional(IsOkAndHolds(ElementsAre("v"))));
+}
+
 TEST(DeferredList, CancellingTheListCancelsThePendingInputs) {
   int cancels = 0;
   Deferred<int> a([&](Deferred<int>&) { ++cancels; });

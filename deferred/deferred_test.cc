@@ -199,10 +199,13 @@ TEST(Deferred, FiringTwiceIsRefusedAndChangesNothing) {
   EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(1)));
 }
 
-TEST(Deferred, ErrbackWithAnOkStatusFailsWithUnknown) {
+TEST(Deferred, ErrbackWithAnOkStatusIsRefusedAndFiresNothing) {
   Deferred<int> d;
-  d.Errback(absl::OkStatus()).IgnoreError();
-  EXPECT_THAT(ResultNow(d), Optional(StatusIs(absl::StatusCode::kUnknown, HasSubstr("OK status"))));
+  EXPECT_THAT(d.Errback(absl::OkStatus()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("OK status")));
+  EXPECT_FALSE(d.called());
+  EXPECT_THAT(d.Callback(3), IsOk());
+  EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(3)));
 }
 
 TEST(Deferred, FireTakesEitherKindOfResult) {
@@ -289,6 +292,86 @@ TEST(Deferred, AMillionDeferredsFiredInnermostFirstDoNotRecurse) {
   }
   for (int i = kDeferreds; i >= 0; --i) ds[i].Callback(i).IgnoreError();
   EXPECT_THAT(ResultNow(ds[0]), Optional(IsOkAndHolds(kDeferreds)));
+}
+
+// --- A Deferred whose result went to another one stays usable (Twisted: its result is None).
+
+TEST(Deferred, CallbacksAddedToAnInnerDeferredAfterItWasChainedRunWithNoValue) {
+  Deferred<int> inner;
+  Deferred<int> outer = Succeed(1).Then([&](int) { return inner; });
+  std::vector<std::string> steps;
+  inner.Then([&] { steps.push_back("inner, after"); });
+  outer.Then([&](int v) { steps.push_back("outer got " + std::to_string(v)); });
+  inner.Callback(7).IgnoreError();
+  // The waiting Deferred gets the value first, then the inner one goes on with none.
+  EXPECT_THAT(steps, ElementsAre("outer got 7", "inner, after"));
+}
+
+TEST(Deferred, CallbacksAddedToAFiredChainedDeferredRunAtOnce) {
+  Deferred<std::string> inner;
+  Deferred<std::string> outer = Succeed(1).Then([&](int) { return inner; });
+  inner.Callback("x").IgnoreError();
+  EXPECT_THAT(ResultNow(outer), Optional(IsOkAndHolds("x")));
+  bool ran = false;
+  inner.Then([&] { ran = true; });
+  EXPECT_TRUE(ran);
+}
+
+TEST(Deferred, TheMiddleOfAChainOfThreeStaysUsable) {
+  Deferred<int> last;
+  Deferred<int> middle = Succeed(0).Then([&](int) { return last; });
+  Deferred<int> first = Succeed(0).Then([&](int) { return middle; });
+  std::vector<std::string> steps;
+  middle.Then([&] { steps.push_back("middle"); });
+  first.Then([&](int v) { steps.push_back("first " + std::to_string(v)); });
+  last.Callback(3).IgnoreError();
+  EXPECT_THAT(steps, ElementsAre("first 3", "middle"));
+}
+
+TEST(Deferred, AStageAddedAfterChainingMayItselfWaitWithoutLosingTheOuterResult) {
+  Deferred<int> inner;
+  Deferred<int> outer = Succeed(0).Then([&](int) { return inner; });
+  Deferred<void> later;
+  bool after_later = false;
+  inner.Then([&] { return later; }).Then([&] { after_later = true; });
+  inner.Callback(9).IgnoreError();
+  EXPECT_THAT(ResultNow(outer), Optional(IsOkAndHolds(9)));
+  EXPECT_FALSE(after_later);
+  later.Callback().IgnoreError();
+  EXPECT_TRUE(after_later);
+}
+
+TEST(Deferred, ErrbacksAndBothOnAChainedDeferredSeeNoError) {
+  Deferred<int> inner;
+  Deferred<int> outer = Succeed(0).Then([&](int) { return inner; });
+  bool errback_ran = false;
+  absl::Status seen = absl::UnknownError("unset");
+  inner.Catch([&](absl::Status e) {
+         errback_ran = true;
+         return e;
+       })
+      .Both([&](absl::Status s) { seen = s; });
+  inner.Errback(absl::DataLossError("bad")).IgnoreError();
+  EXPECT_THAT(ResultNow(outer), Optional(StatusIs(absl::StatusCode::kDataLoss)));
+  EXPECT_FALSE(errback_ran);
+  EXPECT_THAT(seen, IsOk());
+}
+
+TEST(Deferred, ACallbackReturningItsOwnDeferredFailsTheChain) {
+  Deferred<int> d;
+  Deferred<int> self = d;
+  Deferred<int> chain = d.Then([&](int) { return self; });
+  d.Callback(1).IgnoreError();
+  EXPECT_THAT(ResultNow(chain), Optional(StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                  HasSubstr("returned the Deferred it was added"))));
+}
+
+TEST(Deferred, AnErrbackReturningItsOwnDeferredFailsTheChain) {
+  Deferred<void> d;
+  Deferred<void> self = d;
+  Deferred<void> chain = d.Catch([&](absl::Status) { return self; });
+  d.Errback(absl::InternalError("x")).IgnoreError();
+  EXPECT_THAT(ResultNow(chain), Optional(StatusIs(absl::StatusCode::kFailedPrecondition)));
 }
 
 TEST(Deferred, ChainDeferredHandsTheResultToAnother) {
@@ -517,10 +600,15 @@ TEST(DeferredDeathTest, ResultNowThroughAStaleHandleStopsWithAMessage) {
   EXPECT_DEATH(ResultNow(d), "chain is at std::.*string");
 }
 
-TEST(DeferredDeathTest, AddingToAResultHandedOnStopsWithAMessage) {
+TEST(DeferredDeathTest, ATypedCallbackOnAResultHandedOnStopsWithAMessage) {
   Deferred<int> inner;
   Succeed(1).Then([&](int) { return inner; });
-  EXPECT_DEATH(inner.Then([](int) { return 0; }), "already handed on");
+  EXPECT_DEATH(inner.Then([](int) { return 0; }), "chain is at void: its value has moved on");
+}
+
+TEST(DeferredDeathTest, ACallbackTakingNoValueOnAValuedChainStopsWithAMessage) {
+  Deferred<int> d;
+  EXPECT_DEATH(d.Then([] {}), "needs a chain at void, but the chain is at int");
 }
 
 }  // namespace

@@ -28,6 +28,12 @@ class DelayedCall {
  public:
   DelayedCall() = default;
   DelayedCall(ReactorTime* time, uint64_t id) : time_(time), id_(id) {}
+  // What CallLater gives for a call it refused (a negative delay): never active; status() and
+  // every operation report the refusal.
+  static DelayedCall Refused(ReactorTime* time) { return DelayedCall(time, kRefusedId); }
+
+  // kInvalidArgument for a refused call, OK otherwise.
+  absl::Status status() const;
 
   // True until the call has run or been cancelled.
   bool Active() const;
@@ -35,9 +41,11 @@ class DelayedCall {
   // When the call is due. REQUIRES: Active().
   absl::Time Time() const;
 
-  // Stops the call from running. Returns whether it was still pending; cancelling a call that ran
-  // or was cancelled already does nothing (where Twisted would raise).
-  bool Cancel();
+  // Stops the call from running: OK if it was pending. Otherwise nothing changes and the error
+  // says which case it was, as Twisted's exceptions do: AlreadyCancelledError() or
+  // AlreadyCalledError for a call that ran (IsAlreadyCancelled / IsAlreadyCalled below), or a
+  // plain kFailedPrecondition when the clock no longer remembers how a long-finished call ended.
+  absl::Status Cancel();
 
   // Makes the call due `delay` from now. kFailedPrecondition if it is no longer active.
   absl::Status Reset(absl::Duration delay);
@@ -46,9 +54,20 @@ class DelayedCall {
   absl::Status Delay(absl::Duration extra);
 
  private:
+  static constexpr uint64_t kRefusedId = UINT64_MAX;
   ReactorTime* time_ = nullptr;
   uint64_t id_ = 0;
 };
+
+// What DelayedCall::Cancel reports for a call cancelled before, and for one that already ran
+// (Twisted's AlreadyCancelled and AlreadyCalled); both kFailedPrecondition.
+absl::Status DelayedCallAlreadyCancelledError();
+absl::Status DelayedCallAlreadyCalledError();
+bool IsAlreadyCancelled(const absl::Status& status);
+bool IsAlreadyCalled(const absl::Status& status);
+
+// How a call that is not pending ended, as far as its clock remembers.
+enum class CallEnd { kPending, kRan, kCancelled, kUnknown };
 
 class ReactorTime {
  public:
@@ -57,8 +76,10 @@ class ReactorTime {
   // The current time on this clock. For the real reactor it is monotonic (not wall time).
   virtual absl::Time Now() const = 0;
 
-  // Runs `f` on this clock's loop once `delay` has passed (at once, on the next turn, if `delay`
-  // is zero or negative). Calls due at the same time run in the order they were scheduled.
+  // Runs `f` on this clock's loop once `delay` has passed (on the next turn, if `delay` is zero).
+  // Calls due at the same time run in the order they were scheduled. A negative delay is refused,
+  // as in Twisted: `f` is dropped, the error is logged and the DelayedCall returned is
+  // DelayedCall::Refused.
   virtual DelayedCall CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) = 0;
 
  protected:
@@ -67,8 +88,13 @@ class ReactorTime {
   // stale id is simply inactive.
   virtual bool CallActive(uint64_t id) const = 0;
   virtual absl::Time CallTime(uint64_t id) const = 0;
-  virtual bool CancelCall(uint64_t id) = 0;
+  // Cancels call `id` if it is pending (kPending: it was); otherwise tells how it ended.
+  virtual CallEnd CancelCall(uint64_t id) = 0;
   virtual bool RescheduleCall(uint64_t id, absl::Time when) = 0;
+
+  // For implementations of CallLater: logs the refusal of a negative delay and returns the
+  // refused call.
+  DelayedCall RefuseNegativeDelay(absl::Duration delay);
 };
 
 }  // namespace braid

@@ -53,12 +53,12 @@ class ManualTime final : public ReactorTime {
  protected:
   bool CallActive(uint64_t id) const override { return calls_.contains(id); }
   absl::Time CallTime(uint64_t id) const override { return calls_.at(id).when; }
-  bool CancelCall(uint64_t id) override {
+  CallEnd CancelCall(uint64_t id) override {
     auto it = calls_.find(id);
-    if (it == calls_.end()) return false;
+    if (it == calls_.end()) return CallEnd::kUnknown;
     due_.erase({it->second.when, id});
     calls_.erase(it);
-    return true;
+    return CallEnd::kPending;
   }
   bool RescheduleCall(uint64_t id, absl::Time when) override {
     auto it = calls_.find(id);

@@ -32,7 +32,7 @@ Hub::Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptio
 Hub::~Hub() {
   transport_->SetReceiver(nullptr);
   *alive_ = false;
-  heartbeat_.Stop();
+  heartbeat_.Stop().IgnoreError();  // may be stopped already
 }
 
 void Hub::SetHandlers(OnMessage on_message, OnPeerLost on_lost) {

@@ -21,8 +21,8 @@ Link::Link(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOp
 
 Link::~Link() {
   transport_->SetReceiver(nullptr);
-  heartbeat_.Stop();
-  retry_.Cancel();
+  heartbeat_.Stop().IgnoreError();  // may be stopped already
+  retry_.Cancel().IgnoreError();  // a retry that ran or never was is fine
   state_ = State::kClosed;
   FailPending(absl::CancelledError("the link was closed"));
 }
@@ -79,7 +79,7 @@ void Link::OnFrame(absl::string_view frame) {
       LOG(ERROR) << "the coordinator at " << transport_->endpoint()
                  << " refused this link: " << refused;
       state_ = State::kClosed;
-      heartbeat_.Stop();
+      heartbeat_.Stop().IgnoreError();  // may be stopped already
       if (connected_.has_value()) {
         Deferred<proto::Welcome> connected = std::move(*connected_);
         connected_.reset();
@@ -217,8 +217,8 @@ void Link::Close(absl::string_view reason) {
     SendFrame(goodbye).IgnoreError();
   }
   state_ = State::kClosed;
-  heartbeat_.Stop();
-  retry_.Cancel();
+  heartbeat_.Stop().IgnoreError();  // may be stopped already
+  retry_.Cancel().IgnoreError();  // a retry that ran or never was is fine
   FailPending(absl::CancelledError(absl::StrCat("the link was closed: ", reason)));
 }
 

@@ -42,7 +42,7 @@ void RunWithWatchdog(PollReactor& reactor, absl::Duration limit = absl::Seconds(
   bool fired = false;
   reactor.CallLater(limit, [&] {
     fired = true;
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   ASSERT_THAT(reactor.Run(), IsOk());
   EXPECT_FALSE(fired) << "the reactor did not stop by itself";
@@ -66,7 +66,7 @@ void RoundTrip(absl::string_view endpoint) {
   });
   (*client)->SetReceiver([&](absl::string_view frame) {
     got = std::string(frame);
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   ASSERT_THAT((*client)->Send("ping"), IsOk());
   RunWithWatchdog(reactor);
@@ -124,7 +124,7 @@ TEST(ZmqTransport, AReconnectedClientIsANewPeer) {
       ASSERT_THAT((*client)->Reconnect(), IsOk());
       ASSERT_THAT((*client)->Send("again"), IsOk());
     } else {
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     }
   });
   ASSERT_THAT((*client)->Send("first"), IsOk());
@@ -164,7 +164,7 @@ TEST(ZmqTransport, HubAndLinkTalkOverIpc) {
         return link.Request(request);
       })
       .Then([&](proto::Envelope reply) { job = reply.status_response().jobs(0).job_id(); })
-      .Both([&](absl::Status) { reactor.Stop(); });
+      .Both([&](absl::Status) { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   EXPECT_EQ(job, "j1");
 }
@@ -230,7 +230,7 @@ TEST(ZmqTransport, AWorkerKilledMidConversationIsDeclaredLost) {
       },
       [&](const PeerId&, absl::Status why) {
         lost = why;
-        reactor.Stop();
+        reactor.Stop().IgnoreError();
       });
   RunWithWatchdog(reactor);
   EXPECT_THAT(lost, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no word from the peer")));
@@ -265,7 +265,7 @@ TEST(ZmqTransport, ALinkWhoseCoordinatorWasKilledReconnectsWhenItReturns) {
     request.mutable_status_request();
     link.Request(request).Both([&](Result<proto::Envelope> reply) {
       events.push_back(reply.ok() && reply->has_ack() ? "answered" : "not answered");
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     });
   });
   link.Connect().Then([&](proto::Welcome) {

@@ -14,7 +14,14 @@ Clock::~Clock() {
 }
 
 DelayedCall Clock::CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) {
+  if (delay < absl::ZeroDuration()) return RefuseNegativeDelay(delay);
   return DelayedCall(this, queue_.Schedule(now_ + delay, std::move(f)));
+}
+
+std::vector<DelayedCall> Clock::DelayedCalls() {
+  std::vector<DelayedCall> calls;
+  for (uint64_t id : queue_.PendingIds()) calls.emplace_back(this, id);
+  return calls;
 }
 
 void Clock::Advance(absl::Duration amount) {

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
@@ -52,13 +53,15 @@ class Clock final : public ReactorTime {
   // pending. Lets a test run a simulation to its end without guessing durations.
   bool AdvanceToNextCall();
 
-  // Calls pending (Twisted's getDelayedCalls).
+  // Calls pending.
   size_t pending() const { return queue_.size(); }
+  // The calls pending, in no particular order (Twisted's getDelayedCalls).
+  std::vector<DelayedCall> DelayedCalls();
 
  protected:
   bool CallActive(uint64_t id) const override { return queue_.Active(id); }
   absl::Time CallTime(uint64_t id) const override { return queue_.When(id); }
-  bool CancelCall(uint64_t id) override { return queue_.Cancel(id); }
+  CallEnd CancelCall(uint64_t id) override { return queue_.Cancel(id); }
   bool RescheduleCall(uint64_t id, absl::Time when) override { return queue_.Reschedule(id, when); }
 
  private:

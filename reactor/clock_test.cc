@@ -93,7 +93,7 @@ TEST(Clock, DelayedCallsCanBeCancelledResetAndDelayed) {
   DelayedCall cancelled = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("cancelled"); });
   DelayedCall reset = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("reset"); });
   DelayedCall delayed = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("delayed"); });
-  EXPECT_TRUE(cancelled.Cancel());
+  EXPECT_THAT(cancelled.Cancel(), IsOk());
   EXPECT_FALSE(cancelled.Active());
   EXPECT_THAT(reset.Reset(absl::Seconds(3)), IsOk());
   EXPECT_THAT(delayed.Delay(absl::Seconds(1)), IsOk());
@@ -104,7 +104,50 @@ TEST(Clock, DelayedCallsCanBeCancelledResetAndDelayed) {
   EXPECT_THAT(ran, ElementsAre("delayed", "reset"));
   EXPECT_FALSE(reset.Active());
   EXPECT_THAT(reset.Reset(absl::Seconds(1)), StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_FALSE(reset.Cancel());
+  EXPECT_TRUE(IsAlreadyCalled(reset.Cancel()));
+}
+
+TEST(Clock, CancellingTwiceSaysItWasCancelledAlready) {
+  Clock clock;
+  DelayedCall call = clock.CallLater(absl::Seconds(1), [] {});
+  DelayedCall copy = call;
+  EXPECT_THAT(call.Cancel(), IsOk());
+  absl::Status again = copy.Cancel();
+  EXPECT_TRUE(IsAlreadyCancelled(again)) << again;
+  EXPECT_FALSE(IsAlreadyCalled(again));
+}
+
+TEST(Clock, CancellingACallThatRanSaysItAlreadyRan) {
+  Clock clock;
+  DelayedCall call = clock.CallLater(absl::Seconds(1), [] {});
+  clock.Advance(absl::Seconds(1));
+  absl::Status late = call.Cancel();
+  EXPECT_TRUE(IsAlreadyCalled(late)) << late;
+  EXPECT_FALSE(IsAlreadyCancelled(late));
+}
+
+TEST(Clock, ANegativeDelayIsRefusedAndTheFunctionNeverRuns) {
+  Clock clock;
+  bool ran = false;
+  DelayedCall call = clock.CallLater(absl::Seconds(-1), [&] { ran = true; });
+  EXPECT_THAT(call.status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_FALSE(call.Active());
+  EXPECT_EQ(clock.pending(), 0u);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_FALSE(ran);
+  EXPECT_THAT(call.Cancel(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Clock, DelayedCallsListsThePendingCalls) {
+  Clock clock;
+  clock.CallLater(absl::Seconds(1), [] {});
+  DelayedCall b = clock.CallLater(absl::Seconds(2), [] {});
+  clock.Advance(absl::Seconds(1));
+  std::vector<DelayedCall> pending = clock.DelayedCalls();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].Time(), b.Time());
+  EXPECT_THAT(pending[0].Cancel(), IsOk());
+  EXPECT_FALSE(b.Active());
 }
 
 TEST(Clock, AHandlerMayCancelOrResetOtherCallsDueInTheSameAdvance) {
@@ -114,7 +157,7 @@ TEST(Clock, AHandlerMayCancelOrResetOtherCallsDueInTheSameAdvance) {
   DelayedCall third;
   clock.CallLater(absl::Seconds(1), [&] {
     ran.push_back("first");
-    second.Cancel();
+    second.Cancel().IgnoreError();
     third.Reset(absl::Seconds(5)).IgnoreError();
   });
   second = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("second"); });

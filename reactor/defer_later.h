@@ -23,7 +23,7 @@ namespace braid {
 template <typename F>
 auto DeferLater(ReactorTime& time, absl::Duration delay, F f) {
   auto call = std::make_shared<DelayedCall>();
-  Deferred<void> due([call](Deferred<void>&) { call->Cancel(); });
+  Deferred<void> due([call](Deferred<void>&) { call->Cancel().IgnoreError(); });
   *call = time.CallLater(delay, [due]() mutable { due.Callback().IgnoreError(); });
   return std::move(due).Then(std::move(f));
 }

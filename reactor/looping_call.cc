@@ -8,7 +8,7 @@ namespace braid {
 
 LoopingCall::~LoopingCall() {
   *alive_ = false;
-  next_.Cancel();
+  next_.Cancel().IgnoreError();  // pending or not, it must not run
   if (done_.has_value()) Finish(absl::OkStatus());
 }
 
@@ -32,11 +32,14 @@ Deferred<void> LoopingCall::Start(absl::Duration interval, bool now) {
   return done;
 }
 
-void LoopingCall::Stop() {
-  if (!running_) return;
+absl::Status LoopingCall::Stop() {
+  if (!running_) {
+    return absl::FailedPreconditionError("LoopingCall::Stop: the loop is not running");
+  }
   running_ = false;
-  next_.Cancel();
+  next_.Cancel().IgnoreError();  // not pending while a call is in progress
   if (!in_call_) Finish(absl::OkStatus());
+  return absl::OkStatus();
 }
 
 void LoopingCall::Call() {

@@ -55,7 +55,8 @@ class LoopingCall {
   Deferred<void> Start(absl::Duration interval, bool now = true);
 
   // Stops calling; the Deferred Start returned fires (at once, or when the call in progress ends).
-  void Stop();
+  // kFailedPrecondition, and nothing changes, if it is not running (Twisted asserts there).
+  absl::Status Stop();
 
   bool running() const { return running_; }
   absl::Duration interval() const { return interval_; }

@@ -84,12 +84,24 @@ TEST(LoopingCall, StopFiresTheStartDeferredAndEndsTheCalls) {
   int calls = 0;
   LoopingCall loop(clock, [&] { ++calls; });
   Deferred<void> done = loop.Start(absl::Seconds(1));
-  loop.Stop();
+  ASSERT_TRUE(loop.Stop().ok());
   EXPECT_THAT(ResultNow(done), Optional(IsOk()));
   EXPECT_FALSE(loop.running());
   clock.Advance(absl::Seconds(10));
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(clock.pending(), 0u);
+}
+
+TEST(LoopingCall, StoppingALoopThatIsNotRunningIsAnError) {
+  Clock clock;
+  int calls = 0;
+  LoopingCall loop(clock, [&] { ++calls; });
+  EXPECT_THAT(loop.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  Deferred<void> done = loop.Start(absl::Seconds(1));
+  EXPECT_THAT(loop.Stop(), IsOk());
+  EXPECT_THAT(loop.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ResultNow(done), Optional(IsOk()));
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(LoopingCall, AFailingFunctionStopsTheLoopWithItsError) {
@@ -111,7 +123,7 @@ TEST(LoopingCall, StoppingDuringACallFiresWhenTheCallEnds) {
   Deferred<void> work;
   LoopingCall loop(clock, [&] { return work; });
   Deferred<void> done = loop.Start(absl::Seconds(1));
-  loop.Stop();
+  ASSERT_TRUE(loop.Stop().ok());
   EXPECT_FALSE(HasResult(done));
   work.Callback().IgnoreError();
   EXPECT_THAT(ResultNow(done), Optional(IsOk()));
@@ -139,14 +151,14 @@ TEST(LoopingCall, StartedAgainDuringAStoppedRunsLastCallRunsOnce) {
     return calls == 1 ? slow : Succeed();
   });
   Deferred<void> first = loop.Start(absl::Seconds(1));
-  loop.Stop();
+  ASSERT_TRUE(loop.Stop().ok());
   Deferred<void> second = loop.Start(absl::Seconds(1));
   EXPECT_THAT(ResultNow(first), Optional(IsOk()));
   EXPECT_EQ(calls, 2);
   slow.Callback().IgnoreError();  // the first run's call ends: no second chain of calls
   clock.Advance(absl::Seconds(1));
   EXPECT_EQ(calls, 3);
-  loop.Stop();
+  ASSERT_TRUE(loop.Stop().ok());
   clock.Advance(absl::Seconds(5));
   EXPECT_EQ(calls, 3);
   EXPECT_THAT(ResultNow(second), Optional(IsOk()));

@@ -74,7 +74,6 @@ PollReactor::~PollReactor() {
   std::vector<TimerQueue::Function> timers = timers_.TakeAll();
   timers.clear();
   soon_.clear();
-  when_running_.clear();
   triggers_.clear();
   readers_.clear();
   removed_readers_.clear();
@@ -88,17 +87,27 @@ absl::Time PollReactor::Now() const {
 }
 
 DelayedCall PollReactor::CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) {
+  if (delay < absl::ZeroDuration()) return RefuseNegativeDelay(delay);
   return DelayedCall(this, timers_.Schedule(Now() + delay, std::move(f)));
+}
+
+std::vector<DelayedCall> PollReactor::DelayedCalls() {
+  std::vector<DelayedCall> calls;
+  for (uint64_t id : timers_.PendingIds()) calls.emplace_back(this, id);
+  return calls;
 }
 
 void PollReactor::CallSoon(absl::AnyInvocable<void()> f) { soon_.push_back(std::move(f)); }
 
 void PollReactor::CallWhenRunning(absl::AnyInvocable<void()> f) {
   if (running()) {
-    CallSoon(std::move(f));
-  } else {
-    when_running_.push_back(std::move(f));
+    f();
+    return;
   }
+  AddStartupTrigger(StartupPhase::kAfter, [f = std::move(f)]() mutable {
+    f();
+    return Succeed();
+  });
 }
 
 bool PollReactor::CallFromThread(absl::AnyInvocable<void()> f) {
@@ -193,13 +202,11 @@ absl::Status PollReactor::Run() {
   if (options_.stop_on_signals) {
     for (int signal : {SIGINT, SIGTERM}) {
       if (signal_handlers_.contains(signal)) continue;
-      absl::Status caught = CatchSignal(signal, [this] { Stop(); });
+      absl::Status caught = CatchSignal(signal, [this] { Stop().IgnoreError(); });
       if (!caught.ok()) LOG(WARNING) << "not stopping on signal " << signal << ": " << caught;
     }
   }
-  for (auto& f : when_running_) soon_.push_back(std::move(f));
-  when_running_.clear();
-  if (stop_before_run_) Stop();
+  CallSoon([this] { RunStartupPhase(StartupPhase::kBefore); });
   while (!exit_) Turn();
   state_ = State::kStopped;
   ReleaseSignals();  // nothing reads the signal pipe any more
@@ -313,30 +320,51 @@ void PollReactor::RunDueTimers(uint64_t before_sequence) {
   }
 }
 
-void PollReactor::Stop() {
-  if (state_ == State::kIdle) {
-    stop_before_run_ = true;  // Run goes straight to shutdown
-    return;
+absl::Status PollReactor::Stop() {
+  if (state_ != State::kRunning) {
+    return absl::FailedPreconditionError(
+        state_ == State::kStopping ? "reactor not running: it is stopping already"
+                                   : "reactor not running: it cannot be stopped");
   }
-  if (state_ != State::kRunning) return;
   cut_turn_ = true;
   state_ = State::kStopping;
   CallSoon([this] { RunShutdownPhase(ShutdownPhase::kBefore); });
+  return absl::OkStatus();
 }
 
-void PollReactor::RunShutdownPhase(ShutdownPhase phase) {
-  // One trigger at a time, taken out before it runs: a trigger may add or remove triggers, and
-  // those added to this phase run in it too (as in Twisted).
+std::vector<Deferred<void>> PollReactor::RunTriggers(bool startup, int phase) {
   std::vector<Deferred<void>> waits;
   while (true) {
-    auto next = std::find_if(triggers_.begin(), triggers_.end(),
-                             [phase](const Trigger& t) { return t.phase == phase; });
+    auto next = std::find_if(triggers_.begin(), triggers_.end(), [&](const Trigger& t) {
+      return t.startup == startup && t.phase == phase;
+    });
     if (next == triggers_.end()) break;
     absl::AnyInvocable<Deferred<void>()> trigger = std::move(next->f);
     triggers_.erase(next);
     waits.push_back(MaybeDeferred(std::move(trigger)));
   }
-  DeferredList(std::move(waits), {.consume_errors = true})
+  return waits;
+}
+
+void PollReactor::RunStartupPhase(StartupPhase phase) {
+  if (state_ != State::kRunning) return;  // stopped while starting up: startup ends here
+  startup_phase_ = phase;
+  DeferredList(RunTriggers(/*startup=*/true, static_cast<int>(phase)), {.consume_errors = true})
+      .Then([this, phase](DeferredListResult<void> outcome) {
+        for (const absl::Status& result : outcome.results) {
+          if (!result.ok()) LOG(WARNING) << "startup trigger failed: " << result;
+        }
+        if (phase == StartupPhase::kDuring) started_ = true;
+        if (phase == StartupPhase::kAfter) {
+          startup_done_ = true;
+          return;
+        }
+        RunStartupPhase(static_cast<StartupPhase>(static_cast<int>(phase) + 1));
+      });
+}
+
+void PollReactor::RunShutdownPhase(ShutdownPhase phase) {
+  DeferredList(RunTriggers(/*startup=*/false, static_cast<int>(phase)), {.consume_errors = true})
       .AddTimeout(*this, options_.shutdown_timeout)
       .Both([this, phase](Result<DeferredListResult<void>> outcome) {
         if (!outcome.ok()) {
@@ -358,12 +386,27 @@ void PollReactor::RunShutdownPhase(ShutdownPhase phase) {
 Reactor::TriggerId PollReactor::AddShutdownTrigger(ShutdownPhase phase,
                                                    absl::AnyInvocable<Deferred<void>()> trigger) {
   TriggerId id = next_trigger_id_++;
-  triggers_.push_back(Trigger{id, phase, std::move(trigger)});
+  triggers_.push_back(Trigger{id, /*startup=*/false, static_cast<int>(phase), std::move(trigger)});
   return id;
 }
 
-void PollReactor::RemoveShutdownTrigger(TriggerId id) {
-  std::erase_if(triggers_, [id](const Trigger& t) { return t.id == id; });
+Reactor::TriggerId PollReactor::AddStartupTrigger(StartupPhase phase,
+                                                  absl::AnyInvocable<Deferred<void>()> trigger) {
+  TriggerId id = next_trigger_id_++;
+  if (startup_done_ || (state_ != State::kIdle && phase < startup_phase_)) {
+    LOG(WARNING) << "startup trigger added after its phase: it will not run";
+    return id;
+  }
+  triggers_.push_back(Trigger{id, /*startup=*/true, static_cast<int>(phase), std::move(trigger)});
+  return id;
+}
+
+absl::Status PollReactor::RemoveTrigger(TriggerId id) {
+  if (std::erase_if(triggers_, [id](const Trigger& t) { return t.id == id; }) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no trigger ", id, " to remove (unknown, removed, or run already)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PollReactor::CatchSignal(int signal, absl::AnyInvocable<void()> handler) {

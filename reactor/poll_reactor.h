@@ -63,12 +63,17 @@ class PollReactor final : public Reactor {
   void RemoveReader(ReaderId id) override;
 
   absl::Status Run() override;
-  void Stop() override;
-  bool running() const override { return state_ == State::kRunning || state_ == State::kStopping; }
+  absl::Status Stop() override;
+  bool running() const override {
+    return started_ && (state_ == State::kRunning || state_ == State::kStopping);
+  }
 
   TriggerId AddShutdownTrigger(ShutdownPhase phase,
                                absl::AnyInvocable<Deferred<void>()> trigger) override;
-  void RemoveShutdownTrigger(TriggerId id) override;
+  TriggerId AddStartupTrigger(StartupPhase phase,
+                              absl::AnyInvocable<Deferred<void>()> trigger) override;
+  absl::Status RemoveTrigger(TriggerId id) override;
+  std::vector<DelayedCall> DelayedCalls() override;
 
   absl::Status CatchSignal(int signal, absl::AnyInvocable<void()> handler) override;
 
@@ -77,7 +82,7 @@ class PollReactor final : public Reactor {
  protected:
   bool CallActive(uint64_t id) const override { return timers_.Active(id); }
   absl::Time CallTime(uint64_t id) const override { return timers_.When(id); }
-  bool CancelCall(uint64_t id) override { return timers_.Cancel(id); }
+  CallEnd CancelCall(uint64_t id) override { return timers_.Cancel(id); }
   bool RescheduleCall(uint64_t id, absl::Time when) override {
     return timers_.Reschedule(id, when);
   }
@@ -98,7 +103,8 @@ class PollReactor final : public Reactor {
   };
   struct Trigger {
     TriggerId id;
-    ShutdownPhase phase;
+    bool startup;
+    int phase;  // a StartupPhase or ShutdownPhase
     absl::AnyInvocable<Deferred<void>()> f;
   };
 
@@ -114,17 +120,22 @@ class PollReactor final : public Reactor {
   // Makes the wakeup descriptor readable. REQUIRES: thread_calls_mutex_ held.
   void Wake();
   absl::Status DrainSignals();
+  void RunStartupPhase(StartupPhase phase);
   void RunShutdownPhase(ShutdownPhase phase);
+  // Runs and takes out the triggers of one phase, one at a time (a trigger may add or remove
+  // triggers; those added to this phase run in it too, as in Twisted); their Deferreds.
+  std::vector<Deferred<void>> RunTriggers(bool startup, int phase);
   void ReleaseSignals();
 
   PollReactorOptions options_;
   State state_ = State::kIdle;
-  bool stop_before_run_ = false;
+  bool started_ = false;  // startup's kDuring phase has ended
+  StartupPhase startup_phase_ = StartupPhase::kBefore;  // the phase running or next
+  bool startup_done_ = false;
   bool exit_ = false;      // Run returns at the next check
   bool cut_turn_ = false;  // Stop() was called: the rest of this turn's handlers wait
   TimerQueue timers_;
   std::deque<absl::AnyInvocable<void()>> soon_;
-  std::vector<absl::AnyInvocable<void()>> when_running_;
 
   ReaderId next_reader_id_ = 1;
   absl::flat_hash_map<ReaderId, std::unique_ptr<Reader>> readers_;

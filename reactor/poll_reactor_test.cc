@@ -41,7 +41,7 @@ void RunWithWatchdog(PollReactor& reactor) {
   bool watchdog_fired = false;
   reactor.CallLater(absl::Seconds(10), [&] {
     watchdog_fired = true;
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   ASSERT_THAT(reactor.Run(), IsOk());
   EXPECT_FALSE(watchdog_fired) << "the reactor did not stop by itself";
@@ -59,7 +59,7 @@ TEST(PollReactor, TimersRunInDeadlineOrder) {
   std::vector<int> order;
   reactor.CallLater(absl::Milliseconds(30), [&] {
     order.push_back(3);
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   reactor.CallLater(absl::Milliseconds(10), [&] { order.push_back(1); });
   reactor.CallLater(absl::Milliseconds(20), [&] { order.push_back(2); });
@@ -73,7 +73,7 @@ TEST(PollReactor, ATimerRunsNoEarlierThanItsDelay) {
   absl::Duration waited;
   reactor.CallLater(absl::Milliseconds(15), [&] {
     waited = reactor.Now() - start;
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   RunWithWatchdog(reactor);
   EXPECT_GE(waited, absl::Milliseconds(15));
@@ -88,7 +88,7 @@ TEST(PollReactor, CallSoonRunsInOrderBeforeWaiting) {
       order.push_back(2);
       reactor.CallSoon([&] {
         order.push_back(3);
-        reactor.Stop();
+        reactor.Stop().IgnoreError();
       });
     });
   });
@@ -101,7 +101,7 @@ TEST(PollReactor, StopFromAHandlerSkipsTheRestOfItsTurn) {
   std::vector<std::string> ran;
   reactor.CallLater(absl::ZeroDuration(), [&] {
     ran.push_back("first");
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   reactor.CallLater(absl::ZeroDuration(), [&] { ran.push_back("second"); });
   RunWithWatchdog(reactor);
@@ -110,21 +110,105 @@ TEST(PollReactor, StopFromAHandlerSkipsTheRestOfItsTurn) {
 
 TEST(PollReactor, RunsOnlyOnce) {
   PollReactor reactor(TestOptions());
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   EXPECT_THAT(reactor.Run(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
-TEST(PollReactor, StopBeforeRunShutsDownAtOnce) {
+TEST(PollReactor, StopBeforeRunIsRefused) {
   PollReactor reactor(TestOptions());
-  bool trigger_ran = false;
-  reactor.AddShutdownTrigger(ShutdownPhase::kDuring, [&] {
-    trigger_ran = true;
+  EXPECT_THAT(reactor.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("reactor not running")));
+  // Nothing changed: the reactor runs as usual afterwards.
+  bool ran = false;
+  reactor.CallWhenRunning([&] {
+    ran = true;
+    EXPECT_THAT(reactor.Stop(), IsOk());
+  });
+  RunWithWatchdog(reactor);
+  EXPECT_TRUE(ran);
+}
+
+TEST(PollReactor, StopWhileStoppingAndAfterRunAreRefused) {
+  PollReactor reactor(TestOptions());
+  reactor.CallWhenRunning([&] {
+    EXPECT_THAT(reactor.Stop(), IsOk());
+    EXPECT_THAT(reactor.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  });
+  RunWithWatchdog(reactor);
+  EXPECT_THAT(reactor.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(PollReactor, CallWhenRunningOnARunningReactorRunsAtOnce) {
+  PollReactor reactor(TestOptions());
+  std::vector<std::string> ran;
+  reactor.CallWhenRunning([&] {
+    reactor.CallWhenRunning([&] { ran.push_back("inner"); });
+    ran.push_back("outer, after adding");
+    reactor.Stop().IgnoreError();
+  });
+  RunWithWatchdog(reactor);
+  EXPECT_THAT(ran, ElementsAre("inner", "outer, after adding"));
+}
+
+TEST(PollReactor, StartupTriggersRunInTheirPhasesAndStartupWaitsForTheirDeferreds) {
+  PollReactor reactor(TestOptions());
+  std::vector<std::string> ran;
+  Deferred<void> slow_before;
+  reactor.AddStartupTrigger(StartupPhase::kAfter, [&] {
+    ran.push_back(absl::StrCat("after, running=", reactor.running()));
+    reactor.Stop().IgnoreError();
     return Succeed();
   });
-  reactor.Stop();
+  reactor.CallWhenRunning([&] { ran.push_back("when running"); });
+  reactor.AddStartupTrigger(StartupPhase::kDuring, [&] {
+    ran.push_back(absl::StrCat("during, running=", reactor.running()));
+    return Succeed();
+  });
+  reactor.AddStartupTrigger(StartupPhase::kBefore, [&] {
+    ran.push_back("before");
+    reactor.CallLater(absl::Milliseconds(2), [&] {
+      ran.push_back("before's Deferred fires");
+      slow_before.Callback().IgnoreError();
+    });
+    return slow_before;
+  });
   RunWithWatchdog(reactor);
-  EXPECT_TRUE(trigger_ran);
+  EXPECT_THAT(ran, ElementsAre("before", "before's Deferred fires", "during, running=0",
+                               "after, running=1", "when running"));
+}
+
+TEST(PollReactor, AFailedStartupTriggerIsLoggedAndStartupGoesOn) {
+  PollReactor reactor(TestOptions());
+  reactor.AddStartupTrigger(StartupPhase::kBefore,
+                            [] { return Fail<void>(absl::InternalError("no")); });
+  bool running = false;
+  reactor.CallWhenRunning([&] {
+    running = true;
+    reactor.Stop().IgnoreError();
+  });
+  RunWithWatchdog(reactor);
+  EXPECT_TRUE(running);
+}
+
+TEST(PollReactor, RemovingAnUnknownOrSpentTriggerIsAnError) {
+  PollReactor reactor(TestOptions());
+  EXPECT_THAT(reactor.RemoveTrigger(12345), StatusIs(absl::StatusCode::kNotFound));
+  Reactor::TriggerId id = reactor.AddStartupTrigger(StartupPhase::kBefore, [] { return Succeed(); });
+  EXPECT_THAT(reactor.RemoveTrigger(id), IsOk());
+  EXPECT_THAT(reactor.RemoveShutdownTrigger(id), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(PollReactor, ListsItsPendingDelayedCallsAndRefusesNegativeDelays) {
+  PollReactor reactor(TestOptions());
+  DelayedCall later = reactor.CallLater(absl::Hours(1), [] {});
+  DelayedCall refused = reactor.CallLater(absl::Seconds(-1), [] {});
+  EXPECT_THAT(refused.status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::vector<DelayedCall> pending = reactor.DelayedCalls();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].Time(), later.Time());
+  EXPECT_THAT(later.Cancel(), IsOk());
+  EXPECT_TRUE(reactor.DelayedCalls().empty());
 }
 
 TEST(PollReactor, IsTheTimeOfDeferredTimeouts) {
@@ -132,7 +216,7 @@ TEST(PollReactor, IsTheTimeOfDeferredTimeouts) {
   Deferred<int> never;
   never.AddTimeout(reactor, absl::Milliseconds(5)).Both([&](Result<int> r) {
     EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded));
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   RunWithWatchdog(reactor);
 }
@@ -152,7 +236,7 @@ TEST(PollReactor, AReaderReceivesEveryMessageOnAnInprocSocket) {
     zmq::message_t message;
     while (receiver.recv(message, zmq::recv_flags::dontwait)) {
       got.push_back(message.to_string());
-      if (got.size() == 100) reactor.Stop();
+      if (got.size() == 100) reactor.Stop().IgnoreError();
     }
     return absl::OkStatus();
   });
@@ -181,7 +265,7 @@ TEST(PollReactor, AReaderReceivesOnAnIpcSocketFromAnotherThread) {
       if (more) continue;
       got.push_back(parts.back().to_string());
       parts.clear();
-      if (got.size() == 10) reactor.Stop();
+      if (got.size() == 10) reactor.Stop().IgnoreError();
     }
     return absl::OkStatus();
   });
@@ -226,7 +310,7 @@ TEST(PollReactor, AReaderMayRemoveItselfInsideItsHandler) {
   id = reactor.AddReader(pipe.read_fd(), "pipe", [&] {
     ++calls;
     reactor.RemoveReader(id);  // leaves the byte unread
-    reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop(); });
+    reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop().IgnoreError(); });
     return absl::OkStatus();
   });
   pipe.Write('x');
@@ -245,7 +329,7 @@ TEST(PollReactor, AReaderRemovedByAnotherHandlerInTheSameTurnIsNotCalled) {
       mine.Read();
       reactor.RemoveReader(id_a);
       reactor.RemoveReader(id_b);
-      reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop(); });
+      reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop().IgnoreError(); });
       return absl::OkStatus();
     };
   };
@@ -270,7 +354,7 @@ TEST(PollReactor, AHungUpDescriptorIsReportedToItsOwnerAndRemoved) {
       },
       [&](absl::Status error) {
         reported = error;
-        reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop(); });
+        reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop().IgnoreError(); });
       });
   pipe.CloseWriteEnd();
   RunWithWatchdog(reactor);
@@ -288,7 +372,7 @@ TEST(PollReactor, AHandlerErrorIsLoggedAndTheLoopGoesOn) {
       pipe.Write('y');
       return absl::InternalError("first read failed");
     }
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
     return absl::OkStatus();
   });
   pipe.Write('x');
@@ -309,7 +393,7 @@ TEST(PollReactor, AReaderThatKeepsFailingIsRemovedNotSpunOn) {
       },
       [&](absl::Status error) {
         reported = error;
-        reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop(); });
+        reactor.CallLater(absl::Milliseconds(20), [&] { reactor.Stop().IgnoreError(); });
       });
   pipe.Write('x');
   RunWithWatchdog(reactor);
@@ -332,7 +416,7 @@ TEST(PollReactor, CallFromThreadFromManyThreadsKeepsEachThreadsOrder) {
         for (int i = 0; i < kCalls; ++i) {
           reactor.CallFromThread([&, t, i] {
             seen[t].push_back(i);
-            if (++total == kThreads * kCalls) reactor.Stop();
+            if (++total == kThreads * kCalls) reactor.Stop().IgnoreError();
           });
         }
       });
@@ -352,7 +436,7 @@ TEST(PollReactor, CallsFromThreadsMadeBeforeRunRunOnceItRuns) {
   std::thread([&] {
     EXPECT_TRUE(reactor.CallFromThread([&] {
       ran = true;
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     }));
   }).join();
   RunWithWatchdog(reactor);
@@ -369,7 +453,7 @@ TEST(PollReactor, StopInsideACallFromThreadLeavesTheRestForTheNextTurn) {
   std::thread([&] {
     reactor.CallFromThread([&] {
       ran.push_back(1);
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     });
     reactor.CallFromThread([&] { ran.push_back(2); });
   }).join();
@@ -379,7 +463,7 @@ TEST(PollReactor, StopInsideACallFromThreadLeavesTheRestForTheNextTurn) {
 
 TEST(PollReactor, CallFromThreadAfterTheReactorStoppedIsRefused) {
   PollReactor reactor(TestOptions());
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   bool ran = false;
   EXPECT_FALSE(reactor.CallFromThread([&] { ran = true; }));
@@ -401,7 +485,7 @@ TEST(PollReactor, DeferToThreadRunsOffTheLoopAndFiresOnIt) {
         .Both([&](Result<int> r) {
           fired_on = std::this_thread::get_id();
           result = std::move(r);
-          reactor.Stop();
+          reactor.Stop().IgnoreError();
         });
   });
   RunWithWatchdog(reactor);
@@ -417,7 +501,7 @@ TEST(PollReactor, DeferToThreadCarriesErrors) {
     reactor.DeferToThread([]() -> absl::Status { return absl::NotFoundError("no such file"); })
         .Both([&](absl::Status r) {
           result = r;
-          reactor.Stop();
+          reactor.Stop().IgnoreError();
         });
   });
   RunWithWatchdog(reactor);
@@ -438,7 +522,7 @@ TEST(PollReactor, WorkThatFinishesDuringShutdownStillDelivers) {
         })
         .Both([&](Result<int> r) { result = std::move(r); });
     started.get_future().get();
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   // The work finishes only once the loop is done turning.
   reactor.AddShutdownTrigger(ShutdownPhase::kAfter, [&] {
@@ -451,7 +535,7 @@ TEST(PollReactor, WorkThatFinishesDuringShutdownStillDelivers) {
 
 TEST(PollReactor, WorkForAStoppedReactorIsCancelled) {
   PollReactor reactor(TestOptions());
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   bool ran = false;
   Deferred<void> work = reactor.DeferToThread([&] { ran = true; });
@@ -471,7 +555,7 @@ TEST(PollReactor, TimersKeepRunningWhileAThreadBlocks) {
     beat();
     // The work blocks its thread until the loop has beaten five times.
     reactor.DeferToThread([future = five_beats.get_future()]() mutable { future.get(); })
-        .Both([&](absl::Status) { reactor.Stop(); });
+        .Both([&](absl::Status) { reactor.Stop().IgnoreError(); });
   });
   RunWithWatchdog(reactor);
   EXPECT_EQ(beats, 5);
@@ -499,7 +583,7 @@ TEST(PollReactor, ShutdownPhasesRunInOrderAndWaitForTheirDeferreds) {
     order.push_back("during");
     return Succeed();
   });
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   EXPECT_THAT(order, ElementsAre("before", "before finished", "during", "after"));
 }
@@ -510,7 +594,7 @@ TEST(PollReactor, TriggersMayAddAndRemoveTriggers) {
   Reactor::TriggerId doomed = 0;
   reactor.AddShutdownTrigger(ShutdownPhase::kBefore, [&] {
     ran.push_back("before 1");
-    reactor.RemoveShutdownTrigger(doomed);
+    EXPECT_THAT(reactor.RemoveShutdownTrigger(doomed), IsOk());
     for (int i = 0; i < 20; ++i) {  // enough to move the trigger list in memory
       reactor.AddShutdownTrigger(ShutdownPhase::kAfter, [&] {
         ran.push_back("after");
@@ -527,7 +611,7 @@ TEST(PollReactor, TriggersMayAddAndRemoveTriggers) {
     ran.push_back("removed");
     return Succeed();
   });
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   ASSERT_EQ(ran.size(), 22u);
   EXPECT_EQ(ran[0], "before 1");
@@ -545,7 +629,7 @@ TEST(PollReactor, AShutdownPhaseGivesUpAfterTheTimeout) {
     after_ran = true;
     return Succeed();
   });
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   EXPECT_TRUE(after_ran);
 }
@@ -557,8 +641,8 @@ TEST(PollReactor, ARemovedTriggerDoesNotRun) {
     ran = true;
     return Succeed();
   });
-  reactor.RemoveShutdownTrigger(id);
-  reactor.CallWhenRunning([&] { reactor.Stop(); });
+  EXPECT_THAT(reactor.RemoveShutdownTrigger(id), IsOk());
+  reactor.CallWhenRunning([&] { reactor.Stop().IgnoreError(); });
   RunWithWatchdog(reactor);
   EXPECT_FALSE(ran);
 }
@@ -586,7 +670,7 @@ TEST(PollReactor, CatchSignalRunsTheHandlerOnTheLoop) {
   ASSERT_THAT(reactor.CatchSignal(SIGUSR1,
                                   [&] {
                                     EXPECT_EQ(std::this_thread::get_id(), loop);
-                                    if (++caught == 2) reactor.Stop();
+                                    if (++caught == 2) reactor.Stop().IgnoreError();
                                   }),
               IsOk());
   reactor.CallWhenRunning(
@@ -607,7 +691,7 @@ TEST(PollReactor, ASignalHandlerMayReplaceItself) {
                                         .CatchSignal(SIGUSR1,
                                                      [&] {
                                                        caught.push_back("second");
-                                                       reactor.Stop();
+                                                       reactor.Stop().IgnoreError();
                                                      })
                                         .IgnoreError();
                                     caught.push_back(first_label.substr(0, 1));
@@ -629,7 +713,7 @@ TEST(PollReactor, SignalHandlingEndsWhenRunReturns) {
     struct sigaction during {};
     sigaction(SIGTERM, nullptr, &during);
     EXPECT_NE(during.sa_handler, before.sa_handler);
-    reactor.Stop();
+    reactor.Stop().IgnoreError();
   });
   RunWithWatchdog(reactor);
   struct sigaction after {};

@@ -22,6 +22,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
@@ -36,7 +37,8 @@ class socket_ref;
 
 namespace braid {
 
-// Twisted's system event trigger phases around shutdown.
+// Twisted's system event trigger phases around startup and shutdown.
+enum class StartupPhase { kBefore, kDuring, kAfter };
 enum class ShutdownPhase { kBefore, kDuring, kAfter };
 
 // What a reader runs: `on_readable` when the socket or descriptor has input (an error it returns
@@ -56,7 +58,8 @@ class Reactor : public ReactorTime {
   // Runs `f` on the loop's next turn, before it waits for events again.
   virtual void CallSoon(absl::AnyInvocable<void()> f) = 0;
 
-  // Runs `f` once the loop is running (at once, on the next turn, if it already is).
+  // Runs `f` once the loop is running — after startup's kDuring phase, as a kAfter startup
+  // trigger — or at once, before returning, if it already is (Twisted's callWhenRunning).
   virtual void CallWhenRunning(absl::AnyInvocable<void()> f) = 0;
 
   // Runs `f` on the loop's thread. The only method that may be called from any thread. Calls from
@@ -89,22 +92,38 @@ class Reactor : public ReactorTime {
   // --- Running and stopping.
 
   // Runs the loop until Stop() (or SIGINT/SIGTERM, unless the program caught them itself) and the
-  // shutdown triggers have finished. kFailedPrecondition if the reactor already ran.
+  // shutdown triggers have finished. It starts up first, on its first turn: the kBefore startup
+  // triggers run and the loop waits for the Deferreds they returned, then kDuring, after which
+  // running() is true, then kAfter (with the CallWhenRunning functions, in the order added).
+  // Events are served meanwhile. kFailedPrecondition if the reactor already ran.
   virtual absl::Status Run() = 0;
 
   // Begins an orderly shutdown: the kBefore triggers run and the loop waits for the Deferreds they
   // returned, then kDuring, then kAfter; then Run returns. Each phase waits at most the reactor's
   // shutdown timeout. Safe from any handler; the rest of the current turn (the other handlers due,
-  // the other calls from threads) waits for the next turn. Calling it again does nothing.
-  virtual void Stop() = 0;
+  // the other calls from threads) waits for the next turn. kFailedPrecondition ("reactor not
+  // running", Twisted's ReactorNotRunning) before Run, once stopping has begun, and after.
+  virtual absl::Status Stop() = 0;
 
+  // True from the end of startup's kDuring phase until Run returns.
   virtual bool running() const = 0;
 
   // Adds a shutdown trigger (Twisted's addSystemEventTrigger for "shutdown"). Returns an id for
   // RemoveShutdownTrigger.
   virtual TriggerId AddShutdownTrigger(ShutdownPhase phase,
                                        absl::AnyInvocable<Deferred<void>()> trigger) = 0;
-  virtual void RemoveShutdownTrigger(TriggerId id) = 0;
+  // Adds a startup trigger (addSystemEventTrigger for "startup"); run by Run, see there. Added
+  // once startup has passed its phase, it never runs.
+  virtual TriggerId AddStartupTrigger(StartupPhase phase,
+                                      absl::AnyInvocable<Deferred<void>()> trigger) = 0;
+  // Removes a startup or shutdown trigger that has not run. kNotFound for an id that is unknown,
+  // already removed or already run (Twisted raises there too).
+  virtual absl::Status RemoveTrigger(TriggerId id) = 0;
+  absl::Status RemoveShutdownTrigger(TriggerId id) { return RemoveTrigger(id); }
+
+  // The calls scheduled with CallLater and still pending, in no particular order (Twisted's
+  // getDelayedCalls).
+  virtual std::vector<DelayedCall> DelayedCalls() = 0;
 
   // Runs `handler` on the loop whenever `signal` arrives, instead of the signal's previous
   // action, until Run returns (or the reactor is destroyed). The handler may replace itself.

@@ -47,12 +47,29 @@ bool TimerQueue::Active(uint64_t id) const { return Find(id) != nullptr; }
 
 absl::Time TimerQueue::When(uint64_t id) const { return absl::FromUnixNanos(Find(id)->when); }
 
-bool TimerQueue::Cancel(uint64_t id) {
-  if (Find(id) == nullptr) return false;
+CallEnd TimerQueue::Cancel(uint64_t id) {
+  if (Find(id) == nullptr) {
+    const uint32_t slot = SlotOf(id);
+    if (slot >= slots_.size()) return CallEnd::kUnknown;
+    const Slot& s = slots_[slot];
+    // Release bumped the generation when the call ended; a newer call in the slot keeps it.
+    if (s.pending || s.generation != GenerationOf(id) + 1) return CallEnd::kUnknown;
+    return s.ended_by_cancel ? CallEnd::kCancelled : CallEnd::kRan;
+  }
   Function f = Release(SlotOf(id));
+  slots_[SlotOf(id)].ended_by_cancel = true;
   DropStaleTop();
   CompactIfStale();
-  return true;  // `f` is destroyed here, after the queue is consistent again
+  return CallEnd::kPending;  // `f` is destroyed here, after the queue is consistent again
+}
+
+std::vector<uint64_t> TimerQueue::PendingIds() const {
+  std::vector<uint64_t> ids;
+  ids.reserve(live_);
+  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
+    if (slots_[slot].pending) ids.push_back(MakeId(slot, slots_[slot].generation));
+  }
+  return ids;
 }
 
 bool TimerQueue::Reschedule(uint64_t id, absl::Time when) {
@@ -161,6 +178,7 @@ TimerQueue::Function TimerQueue::Release(uint32_t slot) {
   Function f = std::move(s.f);
   s.f = nullptr;
   s.pending = false;
+  s.ended_by_cancel = false;
   ++s.generation;
   ++s.version;
   --live_;

@@ -20,6 +20,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "deferred/reactor_time.h"
 
 namespace braid {
 
@@ -39,8 +40,11 @@ class TimerQueue {
   // When call `id` is due. REQUIRES: Active(id).
   absl::Time When(uint64_t id) const;
 
-  // Removes call `id`; false if it was not pending.
-  bool Cancel(uint64_t id);
+  // Removes call `id` if it is pending (kPending); otherwise tells how it ended, which the queue
+  // remembers until the call's slot serves another call.
+  CallEnd Cancel(uint64_t id);
+  // The ids of the calls pending, in no particular order.
+  std::vector<uint64_t> PendingIds() const;
   // Moves call `id` to `when`; false if it was not pending. The id stays valid.
   bool Reschedule(uint64_t id, absl::Time when);
 
@@ -79,6 +83,7 @@ class TimerQueue {
     uint32_t generation = 0;  // part of the call's id; changes when the call ends
     uint32_t version = 0;     // changes when the call ends or moves
     bool pending = false;
+    bool ended_by_cancel = false;  // how the slot's last call ended
   };
 
   static uint64_t Key(int64_t nanos) { return static_cast<uint64_t>(nanos) ^ (uint64_t{1} << 63); }

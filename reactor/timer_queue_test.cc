@@ -45,14 +45,33 @@ TEST(TimerQueue, NothingComesOutBeforeItIsDue) {
   EXPECT_EQ(queue.NextDue(), At(5));
 }
 
+TEST(TimerQueue, CancelTellsACallThatRanFromOneCancelled) {
+  TimerQueue queue;
+  uint64_t ran = queue.Schedule(At(1), [] {});
+  uint64_t cancelled = queue.Schedule(At(5), [] {});
+  RunDue(queue, At(2));
+  EXPECT_EQ(queue.Cancel(cancelled), CallEnd::kPending);
+  EXPECT_EQ(queue.Cancel(ran), CallEnd::kRan);
+  EXPECT_EQ(queue.Cancel(cancelled), CallEnd::kCancelled);
+}
+
+TEST(TimerQueue, PendingIdsListsTheCallsStillPending) {
+  TimerQueue queue;
+  uint64_t a = queue.Schedule(At(1), [] {});
+  uint64_t b = queue.Schedule(At(2), [] {});
+  uint64_t c = queue.Schedule(At(3), [] {});
+  queue.Cancel(b);
+  EXPECT_THAT(queue.PendingIds(), ::testing::UnorderedElementsAre(a, c));
+}
+
 TEST(TimerQueue, CancelRemovesTheCallForGood) {
   TimerQueue queue;
   bool ran = false;
   uint64_t id = queue.Schedule(At(1), [&] { ran = true; });
   EXPECT_TRUE(queue.Active(id));
-  EXPECT_TRUE(queue.Cancel(id));
+  EXPECT_EQ(queue.Cancel(id), CallEnd::kPending);
   EXPECT_FALSE(queue.Active(id));
-  EXPECT_FALSE(queue.Cancel(id));
+  EXPECT_EQ(queue.Cancel(id), CallEnd::kCancelled);
   RunDue(queue, At(10));
   EXPECT_FALSE(ran);
   EXPECT_TRUE(queue.empty());
@@ -78,7 +97,8 @@ TEST(TimerQueue, IdsOfFinishedCallsStayInactiveWhenSlotsAreReused) {
   uint64_t second = queue.Schedule(At(2), [] {});
   EXPECT_NE(first, second);
   EXPECT_FALSE(queue.Active(first));
-  EXPECT_FALSE(queue.Cancel(first));
+  // The slot serves `second` now: how `first` ended is forgotten.
+  EXPECT_EQ(queue.Cancel(first), CallEnd::kUnknown);
   EXPECT_TRUE(queue.Active(second));
 }
 
@@ -92,7 +112,7 @@ TEST(TimerQueue, StaleEntriesNeverOutnumberLiveCallsByMuch) {
   }
   EXPECT_EQ(queue.size(), 100'000u);
   EXPECT_LE(queue.entries(), 2 * queue.size() + 1024);
-  for (uint64_t id : ids) ASSERT_TRUE(queue.Cancel(id));
+  for (uint64_t id : ids) ASSERT_EQ(queue.Cancel(id), CallEnd::kPending);
   EXPECT_EQ(queue.size(), 0u);
   EXPECT_LE(queue.entries(), 1024u);
 }
@@ -101,7 +121,7 @@ TEST(TimerQueue, AHundredThousandCancelledCallsLeaveNothingBehind) {
   TimerQueue queue;
   std::vector<uint64_t> ids;
   for (int i = 0; i < 100'000; ++i) ids.push_back(queue.Schedule(At(i % 977), [] {}));
-  for (size_t i = 0; i < ids.size(); i += 2) EXPECT_TRUE(queue.Cancel(ids[i]));
+  for (size_t i = 0; i < ids.size(); i += 2) EXPECT_EQ(queue.Cancel(ids[i]), CallEnd::kPending);
   EXPECT_EQ(queue.size(), 50'000u);
   int ran = 0;
   absl::Time last = absl::InfinitePast();

@@ -148,7 +148,7 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
         interrupted = true;
         exit_code = 128 + signal;
         client.Close();
-        reactor.Stop();
+        reactor.Stop().IgnoreError();
       });
     }
     reactor.CallWhenRunning([&] {
@@ -167,7 +167,7 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
               exit_code = absl::IsInvalidArgument(result.status()) ? 2 : 1;
             }
             client.Close();
-            reactor.Stop();
+            reactor.Stop().IgnoreError();
           });
     });
     absl::Status ran = reactor.Run();

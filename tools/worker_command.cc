@@ -98,11 +98,11 @@ int WorkerCommand(const std::vector<std::string>& args) {
     ThreadTaskExecutor executor(reactor, environment);
     Worker worker(reactor, *std::move(transport), executor, options);
     (void)reactor.CatchSignal(
-        SIGTERM, [&] { worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop(); }); });
+        SIGTERM, [&] { worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop().IgnoreError(); }); });
     // Stopping waits for the task threads: running attempts (and their commands) stop first.
     (void)reactor.CatchSignal(SIGINT, [&] {
       worker.CancelRunning();
-      reactor.Stop();
+      reactor.Stop().IgnoreError();
     });
     reactor.CallWhenRunning([&] {
       worker.Start().Both([&](Result<proto::Welcome> welcome) {
@@ -113,7 +113,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
         } else if (!absl::IsUnavailable(welcome.status())) {
           absl::FPrintF(stderr, "braid worker: %s\n", welcome.status().message());
           exit_code = 1;
-          reactor.Stop();
+          reactor.Stop().IgnoreError();
         } else {
           LOG(WARNING) << "worker " << worker.name() << ": " << welcome.status().message()
                        << "; still trying";

@@ -298,7 +298,7 @@ void Worker::MaybeFinishDrain() {
   if (!draining_ || drained_ || !running_.empty() || !queued_.empty()) return;
   if (flush_scheduled_ || !results_.empty()) return;  // Flush comes back here
   drained_ = true;
-  if (heartbeat_.has_value()) heartbeat_->Stop();
+  if (heartbeat_.has_value()) heartbeat_->Stop().IgnoreError();  // ended already if it failed
   link_->Close("drained");
   std::vector<Deferred<void>> waiters = std::move(drain_waiters_);
   for (Deferred<void>& waiter : waiters) waiter.Callback().IgnoreError();

@@ -1,5 +1,6 @@
 #include "deferred/internal/core.h"
 
+#include "absl/container/inlined_vector.h"
 #include "deferred/errors.h"
 #include "deferred/unhandled_error.h"
 
@@ -125,53 +126,74 @@ void Core::WaitFor(Core* inner) {
 }
 
 void Core::RunChain(Core* start) {
-  // Twisted keeps an explicit stack of Deferreds here. With continuations handing results back,
-  // each step leaves at most one Core to go on with — the one it now waits for, or the one its
-  // result went to — so a single pointer does.
+  // Twisted's _runCallbacks keeps an explicit stack of Deferreds. Here each step leaves at most
+  // one Core to go on with — the one it now waits for, or the one its result went to — so one
+  // pointer does, plus a stack for the rare Core that handed its result on and still has stages
+  // of its own: as in Twisted, the Core that received the result goes first, then this one's
+  // remaining stages run, on no value.
+  absl::InlinedVector<Core*, 2> come_back;  // each with a reference, still marked running
   start->AddRef();
   Core* core = start;  // holds a reference
-  while (core != nullptr) {
-    if (core->running_ || !core->called_) {
+  bool resuming = false;
+  while (true) {
+    if (!resuming && (core->running_ || !core->called_)) {
       // An outer frame is already running this Core's stages; it will find the new ones.
       core->Release();
+      core = nullptr;
+    }
+    Core* next = nullptr;  // with a reference
+    bool later = false;
+    if (core != nullptr) {
+      core->running_ = true;
+      while (core->paused_ == 0) {
+        Stage* stage = core->PopStage();
+        if (stage == nullptr) break;
+        if (Core* outer = stage->continuation_of_) {
+          stage->continuation_of_ = nullptr;
+          core->FreeStage(stage);  // not run: it only marks where the result goes
+          outer->TakeResultFrom(*core);
+          outer->waiting_on_ = nullptr;
+          --outer->paused_;
+          next = outer;  // takes over the continuation's reference
+          later = core->head_ != nullptr;
+          break;
+        }
+        Stage::Origin origin = stage->origin_;
+        Core* inner = stage->RunAndDestroy(*core);
+        core->FreeStageMemory(stage, origin);
+        if (inner == nullptr) continue;
+        if (inner->ready()) {
+          core->TakeResultFrom(*inner);
+          inner->Release();
+          continue;
+        }
+        core->WaitFor(inner);
+        // If the inner Core has fired but still has stages to run before the continuation, run
+        // them now; otherwise whoever fires or unpauses it will.
+        if (inner->called_ && inner->paused_ == 0 && !inner->running_) {
+          next = inner;
+        } else {
+          inner->Release();
+        }
+        break;
+      }
+      if (later) {
+        come_back.push_back(core);
+      } else {
+        core->running_ = false;
+        core->Release();
+      }
+    }
+    if (next != nullptr) {
+      core = next;
+      resuming = false;
+    } else if (!come_back.empty()) {
+      core = come_back.back();
+      come_back.pop_back();
+      resuming = true;
+    } else {
       return;
     }
-    core->running_ = true;
-    Core* next = nullptr;  // with a reference
-    while (core->paused_ == 0) {
-      Stage* stage = core->PopStage();
-      if (stage == nullptr) break;
-      if (Core* outer = stage->continuation_of_) {
-        stage->continuation_of_ = nullptr;
-        core->FreeStage(stage);  // not run: it only marks where the result goes
-        outer->TakeResultFrom(*core);
-        outer->waiting_on_ = nullptr;
-        --outer->paused_;
-        next = outer;  // takes over the continuation's reference
-        continue;
-      }
-      Stage::Origin origin = stage->origin_;
-      Core* inner = stage->RunAndDestroy(*core);
-      core->FreeStageMemory(stage, origin);
-      if (inner == nullptr) continue;
-      if (inner->ready()) {
-        core->TakeResultFrom(*inner);
-        inner->Release();
-        continue;
-      }
-      core->WaitFor(inner);
-      // If the inner Core has fired but still has stages to run before the continuation, run
-      // them now; otherwise whoever fires or unpauses it will.
-      if (inner->called_ && inner->paused_ == 0 && !inner->running_) {
-        next = inner;
-      } else {
-        inner->Release();
-      }
-      break;
-    }
-    core->running_ = false;
-    core->Release();
-    core = next;
   }
 }
 

@@ -41,9 +41,6 @@ template <typename T>
 constexpr TypeId TypeIdOf() {
   return &TypeTag<T>::kInfo;
 }
-// The tail type of a chain whose result was handed to another Deferred or a coroutine.
-struct HandedOn {};
-
 class Core;
 
 // One step of a chain: a callback, an errback, both, or a continuation. Stages are allocated by
@@ -112,11 +109,8 @@ class Core {
   bool paused() const { return paused_ > 0; }
   // Whether a stage added now would run at once: fired, not paused, not already running.
   bool runs_stages_now() const { return called_ && paused_ == 0 && !running_; }
-  // Whether the result can be taken now, without waiting: fired, not paused, no stage pending,
-  // not handed on already.
-  bool ready() const {
-    return called_ && !running_ && paused_ == 0 && head_ == nullptr && !handed_on_;
-  }
+  // Whether the result can be taken now, without waiting: fired, not paused, no stage pending.
+  bool ready() const { return called_ && !running_ && paused_ == 0 && head_ == nullptr; }
 
   TypeId head_type() const { return head_type_; }
   TypeId tail_type() const { return tail_type_; }
@@ -151,13 +145,11 @@ class Core {
   void SetCancelHook(CancelHook* hook, bool owned);
   void ClearCancelHook(CancelHook* hook);
 
-  // Moves the current result out of `from` into this Core and marks `from` handed on.
+  // Moves the current result out of `from` into this Core; `from` goes on with no value.
   void TakeResultFrom(Core& from);
-  // Marks the result as handed on: no stage may be added after this.
-  void MarkHandedOn() {
-    handed_on_ = true;
-    tail_type_ = TypeIdOf<HandedOn>();
-  }
+  // Marks the result as handed on at the chain's current end: stages added from here on run
+  // after it has moved on, with no value (Twisted's None) — the chain is at void.
+  void MarkHandedOn() { tail_type_ = TypeIdOf<void>(); }
 
  private:
   static constexpr size_t kInlineStageSize = 64;
@@ -236,7 +228,6 @@ class Core {
   uint32_t paused_ = 0;
   bool called_ = false;
   bool running_ = false;
-  bool handed_on_ = false;
   bool suppress_already_called_ = false;
   bool hook_owned_ = false;
   bool cancelling_ = false;  // inside the hook's OnCancel: firing must not delete the hook

@@ -3,7 +3,10 @@
 // A function that returns Deferred<T> and uses co_await / co_return is a coroutine. It runs at
 // once, up to its first co_await of a Deferred that has not fired; `co_await d` gives the
 // Result<U> of a Deferred<U> (its value or its error); `co_return` a T, an absl::StatusOr<T> or an
-// error (an absl::Status for Deferred<void>) fires the returned Deferred. Cancelling the returned
+// error fires the returned Deferred. A Deferred<void> coroutine ends with `co_return;` or by
+// running off its end (Twisted's return). `co_yield Raise(error)` ends any of them with an error
+// at once (Twisted's raise; a Deferred<void> coroutine has no other way, since C++ lets a
+// coroutine have `co_return;` or `co_return value;`, not both). Cancelling the returned
 // Deferred cancels the Deferred the coroutine is waiting for; the coroutine resumes with that
 // cancellation and decides what to return. If what it waits for is destroyed without firing, the
 // coroutine is destroyed too (its locals are freed) and its Deferred never fires — provided the
@@ -21,6 +24,20 @@
 #include <utility>
 
 #include "deferred/deferred.h"
+
+namespace braid {
+
+// What `co_yield Raise(error)` takes: see above. An OK status is no error: it becomes
+// kInvalidArgument, as Errback refuses one.
+struct RaisedError {
+  absl::Status error;
+};
+inline RaisedError Raise(absl::Status error) {
+  if (error.ok()) error = absl::InvalidArgumentError("Raise needs an error; it was given OK");
+  return RaisedError{std::move(error)};
+}
+
+}  // namespace braid
 
 namespace braid::deferred_internal {
 
@@ -99,6 +116,22 @@ class PromiseBase : public CancelHook {
     return Awaiter<U>(std::move(awaited), &awaiting_);
   }
 
+  // co_yield Raise(error): fires the Deferred with the error and destroys the coroutine, which
+  // never resumes.
+  auto yield_value(RaisedError raised) {
+    struct Ending {
+      PromiseBase* promise;
+      absl::Status error;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> coroutine) noexcept {
+        promise->Finish(Result<T>(std::move(error)));
+        coroutine.destroy();
+      }
+      void await_resume() const noexcept {}
+    };
+    return Ending{this, std::move(raised.error)};
+  }
+
   bool OnCancel(Core&) override {
     Core* awaited = awaiting_;
     if (awaited == nullptr) return true;
@@ -128,6 +161,12 @@ template <typename T>
 class Promise final : public PromiseBase<T> {
  public:
   void return_value(Result<T> result) { this->Finish(std::move(result)); }
+};
+
+template <>
+class Promise<void> final : public PromiseBase<void> {
+ public:
+  void return_void() { this->Finish(absl::OkStatus()); }
 };
 
 }  // namespace braid::deferred_internal
