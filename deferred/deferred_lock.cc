@@ -10,33 +10,40 @@ DeferredSemaphore::DeferredSemaphore(size_t tokens) : limit_(tokens), tokens_(to
 
 DeferredSemaphore::~DeferredSemaphore() {
   *alive_ = false;
-  std::list<Deferred<void>> waiting = std::move(waiting_);
-  for (Deferred<void>& waiter : waiting) {
+  std::list<Deferred<Permit>> waiting = std::move(waiting_);
+  for (Deferred<Permit>& waiter : waiting) {
     waiter.Errback(absl::CancelledError("DeferredSemaphore destroyed while waiting")).IgnoreError();
   }
 }
 
-Deferred<void> DeferredSemaphore::Acquire() {
+Deferred<DeferredSemaphore::Permit> DeferredSemaphore::Acquire() {
   if (tokens_ > 0) {
     --tokens_;
-    return Succeed();
+    return Succeed(Permit(this, alive_));
   }
-  Deferred<void> waiter([this](Deferred<void>& self) { waiting_.remove(self); });
+  Deferred<Permit> waiter([this](Deferred<Permit>& self) { waiting_.remove(self); });
   waiting_.push_back(waiter);
   return waiter;
 }
 
-absl::Status DeferredSemaphore::Release() {
-  if (tokens_ == limit_) {
-    return absl::FailedPreconditionError("DeferredSemaphore released more often than acquired");
-  }
+void DeferredSemaphore::Give() {
   if (waiting_.empty()) {
     ++tokens_;
-    return absl::OkStatus();
+    return;
   }
-  Deferred<void> next = std::move(waiting_.front());
+  Deferred<Permit> next = std::move(waiting_.front());
   waiting_.pop_front();
-  return next.Callback();
+  next.Callback(Permit(this, alive_)).IgnoreError();  // unfired: it was waiting
+}
+
+absl::Status DeferredSemaphore::Permit::Release() {
+  if (semaphore_ == nullptr) {
+    return absl::FailedPreconditionError("this Permit holds no token (released or moved from)");
+  }
+  DeferredSemaphore* semaphore = std::exchange(semaphore_, nullptr);
+  std::shared_ptr<bool> alive = std::move(alive_);
+  if (*alive) semaphore->Give();
+  return absl::OkStatus();
 }
 
 }  // namespace braid

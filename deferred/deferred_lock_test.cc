@@ -2,6 +2,8 @@
 
 #include "deferred/deferred_lock.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "deferred/testing.h"
@@ -18,31 +20,84 @@ using ::braid_compat::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::Optional;
 
+using Permit = DeferredLock::Permit;
+
 TEST(DeferredLock, AcquireFiresAtOnceWhenFree) {
   DeferredLock lock;
-  EXPECT_THAT(ResultNow(lock.Acquire()), Optional(IsOk()));
+  std::optional<Result<Permit>> held = ResultNow(lock.Acquire());
+  ASSERT_TRUE(held.has_value());
+  ASSERT_THAT(*held, IsOk());
+  EXPECT_TRUE((*held)->held());
   EXPECT_TRUE(lock.locked());
 }
 
 TEST(DeferredLock, WaitersGetTheLockInTurn) {
   DeferredLock lock;
   std::vector<int> order;
-  lock.Acquire().Then([&] { order.push_back(1); });
-  lock.Acquire().Then([&] { order.push_back(2); });
-  lock.Acquire().Then([&] { order.push_back(3); });
+  std::vector<Permit> permits;
+  for (int i = 1; i <= 3; ++i) {
+    lock.Acquire().Then([&, i](Permit permit) {
+      order.push_back(i);
+      permits.push_back(std::move(permit));
+    });
+  }
   EXPECT_THAT(order, ElementsAre(1));
-  EXPECT_THAT(lock.Release(), IsOk());
+  EXPECT_THAT(permits.back().Release(), IsOk());
   EXPECT_THAT(order, ElementsAre(1, 2));
-  EXPECT_THAT(lock.Release(), IsOk());
+  EXPECT_THAT(permits.back().Release(), IsOk());
   EXPECT_THAT(order, ElementsAre(1, 2, 3));
-  EXPECT_THAT(lock.Release(), IsOk());
+  EXPECT_THAT(permits.back().Release(), IsOk());
   EXPECT_FALSE(lock.locked());
 }
 
-TEST(DeferredLock, ReleasingAnUnheldLockIsRefused) {
+TEST(DeferredLock, APermitReleasesTheLockWhenDestroyed) {
   DeferredLock lock;
-  EXPECT_THAT(lock.Release(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  bool second = false;
+  {
+    std::optional<Result<Permit>> held = ResultNow(lock.Acquire());
+    lock.Acquire().Then([&](Permit) { second = true; });
+    EXPECT_FALSE(second);
+  }
+  EXPECT_TRUE(second);
+  EXPECT_FALSE(lock.locked());  // the second Permit died with its callback
+}
+
+TEST(DeferredLock, ACoroutineHoldsTheLockForItsScope) {
+  DeferredLock lock;
+  Deferred<void> inside;
+  std::vector<std::string> steps;
+  auto critical = [&](std::string name) -> Deferred<void> {
+    Result<Permit> permit = co_await lock.Acquire();
+    steps.push_back(name + " in");
+    co_await inside;
+    steps.push_back(name + " out");
+  };
+  Deferred<void> first = critical("first");
+  Deferred<void> second = critical("second");
+  EXPECT_THAT(steps, ElementsAre("first in"));
+  inside.Callback().IgnoreError();
+  // The second waits on `inside`, which has fired, so it runs straight through.
+  EXPECT_THAT(steps, ElementsAre("first in", "first out", "second in", "second out"));
   EXPECT_FALSE(lock.locked());
+}
+
+TEST(DeferredLock, ReleasingAPermitTwiceIsRefused) {
+  DeferredLock lock;
+  std::optional<Result<Permit>> held = ResultNow(lock.Acquire());
+  ASSERT_TRUE(held.has_value() && held->ok());
+  EXPECT_THAT((*held)->Release(), IsOk());
+  EXPECT_THAT((*held)->Release(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(lock.locked());
+}
+
+TEST(DeferredLock, APermitMayOutliveItsLock) {
+  std::optional<Result<Permit>> held;
+  {
+    DeferredLock lock;
+    held = ResultNow(lock.Acquire());
+  }
+  ASSERT_TRUE(held.has_value() && held->ok());
+  EXPECT_THAT((*held)->Release(), IsOk());
 }
 
 TEST(DeferredLock, RunHoldsTheLockUntilTheResultIsIn) {
@@ -64,14 +119,14 @@ TEST(DeferredLock, RunReleasesOnError) {
 
 TEST(DeferredLock, CancellingAWaitingAcquireTakesItOutOfLine) {
   DeferredLock lock;
-  Deferred<void> held = lock.Acquire();
-  Deferred<void> second = lock.Acquire();
+  std::optional<Result<Permit>> held = ResultNow(lock.Acquire());
+  Deferred<Permit> second = lock.Acquire();
   bool third_got_it = false;
-  lock.Acquire().Then([&] { third_got_it = true; });
+  lock.Acquire().Then([&](Permit) { third_got_it = true; });
   second.Cancel();
   EXPECT_THAT(ResultNow(second), Optional(StatusIs(absl::StatusCode::kCancelled)));
   EXPECT_EQ(lock.waiting(), 1u);
-  EXPECT_THAT(lock.Release(), IsOk());
+  EXPECT_THAT((*held)->Release(), IsOk());
   EXPECT_TRUE(third_got_it);
 }
 
@@ -96,10 +151,11 @@ TEST(DeferredSemaphore, LetsLimitHoldersInAtOnce) {
 }
 
 TEST(DeferredSemaphore, DestroyingItFailsTheWaiters) {
-  Deferred<void> waiter;
+  Deferred<DeferredSemaphore::Permit> waiter;
+  Deferred<DeferredSemaphore::Permit> held;  // outlives the semaphore, token and all
   {
     DeferredSemaphore semaphore(1);
-    Deferred<void> held = semaphore.Acquire();
+    held = semaphore.Acquire();
     waiter = semaphore.Acquire();
   }
   EXPECT_THAT(ResultNow(waiter), Optional(StatusIs(absl::StatusCode::kCancelled)));
