@@ -78,7 +78,7 @@ class Deferred {
   using promise_type = deferred_internal::Promise<T>;
 
   // A new, unfired Deferred.
-  Deferred() : core_(deferred_internal::Core::New(deferred_internal::TypeIdOf<T>())) {}
+  Deferred() : core_(deferred_internal::Core::New<T>()) {}
 
   // A new, unfired Deferred whose Cancel() first calls `canceller(*this)` — which may fire it,
   // e.g. with a value or an error of its own (Twisted's canceller argument).
@@ -100,16 +100,18 @@ class Deferred {
 
   template <typename U = T, std::enable_if_t<!std::is_void_v<U>, int> = 0>
   absl::Status Callback(CallbackArg value) {
-    deferred_internal::Core* core = CheckHead("Callback");
+    deferred_internal::Core* core = CheckHandle("Callback");
     if (core->called()) return core->RefuseSecondFire();
+    CheckHead(core, "Callback");
     core->value().template Emplace<T>(std::move(value));
     core->Fire();
     return absl::OkStatus();
   }
   template <typename U = T, std::enable_if_t<std::is_void_v<U>, int> = 0>
   absl::Status Callback() {
-    deferred_internal::Core* core = CheckHead("Callback");
+    deferred_internal::Core* core = CheckHandle("Callback");
     if (core->called()) return core->RefuseSecondFire();
+    CheckHead(core, "Callback");
     core->Fire();
     return absl::OkStatus();
   }
@@ -196,14 +198,12 @@ class Deferred {
     if (!core_) deferred_internal::DieOnEmptyHandle(operation);
     return core_.get();
   }
-  // Checks that the chain began with a T, as firing with a value requires.
-  deferred_internal::Core* CheckHead(const char* operation) const {
-    deferred_internal::Core* core = CheckHandle(operation);
+  // Checks that the chain began with a T, as firing with a value requires. REQUIRES: unfired.
+  static void CheckHead(deferred_internal::Core* core, const char* operation) {
     if (core->head_type() != deferred_internal::TypeIdOf<T>()) {
       deferred_internal::DieOnTypeMismatch(core->head_type(), deferred_internal::TypeIdOf<T>(),
                                            operation);
     }
-    return core;
   }
   // Checks that this handle's type is the chain's current end, as adding a stage requires.
   void CheckTail(const char* operation) const {

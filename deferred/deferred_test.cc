@@ -341,6 +341,23 @@ TEST(Deferred, AStageAddedAfterChainingMayItselfWaitWithoutLosingTheOuterResult)
   EXPECT_TRUE(after_later);
 }
 
+TEST(Deferred, ADeepSeriesOfChainedDeferredsRunsEveryLaterStageOuterFirst) {
+  constexpr int kDepth = 12;  // more Cores to come back to than RunChain keeps inline
+  std::vector<Deferred<int>> chain(kDepth);
+  for (int i = kDepth - 2; i >= 0; --i) {
+    chain[i] = Succeed(0).Then([inner = chain[i + 1]](int) { return inner; });
+  }
+  std::vector<int> order;
+  for (int i = 1; i < kDepth; ++i) chain[i].Then([&order, i] { order.push_back(i); });
+  int outermost = -1;
+  chain[0].Then([&](int v) { outermost = v; });
+  chain[kDepth - 1].Callback(5).IgnoreError();
+  EXPECT_EQ(outermost, 5);
+  std::vector<int> expected;
+  for (int i = 1; i < kDepth; ++i) expected.push_back(i);
+  EXPECT_EQ(order, expected);
+}
+
 TEST(Deferred, ErrbacksAndBothOnAChainedDeferredSeeNoError) {
   Deferred<int> inner;
   Deferred<int> outer = Succeed(0).Then([&](int) { return inner; });

@@ -1,6 +1,5 @@
 #include "deferred/internal/core.h"
 
-#include "absl/container/inlined_vector.h"
 #include "deferred/errors.h"
 #include "deferred/unhandled_error.h"
 
@@ -27,18 +26,34 @@ Core::~Core() {
     }
   }
   if (hook_owned_) delete hook_;
+  value().Reset();
   if (called_ && !error_.ok()) ReportUnhandledError(error_);
 }
 
-static_assert(sizeof(Core) <= 256, "a Core must fit its pool's blocks");
+static_assert(sizeof(Core) == 56, "a Core's header is 56 bytes; its value's storage follows");
+
+size_t Core::BlockBytes(size_t capacity) {
+  const size_t bytes = kHeaderBytes + capacity;
+  if (bytes <= kSmallCoreBytes) return kSmallCoreBytes;
+  if (bytes <= kLargeCoreBytes) return kLargeCoreBytes;
+  return bytes;
+}
 
 void Core::Destroy() {
+  const size_t bytes = kHeaderBytes + capacity();
   this->~Core();
-  CorePool::Free(this);
+  if (bytes <= kSmallCoreBytes) {
+    SmallCorePool::Free(this);
+  } else if (bytes <= kLargeCoreBytes) {
+    LargeCorePool::Free(this);
+  } else {
+    ::operator delete(this);
+  }
 }
 
 void Core::Fire() {
   called_ = true;
+  waiting_on_ = nullptr;  // the head type is no longer needed; the field now says what it waits on
   // A fired Deferred never calls its canceller again; dropping it here also breaks the cycles of
   // combinators whose canceller refers back to their own state. (A canceller that fires its own
   // Deferred is still running: Cancel drops it once it returns.)
@@ -111,7 +126,7 @@ void Core::ClearCancelHook(CancelHook* hook) {
 void Core::TakeResultFrom(Core& from) {
   error_ = std::move(from.error_);
   from.error_ = absl::OkStatus();
-  value_.MoveFrom(from.value_);
+  value().MoveFrom(from.value());
   from.MarkHandedOn();
 }
 
@@ -125,75 +140,88 @@ void Core::WaitFor(Core* inner) {
   inner->MarkHandedOn();
 }
 
+void Core::ComeBackStack::Grow() {
+  const size_t more = (capacity_ - kInline) * 2 + kInline;
+  Core** grown = new Core*[more];
+  for (size_t i = 0; i + kInline < capacity_; ++i) grown[i] = more_[i];
+  delete[] more_;
+  more_ = grown;
+  capacity_ = kInline + more;
+}
+
 void Core::RunChain(Core* start) {
   // Twisted's _runCallbacks keeps an explicit stack of Deferreds. Here each step leaves at most
   // one Core to go on with — the one it now waits for, or the one its result went to — so one
   // pointer does, plus a stack for the rare Core that handed its result on and still has stages
   // of its own: as in Twisted, the Core that received the result goes first, then this one's
   // remaining stages run, on no value.
-  absl::InlinedVector<Core*, 2> come_back;  // each with a reference, still marked running
+  if (start->running_ || !start->called_) return;  // an outer frame will find the new stages
   start->AddRef();
   Core* core = start;  // holds a reference
-  bool resuming = false;
+  // Made only when needed: most chains never come back to a Core.
+  ComeBackStack* come_back = nullptr;
+  alignas(ComeBackStack) unsigned char come_back_storage[sizeof(ComeBackStack)];
   while (true) {
-    if (!resuming && (core->running_ || !core->called_)) {
-      // An outer frame is already running this Core's stages; it will find the new ones.
-      core->Release();
-      core = nullptr;
-    }
+    core->running_ = true;
     Core* next = nullptr;  // with a reference
     bool later = false;
-    if (core != nullptr) {
-      core->running_ = true;
-      while (core->paused_ == 0) {
-        Stage* stage = core->PopStage();
-        if (stage == nullptr) break;
-        if (Core* outer = stage->continuation_of_) {
-          stage->continuation_of_ = nullptr;
-          core->FreeStage(stage);  // not run: it only marks where the result goes
-          outer->TakeResultFrom(*core);
-          outer->waiting_on_ = nullptr;
-          --outer->paused_;
-          next = outer;  // takes over the continuation's reference
-          later = core->head_ != nullptr;
-          break;
-        }
-        Stage::Origin origin = stage->origin_;
-        Core* inner = stage->RunAndDestroy(*core);
-        core->FreeStageMemory(stage, origin);
-        if (inner == nullptr) continue;
-        if (inner->ready()) {
-          core->TakeResultFrom(*inner);
-          inner->Release();
-          continue;
-        }
-        core->WaitFor(inner);
-        // If the inner Core has fired but still has stages to run before the continuation, run
-        // them now; otherwise whoever fires or unpauses it will.
-        if (inner->called_ && inner->paused_ == 0 && !inner->running_) {
-          next = inner;
-        } else {
-          inner->Release();
-        }
+    while (core->paused_ == 0) {
+      Stage* stage = core->PopStage();
+      if (stage == nullptr) break;
+      if (Core* outer = stage->continuation_of_) [[unlikely]] {
+        stage->continuation_of_ = nullptr;
+        core->FreeStage(stage);  // not run: it only marks where the result goes
+        outer->TakeResultFrom(*core);
+        outer->waiting_on_ = nullptr;
+        --outer->paused_;
+        next = outer;  // takes over the continuation's reference
+        later = core->head_ != nullptr;
         break;
       }
-      if (later) {
-        come_back.push_back(core);
+      Stage::Origin origin = stage->origin_;
+      Core* inner = stage->RunAndDestroy(*core);
+      core->FreeStageMemory(stage, origin);
+      if (inner == nullptr) [[likely]] continue;
+      if (inner->ready()) {
+        core->TakeResultFrom(*inner);
+        inner->Release();
+        continue;
+      }
+      core->WaitFor(inner);
+      // If the inner Core has fired but still has stages to run before the continuation, run
+      // them now; otherwise whoever fires or unpauses it will.
+      if (inner->called_ && inner->paused_ == 0 && !inner->running_) {
+        next = inner;
       } else {
-        core->running_ = false;
-        core->Release();
+        inner->Release();
+      }
+      break;
+    }
+    if (later) [[unlikely]] {
+      if (come_back == nullptr) come_back = ::new (come_back_storage) ComeBackStack();
+      come_back->Push(core);  // keeps its reference, and running_ so that nobody else runs it
+    } else {
+      core->running_ = false;
+      core->Release();
+    }
+    // Find the next Core to run: the one this step led to, else one that is waiting to be come
+    // back to. One that an outer frame is already running, or that has not fired, is skipped:
+    // whoever runs or fires it will find its stages.
+    if (next != nullptr) {
+      if (next->running_ || !next->called_) {
+        next->Release();
+        next = nullptr;
       }
     }
-    if (next != nullptr) {
-      core = next;
-      resuming = false;
-    } else if (!come_back.empty()) {
-      core = come_back.back();
-      come_back.pop_back();
-      resuming = true;
-    } else {
-      return;
+    if (next == nullptr) {
+      if (come_back == nullptr) [[likely]] return;
+      if (come_back->empty()) {
+        come_back->~ComeBackStack();
+        return;
+      }
+      next = come_back->Pop();
     }
+    core = next;
   }
 }
 

@@ -5,6 +5,11 @@
 // several handles may share one. The typed code in deferred.h guarantees that each stage reads
 // the type the previous one wrote; Core only sequences them.
 //
+// Size: a Core is a 56-byte header followed by the storage of its value, sized for the type the
+// chain starts with (8 bytes at least: a Deferred<void> or Deferred<int> is 64 bytes in all).
+// Stages live outside it, each in a pooled block, so a Deferred pays for stages only as they are
+// added.
+//
 // Reference counting is intrusive and non-atomic: a Core belongs to one thread.
 //
 // Not for use outside deferred/.
@@ -61,9 +66,10 @@ class Stage {
 
  private:
   friend class Core;
-  enum class Origin : unsigned char { kInline, kPool, kHeap };
+  enum class Origin : unsigned char { kSmallPool, kPool, kHeap };
   Origin origin_ = Origin::kHeap;
   Stage* next_ = nullptr;
+  Stage* last_ = nullptr;  // on the first stage of a Core: its last
   // A continuation hands the result to the outer Core that waits on this one (see Core::Adopt).
   Core* continuation_of_ = nullptr;
 };
@@ -92,8 +98,27 @@ class CancelHook {
 
 class Core {
  public:
-  // A new unfired Core whose first stage will read a `type` value, with one reference.
-  static Core* New(TypeId type) { return ::new (CorePool::Allocate()) Core(type); }
+  // A new unfired Core whose chain starts with a T, with one reference.
+  template <typename T>
+  static Core* New() {
+    constexpr size_t capacity = CapacityFor<T>();
+    static_assert(capacity / kValueAlignment <= UINT8_MAX);
+    return ::new (Allocate(capacity)) Core(TypeIdOf<T>(), capacity);
+  }
+
+  // The heap bytes of a Core whose value storage is `capacity` bytes (its block's size).
+  static size_t BlockBytes(size_t capacity);
+  size_t block_bytes() const { return BlockBytes(capacity()); }
+  // The heap bytes of a stage: a callback capturing up to three pointers fits the small block
+  // (most do, and so do the stages of DeferredList and coroutines), up to ten the larger one.
+  static constexpr size_t kSmallStageBlockBytes = 64;
+  static constexpr size_t kStageBlockBytes = 120;
+  template <typename S>
+  static constexpr size_t StageBytes() {
+    if (sizeof(S) <= kSmallStageBlockBytes) return kSmallStageBlockBytes;
+    if (sizeof(S) <= kStageBlockBytes) return kStageBlockBytes;
+    return sizeof(S);
+  }
 
   void AddRef() { ++refs_; }
   void Release() {
@@ -103,7 +128,7 @@ class Core {
   // The current result: an error, or (when error().ok()) the value in value(), if the current
   // type is not void.
   absl::Status& error() { return error_; }
-  ValueSlot& value() { return value_; }
+  ValueSlot value() { return ValueSlot(value_ops_, storage(), capacity()); }
 
   bool called() const { return called_; }
   bool paused() const { return paused_ > 0; }
@@ -112,12 +137,13 @@ class Core {
   // Whether the result can be taken now, without waiting: fired, not paused, no stage pending.
   bool ready() const { return called_ && !running_ && paused_ == 0 && head_ == nullptr; }
 
+  // The type the chain started with. REQUIRES: !called() (afterwards it is not kept).
   TypeId head_type() const { return head_type_; }
   TypeId tail_type() const { return tail_type_; }
   void set_tail_type(TypeId type) { tail_type_ = type; }
   // The stage appended last (for a caller that must reach a stage it just added to an unfired
   // Core).
-  Stage* last_stage() const { return tail_; }
+  Stage* last_stage() const { return head_ == nullptr ? nullptr : head_->last_; }
 
   // Fires the Core with the result the caller put in error()/value(). REQUIRES: !called().
   void Fire();
@@ -152,13 +178,32 @@ class Core {
   void MarkHandedOn() { tail_type_ = TypeIdOf<void>(); }
 
  private:
-  static constexpr size_t kInlineStageSize = 64;
   // Stages that fit a pooled block (most callbacks capture a pointer or two) come from the pool.
-  static constexpr size_t kPooledStageSize = 96;
-  using CorePool = BlockPool<256, 1024>;
-  using StagePool = BlockPool<kPooledStageSize, 4096>;
 
-  explicit Core(TypeId type) : head_type_(type), tail_type_(type) {}
+  // Cores come in two block sizes: values up to 8 bytes, and up to 72; larger ones are boxed.
+  static constexpr size_t kHeaderBytes = 56;
+  static constexpr size_t kSmallCoreBytes = 64;
+  static constexpr size_t kLargeCoreBytes = 128;
+  static_assert(kHeaderBytes + kMaxValueCapacity <= kLargeCoreBytes);
+  using SmallCorePool = BlockPool<kSmallCoreBytes, 2048>;
+  using LargeCorePool = BlockPool<kLargeCoreBytes, 512>;
+  using SmallStagePool = BlockPool<kSmallStageBlockBytes, 4096>;
+  using StagePool = BlockPool<kStageBlockBytes, 1024>;
+
+  static void* Allocate(size_t capacity) {
+    const size_t bytes = kHeaderBytes + capacity;
+    if (bytes <= kSmallCoreBytes) return SmallCorePool::Allocate();
+    if (bytes <= kLargeCoreBytes) return LargeCorePool::Allocate();
+    return ::operator new(bytes);
+  }
+
+  Core(TypeId type, size_t capacity)
+      : capacity_units_(static_cast<uint8_t>(capacity / kValueAlignment)),
+        tail_type_(type),
+        head_type_(type) {}
+
+  size_t capacity() const { return size_t{capacity_units_} * kValueAlignment; }
+  unsigned char* storage() { return reinterpret_cast<unsigned char*>(this) + kHeaderBytes; }
   ~Core();
   // Out of line: the destruction path is cold, and keeping `delete` out of inlined Release calls
   // spares GCC's use-after-free analysis from false alarms on shared Cores.
@@ -169,11 +214,10 @@ class Core {
     static_assert(alignof(S) <= alignof(std::max_align_t));
     void* memory;
     Stage::Origin origin;
-    if (sizeof(S) <= kInlineStageSize && !inline_stage_in_use_) {
-      inline_stage_in_use_ = true;
-      memory = inline_stage_;
-      origin = Stage::Origin::kInline;
-    } else if (sizeof(S) <= kPooledStageSize) {
+    if constexpr (sizeof(S) <= kSmallStageBlockBytes) {
+      memory = SmallStagePool::Allocate();
+      origin = Stage::Origin::kSmallPool;
+    } else if constexpr (sizeof(S) <= kStageBlockBytes) {
       memory = StagePool::Allocate();
       origin = Stage::Origin::kPool;
     } else {
@@ -191,27 +235,29 @@ class Core {
     FreeStageMemory(stage, origin);
   }
   void FreeStageMemory(void* stage, Stage::Origin origin) {
-    if (origin == Stage::Origin::kInline) {
-      inline_stage_in_use_ = false;
+    if (origin == Stage::Origin::kSmallPool) {
+      SmallStagePool::Free(stage);
     } else if (origin == Stage::Origin::kPool) {
       StagePool::Free(stage);
     } else {
       ::operator delete(stage);
     }
   }
+  // The stages form a list through `next_` from head_; the first stage knows the last.
   void Append(Stage* stage) {
-    if (tail_ == nullptr) {
+    stage->next_ = nullptr;
+    if (head_ == nullptr) {
       head_ = stage;
     } else {
-      tail_->next_ = stage;
+      head_->last_->next_ = stage;
     }
-    tail_ = stage;
+    head_->last_ = stage;
   }
   Stage* PopStage() {
     Stage* stage = head_;
     if (stage != nullptr) {
       head_ = stage->next_;
-      if (head_ == nullptr) tail_ = nullptr;
+      if (head_ != nullptr) head_->last_ = stage->last_;
     }
     return stage;
   }
@@ -219,29 +265,55 @@ class Core {
   // result back. Takes over the caller's reference to `inner`.
   void WaitFor(Core* inner);
 
+  // The Cores RunChain will come back to; a few inline, more on the heap.
+  class ComeBackStack {
+   public:
+    ComeBackStack() = default;
+    ComeBackStack(const ComeBackStack&) = delete;
+    ComeBackStack& operator=(const ComeBackStack&) = delete;
+    ~ComeBackStack() { delete[] more_; }
+    bool empty() const { return size_ == 0; }
+    void Push(Core* core) {
+      if (size_ == capacity_) Grow();
+      At(size_++) = core;
+    }
+    Core* Pop() { return At(--size_); }
+
+   private:
+    static constexpr size_t kInline = 4;
+    Core*& At(size_t i) { return i < kInline ? inline_[i] : more_[i - kInline]; }
+    void Grow();
+    Core* inline_[kInline];
+    Core** more_ = nullptr;
+    size_t size_ = 0;
+    size_t capacity_ = kInline;
+  };
+
   // Runs the stages of `start` and of every Core whose result it hands on — Twisted's
   // _runCallbacks, iterative, so that neither long chains nor long series of Deferreds waiting on
   // each other recurse.
   static void RunChain(Core* start);
 
+  // The header: 56 bytes, the value's storage (capacity() bytes) right after it.
   uint32_t refs_ = 1;
-  uint32_t paused_ = 0;
-  bool called_ = false;
-  bool running_ = false;
-  bool suppress_already_called_ = false;
-  bool hook_owned_ = false;
-  bool cancelling_ = false;  // inside the hook's OnCancel: firing must not delete the hook
-  bool inline_stage_in_use_ = false;
-  TypeId head_type_;
+  uint16_t paused_ = 0;
+  bool called_ : 1 = false;
+  bool running_ : 1 = false;
+  bool suppress_already_called_ : 1 = false;
+  bool hook_owned_ : 1 = false;
+  bool cancelling_ : 1 = false;  // inside the hook's OnCancel: firing must not delete the hook
+  uint8_t capacity_units_;
   TypeId tail_type_;
+  union {
+    TypeId head_type_;  // until fired
+    // Once fired: the Core this one waits for (not owned: the continuation appended to it owns
+    // this one), or nullptr.
+    Core* waiting_on_;
+  };
   absl::Status error_;
-  ValueSlot value_;
   Stage* head_ = nullptr;
-  Stage* tail_ = nullptr;
-  // The Core this one waits for (not owned: the continuation appended to it owns this one).
-  Core* waiting_on_ = nullptr;
   CancelHook* hook_ = nullptr;
-  alignas(std::max_align_t) unsigned char inline_stage_[kInlineStageSize];
+  const ValueOps* value_ops_ = nullptr;
 };
 
 // A reference to a Core: the owning pointer type of the combinators' internals.

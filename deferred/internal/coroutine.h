@@ -100,7 +100,7 @@ class Awaiter {
 template <typename T>
 class PromiseBase : public CancelHook {
  public:
-  PromiseBase() : core_(Core::New(TypeIdOf<T>())) { core_->SetCancelHook(this, /*owned=*/false); }
+  PromiseBase() : core_(Core::New<T>()) { core_->SetCancelHook(this, /*owned=*/false); }
   ~PromiseBase() override { core_->ClearCancelHook(this); }
 
   Deferred<T> get_return_object() {
