@@ -17,6 +17,14 @@ class ContinuationStage final : public StageOf<ContinuationStage> {
 }  // namespace
 
 Core::~Core() {
+  // The common case — no stage left, no hook, nothing held — stays short.
+  if (head_ != nullptr) [[unlikely]] DropStages();
+  if (hook_owned_) [[unlikely]] delete hook_;
+  if (value_ops_ != nullptr) value().Reset();
+  if (called_ && !error_.ok()) [[unlikely]] ReportUnhandledError(error_);
+}
+
+void Core::DropStages() {
   while (Stage* stage = PopStage()) {
     Core* outer = stage->continuation_of_;
     FreeStage(stage);
@@ -25,9 +33,6 @@ Core::~Core() {
       outer->Release();
     }
   }
-  if (hook_owned_) delete hook_;
-  value().Reset();
-  if (called_ && !error_.ok()) ReportUnhandledError(error_);
 }
 
 static_assert(sizeof(Core) == 56, "a Core's header is 56 bytes; its value's storage follows");

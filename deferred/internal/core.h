@@ -205,6 +205,8 @@ class Core {
   size_t capacity() const { return size_t{capacity_units_} * kValueAlignment; }
   unsigned char* storage() { return reinterpret_cast<unsigned char*>(this) + kHeaderBytes; }
   ~Core();
+  // Destroys the stages never run (letting go of the Cores their continuations name).
+  void DropStages();
   // Out of line: the destruction path is cold, and keeping `delete` out of inlined Release calls
   // spares GCC's use-after-free analysis from false alarms on shared Cores.
   void Destroy();
