@@ -22,8 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "glog/logging.h"
-#include "proto/link.h"
-#include "proto/zmq_transport.h"
+#include "messaging/link.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 
 ABSL_FLAG(std::string, coordinator, "", "the coordinator's endpoint");

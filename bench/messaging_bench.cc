@@ -22,9 +22,9 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "proto/envelope.h"
-#include "proto/hub.h"
-#include "proto/link.h"
-#include "proto/zmq_transport.h"
+#include "messaging/hub.h"
+#include "messaging/link.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 
 ABSL_FLAG(int, repetitions, 5, "runs of each measurement; the median is reported");

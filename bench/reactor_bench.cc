@@ -1,5 +1,5 @@
 // Reactor figures, each beside its baseline in the same run:
-//   - timers scheduled and fired per second, on the real loop and on the fake Clock;
+//   - timers scheduled and fired per second, on the real loop and on the FakeClock;
 //   - CallFromThread calls per second, one producer thread to the loop;
 //   - a DEALER/ROUTER echo round trip through two reactors (one thread each), beside the same
 //     echo with bare cppzmq in blocking loops.
@@ -20,7 +20,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "reactor/clock.h"
+#include "reactor/fake_clock.h"
 #include "reactor/poll_reactor.h"
 
 ABSL_FLAG(int, repetitions, 5, "runs of each measurement; the median is reported");
@@ -58,9 +58,9 @@ Seconds ReactorTimers(int n) {
   return Elapsed(start);
 }
 
-// The same on the fake Clock, advanced to the end at once.
+// The same on the FakeClock, advanced to the end at once.
 Seconds ClockTimers(int n) {
-  Clock clock;
+  FakeClock clock;
   int fired = 0;
   absl::Time start = absl::Now();
   for (int i = 0; i < n; ++i) clock.CallLater(absl::Nanoseconds(i % 4000), [&] { ++fired; });
@@ -199,7 +199,7 @@ void Main() {
               absl::StrCat("timers scheduled+fired, PollReactor, ", stress).c_str(),
               stress / stress_timers, "");
   std::printf("%-44s %14.0f %14s\n",
-              absl::StrCat("timers scheduled+fired, fake Clock, ", timers).c_str(),
+              absl::StrCat("timers scheduled+fired, fake FakeClock, ", timers).c_str(),
               timers / clock_timers, "");
   std::printf("%-44s %14.0f %14s\n", "CallFromThread calls", calls / thread_calls, "");
   std::printf("%-44s %14.0f %14s\n", "echo round trips, bare cppzmq", trips / bare_echo,

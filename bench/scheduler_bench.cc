@@ -31,7 +31,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "glog/logging.h"
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/child_process.h"
 #include "tools/client.h"

@@ -40,7 +40,7 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
 }
 
 Coordinator::~Coordinator() {
-  *alive_ = false;
+  liveness_.End();
   events_.Stop().IgnoreError();  // not running once stopped before
   for (auto& [id, job] : jobs_) {
     if (journal_ != nullptr) {
@@ -193,8 +193,8 @@ void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskComm
 void Coordinator::ScheduleFlush() {
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
-    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
-      if (!*alive) return;
+    time_.CallLater(absl::ZeroDuration(), [this, alive = liveness_.token()] {
+      if (!alive) return;
       flush_scheduled_ = false;
       absl::Status flushed = journal_->Flush();
       if (!flushed.ok()) LOG(ERROR) << "journal: " << flushed;
@@ -202,8 +202,8 @@ void Coordinator::ScheduleFlush() {
   }
   if (!sync_scheduled_) {
     sync_scheduled_ = true;
-    time_.CallLater(options_.sync_interval, [this, alive = alive_] {
-      if (!*alive) return;
+    time_.CallLater(options_.sync_interval, [this, alive = liveness_.token()] {
+      if (!alive) return;
       sync_scheduled_ = false;
       SyncJournal();
     });

@@ -32,10 +32,11 @@
 #include "coordinator/job_run.h"
 #include "coordinator/journal.h"
 #include "coordinator/scheduler.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "job/registry.h"
-#include "proto/hub.h"
-#include "proto/transport.h"
+#include "messaging/hub.h"
+#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
@@ -128,7 +129,7 @@ class Coordinator final : private JobLog {
   bool flush_scheduled_ = false;
   bool sync_scheduled_ = false;
   uint64_t journal_bytes_at_rewrite_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;
   LoopingCall events_;

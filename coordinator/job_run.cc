@@ -17,6 +17,7 @@
 #include "deferred/race.h"
 #include "glog/logging.h"
 #include "proto/attempt_name.h"
+#include "proto/status_coding.h"
 
 namespace braid {
 namespace {
@@ -66,7 +67,7 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
   reduces_.resize(plan_.reducers);
 }
 
-JobRun::~JobRun() { *alive_ = false; }
+JobRun::~JobRun() { liveness_.End(); }
 
 JobRun::TaskRecord& JobRun::Task::Record() {
   if (record == nullptr) record = std::make_unique<TaskRecord>();
@@ -338,7 +339,7 @@ namespace {
 Deferred<proto::TaskResult> SucceededOnly(Deferred<proto::TaskResult> attempt) {
   return attempt.Then([](proto::TaskResult result) -> Result<proto::TaskResult> {
     if (result.code() != 0) {
-      return absl::Status(static_cast<absl::StatusCode>(result.code()), result.message());
+      return StatusFromWire(result.code(), result.message());
     }
     return result;
   });
@@ -366,9 +367,9 @@ void JobRun::AttemptStarted(const proto::TaskAttempt& attempt, Deferred<proto::T
     // The only attempt: its outcome is the task's — unless a backup races it later, and then the
     // outcome passes on to the race.
     task.lone = number;
-    result.Both([this, alive = alive_, ref,
+    result.Both([this, alive = liveness_.token(), ref,
                  number](Result<proto::TaskResult> outcome) -> Result<proto::TaskResult> {
-      if (!*alive || TaskOf(ref).backed_up) return outcome;
+      if (!alive || TaskOf(ref).backed_up) return outcome;
       OnOutcome(ref, number, std::move(outcome));
       return proto::TaskResult();
     });
@@ -383,9 +384,9 @@ void JobRun::AttemptStarted(const proto::TaskAttempt& attempt, Deferred<proto::T
                                           ? lone->second.result
                                           : Fail<proto::TaskResult>(absl::CancelledError());
   Race<proto::TaskResult>({SucceededOnly(first), SucceededOnly(result)})
-      .Both([this, alive = alive_, ref, original,
+      .Both([this, alive = liveness_.token(), ref, original,
              number](Result<RaceWinner<proto::TaskResult>> winner) {
-        if (!*alive) return;
+        if (!alive) return;
         attempts_.erase(AttemptKey(ref, original));
         attempts_.erase(AttemptKey(ref, number));
         Task& task = TaskOf(ref);
@@ -426,7 +427,7 @@ void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> 
                                          result->lost_map_outputs().end()));
     return;
   }
-  absl::Status outcome(static_cast<absl::StatusCode>(result->code()), result->message());
+  absl::Status outcome = StatusFromWire(result->code(), result->message());
   if (outcome.ok()) outcome = CommitTask(ref, *result);
   if (outcome.ok()) {
     Completed(ref, /*raced=*/attempt == 0);

@@ -51,6 +51,7 @@
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "job/counters.h"
 #include "job/job.h"
@@ -231,7 +232,7 @@ class JobRun final : public AttemptSource {
   std::optional<LoopingCall> straggler_check_;
   std::optional<Deferred<void>> run_;
   Counters counters_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 }  // namespace braid

@@ -20,7 +20,7 @@ constexpr double kRuntimeWeight = 0.2;
 }  // namespace
 
 Scheduler::~Scheduler() {
-  *alive_ = false;
+  liveness_.End();
   auto running = std::move(running_);
   for (auto& [key, entry] : running) {
     entry.result.Errback(absl::CancelledError("the coordinator is shutting down")).IgnoreError();
@@ -159,8 +159,8 @@ bool Scheduler::HasWorkerFor(const std::string& kind) const {
 void Scheduler::Wake() {
   if (assign_scheduled_) return;
   assign_scheduled_ = true;
-  time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
-    if (!*alive) return;
+  time_.CallLater(absl::ZeroDuration(), [this, alive = liveness_.token()] {
+    if (!alive) return;
     assign_scheduled_ = false;
     Assign();
   });
@@ -217,8 +217,8 @@ void Scheduler::Assign() {
       const proto::TaskAttempt& attempt = assignment->attempt();
       const AttemptKey key{number, attempt.task(), attempt.attempt(),
                            attempt.kind() == proto::TASK_KIND_REDUCE};
-      Deferred<proto::TaskResult> result([this, alive = alive_, key](Deferred<proto::TaskResult>&) {
-        if (*alive) Cancel(key);
+      Deferred<proto::TaskResult> result([this, alive = liveness_.token(), key](Deferred<proto::TaskResult>&) {
+        if (alive) Cancel(key);
       });
       running_[key] = Running{worker->peer, result};
       given.push_back(key);

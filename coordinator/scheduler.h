@@ -28,9 +28,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "proto/braid.pb.h"
-#include "proto/hub.h"
+#include "messaging/hub.h"
 
 namespace braid {
 
@@ -129,7 +130,7 @@ class Scheduler {
   uint32_t next_number_ = 1;
   absl::flat_hash_map<AttemptKey, Running> running_;
   bool assign_scheduled_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 }  // namespace braid

@@ -9,7 +9,7 @@ DeferredSemaphore::DeferredSemaphore(size_t tokens) : limit_(tokens), tokens_(to
 }
 
 DeferredSemaphore::~DeferredSemaphore() {
-  *alive_ = false;
+  liveness_.End();
   std::list<Deferred<Permit>> waiting = std::move(waiting_);
   for (Deferred<Permit>& waiter : waiting) {
     waiter.Errback(absl::CancelledError("DeferredSemaphore destroyed while waiting")).IgnoreError();
@@ -19,7 +19,7 @@ DeferredSemaphore::~DeferredSemaphore() {
 Deferred<DeferredSemaphore::Permit> DeferredSemaphore::Acquire() {
   if (tokens_ > 0) {
     --tokens_;
-    return Succeed(Permit(this, alive_));
+    return Succeed(Permit(this, liveness_.token()));
   }
   Deferred<Permit> waiter([this](Deferred<Permit>& self) { waiting_.remove(self); });
   waiting_.push_back(waiter);
@@ -33,7 +33,7 @@ void DeferredSemaphore::Give() {
   }
   Deferred<Permit> next = std::move(waiting_.front());
   waiting_.pop_front();
-  next.Callback(Permit(this, alive_)).IgnoreError();  // unfired: it was waiting
+  next.Callback(Permit(this, liveness_.token())).IgnoreError();  // unfired: it was waiting
 }
 
 absl::Status DeferredSemaphore::Permit::Release() {
@@ -41,8 +41,9 @@ absl::Status DeferredSemaphore::Permit::Release() {
     return absl::FailedPreconditionError("this Permit holds no token (released or moved from)");
   }
   DeferredSemaphore* semaphore = std::exchange(semaphore_, nullptr);
-  std::shared_ptr<bool> alive = std::move(alive_);
-  if (*alive) semaphore->Give();
+  const bool alive = static_cast<bool>(*alive_);
+  alive_.reset();
+  if (alive) semaphore->Give();
   return absl::OkStatus();
 }
 

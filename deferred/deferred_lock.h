@@ -27,10 +27,12 @@
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 
 namespace braid {
 
@@ -64,10 +66,10 @@ class DeferredSemaphore {
 
    private:
     friend class DeferredSemaphore;
-    Permit(DeferredSemaphore* semaphore, std::shared_ptr<bool> alive)
+    Permit(DeferredSemaphore* semaphore, Liveness::Token alive)
         : semaphore_(semaphore), alive_(std::move(alive)) {}
     DeferredSemaphore* semaphore_ = nullptr;
-    std::shared_ptr<bool> alive_;
+    std::optional<Liveness::Token> alive_;  // the semaphore's, while held
   };
 
   // REQUIRES: tokens > 0.
@@ -98,7 +100,7 @@ class DeferredSemaphore {
   // Gives a token back, straight to the longest waiter if there is one.
   void Give();
 
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 // A DeferredSemaphore with one token.

@@ -1,5 +1,5 @@
 // ReactorTime: the clock and timer interface that timeouts and delayed work need — Twisted's
-// IReactorTime. The real reactor and the fake Clock of tests (both in reactor/) implement it;
+// IReactorTime. The real reactor and the FakeClock of tests (both in reactor/) implement it;
 // this layer only consumes it, so deferred/ does not depend on reactor/.
 //
 // Threading: like everything in deferred/, a ReactorTime is used from one thread (its loop's).

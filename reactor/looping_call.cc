@@ -7,7 +7,7 @@
 namespace braid {
 
 LoopingCall::~LoopingCall() {
-  *alive_ = false;
+  liveness_.End();
   next_.Cancel().IgnoreError();  // pending or not, it must not run
   if (done_.has_value()) Finish(absl::OkStatus());
 }
@@ -51,8 +51,8 @@ void LoopingCall::Call() {
   int64_t beats = beat > last_beat_ ? beat - last_beat_ : 1;
   last_beat_ = beat > last_beat_ ? beat : last_beat_ + 1;
   in_call_ = true;
-  f_(beats).Both([this, alive = alive_, run = run_](absl::Status result) {
-    if (!*alive || run != run_) return absl::OkStatus();
+  f_(beats).Both([this, alive = liveness_.token(), run = run_](absl::Status result) {
+    if (!alive || run != run_) return absl::OkStatus();
     in_call_ = false;
     if (!result.ok()) {
       running_ = false;

@@ -23,6 +23,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 
 namespace braid {
@@ -77,7 +78,7 @@ class LoopingCall {
   DelayedCall next_;
   std::optional<Deferred<void>> done_;
   // Lets a call in progress that outlives this LoopingCall find out.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 }  // namespace braid

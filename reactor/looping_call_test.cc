@@ -1,4 +1,4 @@
-// LoopingCall and DeferLater on the fake Clock.
+// LoopingCall and DeferLater on the FakeClock.
 
 #include "reactor/looping_call.h"
 
@@ -7,7 +7,7 @@
 #include "deferred/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "reactor/clock.h"
+#include "reactor/fake_clock.h"
 #include "reactor/defer_later.h"
 #include "third_party/absl_compat/status_matchers.h"
 
@@ -21,7 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::Optional;
 
 TEST(LoopingCall, CallsNowAndThenEveryInterval) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   LoopingCall loop(clock, [&] { ++calls; });
   loop.Start(absl::Seconds(1));
@@ -31,7 +31,7 @@ TEST(LoopingCall, CallsNowAndThenEveryInterval) {
 }
 
 TEST(LoopingCall, WithoutNowTheFirstCallIsOneIntervalLater) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   LoopingCall loop(clock, [&] { ++calls; });
   loop.Start(absl::Seconds(1), /*now=*/false);
@@ -41,7 +41,7 @@ TEST(LoopingCall, WithoutNowTheFirstCallIsOneIntervalLater) {
 }
 
 TEST(LoopingCall, SkipsMissedBeatsAndCountsThem) {
-  Clock clock;
+  FakeClock clock;
   std::vector<int64_t> beats;
   LoopingCall loop(clock, CountBeats{}, [&](int64_t n) { beats.push_back(n); });
   loop.Start(absl::Seconds(1));
@@ -52,7 +52,7 @@ TEST(LoopingCall, SkipsMissedBeatsAndCountsThem) {
 }
 
 TEST(LoopingCall, StaysOnTheGridOfItsStartTime) {
-  Clock clock;
+  FakeClock clock;
   std::vector<absl::Duration> at;
   absl::Time start = clock.Now();
   LoopingCall loop(clock, [&] { at.push_back(clock.Now() - start); });
@@ -63,7 +63,7 @@ TEST(LoopingCall, StaysOnTheGridOfItsStartTime) {
 }
 
 TEST(LoopingCall, WaitsForTheDeferredItsFunctionReturns) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   Deferred<void> work;
   LoopingCall loop(clock, [&] {
@@ -80,7 +80,7 @@ TEST(LoopingCall, WaitsForTheDeferredItsFunctionReturns) {
 }
 
 TEST(LoopingCall, StopFiresTheStartDeferredAndEndsTheCalls) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   LoopingCall loop(clock, [&] { ++calls; });
   Deferred<void> done = loop.Start(absl::Seconds(1));
@@ -93,7 +93,7 @@ TEST(LoopingCall, StopFiresTheStartDeferredAndEndsTheCalls) {
 }
 
 TEST(LoopingCall, StoppingALoopThatIsNotRunningIsAnError) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   LoopingCall loop(clock, [&] { ++calls; });
   EXPECT_THAT(loop.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -105,7 +105,7 @@ TEST(LoopingCall, StoppingALoopThatIsNotRunningIsAnError) {
 }
 
 TEST(LoopingCall, AFailingFunctionStopsTheLoopWithItsError) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   LoopingCall loop(clock, [&]() -> absl::Status {
     return ++calls == 2 ? absl::InternalError("second call failed") : absl::OkStatus();
@@ -119,7 +119,7 @@ TEST(LoopingCall, AFailingFunctionStopsTheLoopWithItsError) {
 }
 
 TEST(LoopingCall, StoppingDuringACallFiresWhenTheCallEnds) {
-  Clock clock;
+  FakeClock clock;
   Deferred<void> work;
   LoopingCall loop(clock, [&] { return work; });
   Deferred<void> done = loop.Start(absl::Seconds(1));
@@ -130,7 +130,7 @@ TEST(LoopingCall, StoppingDuringACallFiresWhenTheCallEnds) {
 }
 
 TEST(LoopingCall, DestroyingItStopsIt) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   Deferred<void> done;
   {
@@ -143,7 +143,7 @@ TEST(LoopingCall, DestroyingItStopsIt) {
 }
 
 TEST(LoopingCall, StartedAgainDuringAStoppedRunsLastCallRunsOnce) {
-  Clock clock;
+  FakeClock clock;
   int calls = 0;
   Deferred<void> slow;
   LoopingCall loop(clock, [&]() -> Deferred<void> {
@@ -165,7 +165,7 @@ TEST(LoopingCall, StartedAgainDuringAStoppedRunsLastCallRunsOnce) {
 }
 
 TEST(DeferLater, FiresWithTheResultAfterTheDelay) {
-  Clock clock;
+  FakeClock clock;
   Deferred<int> d = DeferLater(clock, absl::Seconds(2), [] { return 7; });
   clock.Advance(absl::Seconds(1));
   EXPECT_FALSE(HasResult(d));
@@ -174,7 +174,7 @@ TEST(DeferLater, FiresWithTheResultAfterTheDelay) {
 }
 
 TEST(DeferLater, CancellingItCancelsTheCall) {
-  Clock clock;
+  FakeClock clock;
   bool ran = false;
   Deferred<void> d = DeferLater(clock, absl::Seconds(2), [&] { ran = true; });
   d.Cancel();
@@ -185,7 +185,7 @@ TEST(DeferLater, CancellingItCancelsTheCall) {
 }
 
 TEST(DeferLater, CancellingAfterTheDelayCancelsWhatTheCallReturned) {
-  Clock clock;
+  FakeClock clock;
   bool inner_cancelled = false;
   Deferred<int> inner([&](Deferred<int>&) { inner_cancelled = true; });
   UnhandledErrorCapture capture;

@@ -12,7 +12,7 @@
 //   return reactor.Run();   // until Stop(), SIGINT or SIGTERM
 //
 // Time is a ReactorTime (deferred/reactor_time.h), so code written against ReactorTime runs on
-// the fake Clock in tests and on a Reactor in production.
+// the FakeClock in tests and on a Reactor in production.
 
 #ifndef BRAID_REACTOR_REACTOR_H_
 #define BRAID_REACTOR_REACTOR_H_

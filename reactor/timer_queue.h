@@ -1,5 +1,5 @@
 // TimerQueue: the delayed calls of one loop, earliest first — the heap behind the real reactor's
-// CallLater and the fake Clock's.
+// CallLater and the FakeClock's.
 //
 // A 4-ary heap of (due time, sequence) entries. Scheduling and popping are O(log n). Cancelling
 // or rescheduling a call marks its old entry stale instead of digging it out; stale entries are

@@ -13,8 +13,8 @@
 #include "coordinator/coordinator.h"
 #include "deferred/testing.h"
 #include "job/registry.h"
-#include "proto/memory_transport.h"
-#include "reactor/clock.h"
+#include "messaging/memory_transport.h"
+#include "reactor/fake_clock.h"
 #include "tests/temp_files.h"
 #include "tools/client.h"
 #include "worker/task_executor.h"
@@ -66,7 +66,7 @@ class Cluster {
   Cluster() : Cluster(Options()) {}
   ~Cluster();
 
-  Clock& clock() { return clock_; }
+  FakeClock& clock() { return clock_; }
   MemoryNetwork& network() { return network_; }
   Coordinator& coordinator() { return *coordinator_; }
   Client& client() { return *client_; }
@@ -106,7 +106,7 @@ class Cluster {
  private:
   static constexpr absl::Duration kStep = absl::Milliseconds(10);
 
-  Clock clock_;
+  FakeClock clock_;
   MemoryNetwork network_{clock_};
   TempDir scratch_;
   std::unique_ptr<Coordinator> coordinator_;

@@ -345,7 +345,7 @@ TEST(Journal, ASecondCoordinatorOnTheSameStateDirectoryIsRefused) {
   testing::Cluster::Options options;
   options.state_dir = dir.File("state");
   testing::Cluster cluster(options);
-  Clock clock;
+  FakeClock clock;
   MemoryNetwork network(clock);
   CoordinatorOptions second_options;
   second_options.state_dir = dir.File("state");

@@ -17,8 +17,8 @@
 #include "deferred/deferred.h"
 #include "deferred/reactor_time.h"
 #include "proto/braid.pb.h"
-#include "proto/link.h"
-#include "proto/transport.h"
+#include "messaging/link.h"
+#include "messaging/transport.h"
 
 namespace braid {
 

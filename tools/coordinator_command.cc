@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "coordinator/coordinator.h"
 #include "job/registry.h"
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 

@@ -14,7 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "coordinator/planner.h"
 #include "glog/logging.h"
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/progress.h"
 #include "tools/streaming_flags.h"

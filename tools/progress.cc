@@ -9,7 +9,7 @@
 namespace braid {
 namespace {
 
-std::string Clock(uint64_t ms) {
+std::string FakeClock(uint64_t ms) {
   uint64_t s = ms / 1000;
   return absl::StrFormat("%02d:%02d", s / 60, s % 60);
 }
@@ -34,11 +34,11 @@ std::string ProgressDisplay::Describe(const proto::JobStatus& status) {
   if (seconds > 0 && status.bytes_read() > 0) {
     absl::StrAppendFormat(&text, "  %.1f MB/s", status.bytes_read() / 1e6 / seconds);
   }
-  absl::StrAppend(&text, "  ", Clock(status.elapsed_ms()));
+  absl::StrAppend(&text, "  ", FakeClock(status.elapsed_ms()));
   const double done = Fraction(status);
   if (done > 0.02 && done < 1) {
     absl::StrAppend(&text, "  ETA ",
-                    Clock(static_cast<uint64_t>(status.elapsed_ms() * (1 - done) / done)));
+                    FakeClock(static_cast<uint64_t>(status.elapsed_ms() * (1 - done) / done)));
   }
   if (!status.message().empty()) absl::StrAppend(&text, "  (", status.message(), ")");
   return text;

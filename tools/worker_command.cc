@@ -13,7 +13,7 @@
 #include "coordinator/planner.h"
 #include "glog/logging.h"
 #include "job/registry.h"
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 #include "worker/worker.h"

@@ -18,6 +18,7 @@
 #include "worker/run_file.h"
 #include "worker/run_merger.h"
 #include "worker/streaming_task.h"
+#include "proto/status_coding.h"
 
 namespace braid {
 namespace {
@@ -367,7 +368,7 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
     result.clear_outputs();
     result.clear_bag_output();
   }
-  result.set_code(static_cast<int32_t>(outcome.code()));
+  result.set_code(StatusCodeToWire(outcome.code()));
   result.set_message(std::string(outcome.message()));
   counters.AddTo(result.mutable_counters());
   result.set_runtime_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(absl::Now() - start)));

@@ -79,7 +79,7 @@ StreamingProcess::StreamingProcess(Options options, Listener* listener) noexcept
       listener_(listener),
       output_(kOutputBufferBytes, kMaxOutputLine, /*cut_long_lines=*/false),
       errors_(kErrorBufferBytes, kMaxErrorLine, /*cut_long_lines=*/true),
-      last_progress_(Clock::now()) {}
+      last_progress_(SteadyClock::now()) {}
 
 absl::StatusOr<std::unique_ptr<StreamingProcess>> StreamingProcess::Start(Options options,
                                                                           Listener* listener) {
@@ -135,7 +135,7 @@ absl::StatusOr<std::unique_ptr<StreamingProcess>> StreamingProcess::Start(Option
   // Larger pipes: fewer wake-ups per byte. Best effort.
   fcntl(in[1], F_SETPIPE_SZ, kPipeBytes);
   fcntl(out[0], F_SETPIPE_SZ, kPipeBytes);
-  process->last_progress_ = Clock::now();
+  process->last_progress_ = SteadyClock::now();
   return process;
 }
 
@@ -165,14 +165,14 @@ absl::Status StreamingProcess::Finish() {
   pumped = Pump([this] { return stdout_ < 0 && stderr_ < 0; });
   if (!pumped.ok()) return pumped;
   // Both pipes are at their end; the command exits about now.
-  const Clock::time_point waiting_since = Clock::now();
+  const SteadyClock::time_point waiting_since = SteadyClock::now();
   for (auto nap = std::chrono::microseconds(100); !Exited();
        nap = std::min<std::chrono::microseconds>(nap * 2, kPollSlice)) {
     if (options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed)) {
       return Fail(
           absl::CancelledError(absl::StrCat(Describe(), " stopped: the attempt was cancelled")));
     }
-    if (Clock::now() - waiting_since >= absl::ToChronoNanoseconds(options_.timeout)) {
+    if (SteadyClock::now() - waiting_since >= absl::ToChronoNanoseconds(options_.timeout)) {
       return Fail(absl::DeadlineExceededError(
           absl::StrCat(Describe(), " closed its output but did not exit for ",
                        absl::FormatDuration(options_.timeout))));
@@ -189,7 +189,7 @@ absl::Status StreamingProcess::Finish() {
 
 template <typename Done>
 absl::Status StreamingProcess::Pump(Done done) {
-  const Clock::time_point started = Clock::now();
+  const SteadyClock::time_point started = SteadyClock::now();
   while (!done()) {
     absl::Status pumped = PumpOnce(std::max(started, last_progress_));
     if (!pumped.ok()) return pumped;
@@ -197,13 +197,13 @@ absl::Status StreamingProcess::Pump(Done done) {
   return absl::OkStatus();
 }
 
-absl::Status StreamingProcess::PumpOnce(Clock::time_point idle_since) {
+absl::Status StreamingProcess::PumpOnce(SteadyClock::time_point idle_since) {
   if (options_.cancelled != nullptr && options_.cancelled->load(std::memory_order_relaxed)) {
     return Fail(
         absl::CancelledError(absl::StrCat(Describe(), " stopped: the attempt was cancelled")));
   }
-  const Clock::time_point now = Clock::now();
-  const Clock::time_point deadline = idle_since + absl::ToChronoNanoseconds(options_.timeout);
+  const SteadyClock::time_point now = SteadyClock::now();
+  const SteadyClock::time_point deadline = idle_since + absl::ToChronoNanoseconds(options_.timeout);
   if (now >= deadline) {
     return Fail(absl::DeadlineExceededError(absl::StrCat(
         Describe(), " made no progress for ", absl::FormatDuration(options_.timeout),
@@ -219,7 +219,7 @@ absl::Status StreamingProcess::PumpOnce(Clock::time_point idle_since) {
   if (stdout_ >= 0) fds[count++] = pollfd{stdout_, POLLIN, 0};
   const nfds_t err_index = count;
   if (stderr_ >= 0) fds[count++] = pollfd{stderr_, POLLIN, 0};
-  const auto wait = std::min<Clock::duration>(deadline - now, kPollSlice);
+  const auto wait = std::min<SteadyClock::duration>(deadline - now, kPollSlice);
   const int ready = poll(
       fds, count, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
   if (ready < 0 && errno != EINTR) return Fail(ErrnoError("poll"));
@@ -250,7 +250,7 @@ void StreamingProcess::WriteInput() {
         write(stdin_, input_.data() + input_offset_, input_.size() - input_offset_);
     if (wrote > 0) {
       input_offset_ += static_cast<size_t>(wrote);
-      last_progress_ = Clock::now();
+      last_progress_ = SteadyClock::now();
       continue;
     }
     if (wrote < 0 && errno == EINTR) continue;
@@ -283,7 +283,7 @@ bool StreamingProcess::ReadOutput() {
   LineReader::State state = output_.Read(
       stdout_, kReadsPerRound, [this](absl::string_view line) { listener_->OnOutputLine(line); },
       &progressed);
-  if (progressed) last_progress_ = Clock::now();
+  if (progressed) last_progress_ = SteadyClock::now();
   if (state == LineReader::State::kLineTooLong) return false;
   if (state == LineReader::State::kEnd) CloseFd(stdout_);
   return true;
@@ -302,7 +302,7 @@ void StreamingProcess::ReadErrors() {
         }
       },
       &progressed);
-  if (progressed) last_progress_ = Clock::now();
+  if (progressed) last_progress_ = SteadyClock::now();
   if (state != LineReader::State::kOpen) CloseFd(stderr_);
 }
 
@@ -324,8 +324,8 @@ int StreamingProcess::Reap() {
 int StreamingProcess::KillGroup() {
   if (!Exited()) {
     kill(-pid_, SIGTERM);
-    const Clock::time_point until = Clock::now() + absl::ToChronoNanoseconds(options_.kill_grace);
-    for (auto nap = std::chrono::microseconds(100); !Exited() && Clock::now() < until;
+    const SteadyClock::time_point until = SteadyClock::now() + absl::ToChronoNanoseconds(options_.kill_grace);
+    for (auto nap = std::chrono::microseconds(100); !Exited() && SteadyClock::now() < until;
          nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(20))) {
       std::this_thread::sleep_for(nap);
     }

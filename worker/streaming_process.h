@@ -106,7 +106,7 @@ class StreamingProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
 
   StreamingProcess(Options options, Listener* listener) noexcept;
 
@@ -114,7 +114,7 @@ class StreamingProcess {
   template <typename Done>
   absl::Status Pump(Done done);
   // One poll() round. Fails on timeout or cancellation.
-  absl::Status PumpOnce(Clock::time_point idle_since);
+  absl::Status PumpOnce(SteadyClock::time_point idle_since);
   void WriteInput();
   void CloseInput();
   bool ReadOutput();
@@ -141,7 +141,7 @@ class StreamingProcess {
   LineReader output_;
   LineReader errors_;
   std::string tail_;  // the last bytes of ordinary stderr lines
-  Clock::time_point last_progress_;
+  SteadyClock::time_point last_progress_;
   absl::Status status_;
   bool finished_ = false;
 };

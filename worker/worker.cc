@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "worker/run_task.h"
+#include "proto/status_coding.h"
 
 namespace braid {
 namespace {
@@ -44,7 +45,7 @@ Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
 }
 
 Worker::~Worker() {
-  *alive_ = false;
+  liveness_.End();
   for (auto& [key, running] : running_) running.cancelled->store(true);
 }
 
@@ -151,7 +152,7 @@ void Worker::StartTasks() {
       proto::TaskResult result;
       *result.mutable_attempt() = queued_.front().attempt();
       queued_.pop_front();
-      result.set_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
+      result.set_code(StatusCodeToWire(absl::StatusCode::kFailedPrecondition));
       result.set_message(absl::StrCat("the worker has no definition of job ", job_id));
       Report(std::move(result));
       continue;
@@ -165,9 +166,9 @@ void Worker::StartTasks() {
     }
     ++busy_slots_;
     executor_.Run(job->second.definition, std::move(batch))
-        .Both([this, alive = alive_,
+        .Both([this, alive = liveness_.token(),
                keys = std::move(keys)](Result<std::vector<proto::TaskResult>> results) mutable {
-          if (*alive) OnBatchDone(std::move(keys), std::move(results));
+          if (alive) OnBatchDone(std::move(keys), std::move(results));
         });
   }
 }
@@ -219,7 +220,7 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
   if (!result.ok()) {
     proto::TaskResult failed;
     *failed.mutable_attempt() = running.attempt;
-    failed.set_code(static_cast<int>(result.status().code()));
+    failed.set_code(StatusCodeToWire(result.status().code()));
     failed.set_message(std::string(result.status().message()));
     result = std::move(failed);
   }
@@ -239,8 +240,8 @@ void Worker::Report(proto::TaskResult result) {
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
     // Results that finish in the same turn go in one message.
-    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_] {
-      if (*alive) Flush();
+    time_.CallLater(absl::ZeroDuration(), [this, alive = liveness_.token()] {
+      if (alive) Flush();
     });
   }
 }
@@ -261,7 +262,7 @@ void Worker::Flush() {
 void Worker::HandBack(const proto::TaskAssignment& task, absl::string_view why) {
   proto::TaskResult result;
   *result.mutable_attempt() = task.attempt();
-  result.set_code(static_cast<int>(absl::StatusCode::kUnavailable));
+  result.set_code(StatusCodeToWire(absl::StatusCode::kUnavailable));
   result.set_message(absl::StrCat("handed back: ", why));
   Report(std::move(result));
 }

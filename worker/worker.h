@@ -25,10 +25,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "proto/braid.pb.h"
-#include "proto/link.h"
-#include "proto/transport.h"
+#include "messaging/link.h"
+#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 #include "worker/task_executor.h"
 
@@ -120,7 +121,7 @@ class Worker {
   std::vector<Deferred<void>> drain_waiters_;
   std::optional<LoopingCall> heartbeat_;
   // Lets callbacks that outlive this Worker (a task finishing late) find out.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 }  // namespace braid

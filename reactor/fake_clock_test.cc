@@ -1,6 +1,6 @@
-// Clock: Twisted's task.Clock.
+// FakeClock: Twisted's task.Clock.
 
-#include "reactor/clock.h"
+#include "reactor/fake_clock.h"
 
 #include <vector>
 
@@ -18,15 +18,15 @@ using ::braid_compat::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-TEST(Clock, TimeMovesOnlyWhenAdvanced) {
-  Clock clock;
+TEST(FakeClock, TimeMovesOnlyWhenAdvanced) {
+  FakeClock clock;
   absl::Time start = clock.Now();
   clock.Advance(absl::Seconds(3));
   EXPECT_EQ(clock.Now() - start, absl::Seconds(3));
 }
 
-TEST(Clock, CallsRunWhenTheirTimeComes) {
-  Clock clock;
+TEST(FakeClock, CallsRunWhenTheirTimeComes) {
+  FakeClock clock;
   std::vector<int> ran;
   clock.CallLater(absl::Seconds(2), [&] { ran.push_back(2); });
   clock.CallLater(absl::Seconds(1), [&] { ran.push_back(1); });
@@ -36,16 +36,16 @@ TEST(Clock, CallsRunWhenTheirTimeComes) {
   EXPECT_THAT(ran, ElementsAre(1, 2));
 }
 
-TEST(Clock, CallsDueTogetherRunFirstInFirstOut) {
-  Clock clock;
+TEST(FakeClock, CallsDueTogetherRunFirstInFirstOut) {
+  FakeClock clock;
   std::vector<int> ran;
   for (int i = 0; i < 5; ++i) clock.CallLater(absl::Seconds(1), [&ran, i] { ran.push_back(i); });
   clock.Advance(absl::Seconds(1));
   EXPECT_THAT(ran, ElementsAre(0, 1, 2, 3, 4));
 }
 
-TEST(Clock, ACallScheduledDuringAdvanceForAPassedTimeRunsInThatAdvance) {
-  Clock clock;
+TEST(FakeClock, ACallScheduledDuringAdvanceForAPassedTimeRunsInThatAdvance) {
+  FakeClock clock;
   std::vector<std::string> ran;
   clock.CallLater(absl::Seconds(1), [&] {
     ran.push_back("first");
@@ -56,8 +56,8 @@ TEST(Clock, ACallScheduledDuringAdvanceForAPassedTimeRunsInThatAdvance) {
   EXPECT_THAT(ran, ElementsAre("first", "scheduled by first"));
 }
 
-TEST(Clock, AdvanceByZeroRunsWhatIsDueNow) {
-  Clock clock;
+TEST(FakeClock, AdvanceByZeroRunsWhatIsDueNow) {
+  FakeClock clock;
   bool ran = false;
   clock.CallLater(absl::ZeroDuration(), [&] { ran = true; });
   EXPECT_FALSE(ran);
@@ -65,8 +65,8 @@ TEST(Clock, AdvanceByZeroRunsWhatIsDueNow) {
   EXPECT_TRUE(ran);
 }
 
-TEST(Clock, PumpAdvancesStepByStep) {
-  Clock clock;
+TEST(FakeClock, PumpAdvancesStepByStep) {
+  FakeClock clock;
   std::vector<absl::Duration> seen;
   absl::Time start = clock.Now();
   for (int i = 1; i <= 3; ++i) {
@@ -76,8 +76,8 @@ TEST(Clock, PumpAdvancesStepByStep) {
   EXPECT_THAT(seen, ElementsAre(absl::Seconds(1), absl::Seconds(2), absl::Seconds(3)));
 }
 
-TEST(Clock, AdvanceToNextCallJumpsToIt) {
-  Clock clock;
+TEST(FakeClock, AdvanceToNextCallJumpsToIt) {
+  FakeClock clock;
   bool ran = false;
   absl::Time start = clock.Now();
   clock.CallLater(absl::Hours(5), [&] { ran = true; });
@@ -87,8 +87,8 @@ TEST(Clock, AdvanceToNextCallJumpsToIt) {
   EXPECT_FALSE(clock.AdvanceToNextCall());
 }
 
-TEST(Clock, DelayedCallsCanBeCancelledResetAndDelayed) {
-  Clock clock;
+TEST(FakeClock, DelayedCallsCanBeCancelledResetAndDelayed) {
+  FakeClock clock;
   std::vector<std::string> ran;
   DelayedCall cancelled = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("cancelled"); });
   DelayedCall reset = clock.CallLater(absl::Seconds(1), [&] { ran.push_back("reset"); });
@@ -107,8 +107,8 @@ TEST(Clock, DelayedCallsCanBeCancelledResetAndDelayed) {
   EXPECT_TRUE(IsAlreadyCalled(reset.Cancel()));
 }
 
-TEST(Clock, CancellingTwiceSaysItWasCancelledAlready) {
-  Clock clock;
+TEST(FakeClock, CancellingTwiceSaysItWasCancelledAlready) {
+  FakeClock clock;
   DelayedCall call = clock.CallLater(absl::Seconds(1), [] {});
   DelayedCall copy = call;
   EXPECT_THAT(call.Cancel(), IsOk());
@@ -117,8 +117,8 @@ TEST(Clock, CancellingTwiceSaysItWasCancelledAlready) {
   EXPECT_FALSE(IsAlreadyCalled(again));
 }
 
-TEST(Clock, CancellingACallThatRanSaysItAlreadyRan) {
-  Clock clock;
+TEST(FakeClock, CancellingACallThatRanSaysItAlreadyRan) {
+  FakeClock clock;
   DelayedCall call = clock.CallLater(absl::Seconds(1), [] {});
   clock.Advance(absl::Seconds(1));
   absl::Status late = call.Cancel();
@@ -126,8 +126,8 @@ TEST(Clock, CancellingACallThatRanSaysItAlreadyRan) {
   EXPECT_FALSE(IsAlreadyCancelled(late));
 }
 
-TEST(Clock, ANegativeDelayIsRefusedAndTheFunctionNeverRuns) {
-  Clock clock;
+TEST(FakeClock, ANegativeDelayIsRefusedAndTheFunctionNeverRuns) {
+  FakeClock clock;
   bool ran = false;
   DelayedCall call = clock.CallLater(absl::Seconds(-1), [&] { ran = true; });
   EXPECT_THAT(call.status(), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -138,8 +138,8 @@ TEST(Clock, ANegativeDelayIsRefusedAndTheFunctionNeverRuns) {
   EXPECT_THAT(call.Cancel(), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(Clock, DelayedCallsListsThePendingCalls) {
-  Clock clock;
+TEST(FakeClock, DelayedCallsListsThePendingCalls) {
+  FakeClock clock;
   clock.CallLater(absl::Seconds(1), [] {});
   DelayedCall b = clock.CallLater(absl::Seconds(2), [] {});
   clock.Advance(absl::Seconds(1));
@@ -150,8 +150,8 @@ TEST(Clock, DelayedCallsListsThePendingCalls) {
   EXPECT_FALSE(b.Active());
 }
 
-TEST(Clock, AHandlerMayCancelOrResetOtherCallsDueInTheSameAdvance) {
-  Clock clock;
+TEST(FakeClock, AHandlerMayCancelOrResetOtherCallsDueInTheSameAdvance) {
+  FakeClock clock;
   std::vector<std::string> ran;
   DelayedCall second;
   DelayedCall third;
@@ -168,19 +168,19 @@ TEST(Clock, AHandlerMayCancelOrResetOtherCallsDueInTheSameAdvance) {
   EXPECT_THAT(ran, ElementsAre("first", "third"));
 }
 
-TEST(Clock, IsTheTimeOfDeferredTimeouts) {
-  Clock clock;
+TEST(FakeClock, IsTheTimeOfDeferredTimeouts) {
+  FakeClock clock;
   Deferred<int> d;
   d.AddTimeout(clock, absl::Seconds(30));
   clock.Advance(absl::Seconds(30));
   EXPECT_THAT(*ResultNow(d), StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
-TEST(Clock, DestroyingItDropsPendingCallsAndTheirDeferreds) {
+TEST(FakeClock, DestroyingItDropsPendingCallsAndTheirDeferreds) {
   UnhandledErrorCapture capture;
   Deferred<int> d;
   {
-    Clock clock;
+    FakeClock clock;
     d.AddTimeout(clock, absl::Seconds(1));
   }
   EXPECT_FALSE(HasResult(d));

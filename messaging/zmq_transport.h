@@ -13,8 +13,8 @@
 //
 // Threading: the reactor's loop thread.
 
-#ifndef BRAID_PROTO_ZMQ_TRANSPORT_H_
-#define BRAID_PROTO_ZMQ_TRANSPORT_H_
+#ifndef BRAID_MESSAGING_ZMQ_TRANSPORT_H_
+#define BRAID_MESSAGING_ZMQ_TRANSPORT_H_
 
 #include <cstddef>
 #include <memory>
@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "proto/envelope.h"
-#include "proto/transport.h"
+#include "messaging/transport.h"
 #include "reactor/reactor.h"
 
 namespace braid {
@@ -95,4 +95,4 @@ class ZmqClientTransport final : public ClientTransport {
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_ZMQ_TRANSPORT_H_
+#endif  // BRAID_MESSAGING_ZMQ_TRANSPORT_H_

@@ -2,12 +2,12 @@
 // simulating a whole cluster deterministically.
 //
 // A server listens on "mem://NAME"; clients connect to it. Frames are delivered as timer calls on
-// the network's ReactorTime after the configured latency, so on a fake Clock nothing moves until
+// the network's ReactorTime after the configured latency, so on a FakeClock nothing moves until
 // the test advances time. On command the network delays, drops, duplicates and reorders frames,
 // and cuts a peer off (and heals it); every random choice comes from the seed, so a run repeats
 // exactly.
 //
-//   Clock clock;
+//   FakeClock clock;
 //   MemoryNetwork network(clock);
 //   auto server = network.Listen("coordinator");
 //   auto client = network.Connect("coordinator");
@@ -20,8 +20,8 @@
 //
 // Threading: the ReactorTime's thread.
 
-#ifndef BRAID_PROTO_MEMORY_TRANSPORT_H_
-#define BRAID_PROTO_MEMORY_TRANSPORT_H_
+#ifndef BRAID_MESSAGING_MEMORY_TRANSPORT_H_
+#define BRAID_MESSAGING_MEMORY_TRANSPORT_H_
 
 #include <cstdint>
 #include <memory>
@@ -32,8 +32,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
-#include "proto/transport.h"
+#include "messaging/transport.h"
 
 namespace braid {
 
@@ -96,7 +97,7 @@ class MemoryNetwork {
   uint64_t frames_sent_ = 0;
   uint64_t frames_dropped_ = 0;
   // Lets deliveries scheduled on the ReactorTime notice that the network is gone.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 class MemoryServerTransport final : public ServerTransport {
@@ -139,4 +140,4 @@ class MemoryClientTransport final : public ClientTransport {
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_MEMORY_TRANSPORT_H_
+#endif  // BRAID_MESSAGING_MEMORY_TRANSPORT_H_

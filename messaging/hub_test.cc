@@ -1,6 +1,6 @@
 // Hub: introductions, refusals of bad frames, and Paranoid Pirate liveness, on the fake clock.
 
-#include "proto/hub.h"
+#include "messaging/hub.h"
 
 #include <string>
 #include <vector>
@@ -8,8 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/envelope.h"
-#include "proto/memory_transport.h"
-#include "reactor/clock.h"
+#include "messaging/memory_transport.h"
+#include "reactor/fake_clock.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -57,7 +57,7 @@ class HubTest : public ::testing::Test {
   const PeerId& peer_id() { return static_cast<MemoryClientTransport&>(*peer_).peer_id(); }
 
   HubOptions options_{.heartbeat_interval = absl::Seconds(1), .liveness = 3};
-  Clock clock_;
+  FakeClock clock_;
   MemoryNetwork network_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<ClientTransport> peer_;

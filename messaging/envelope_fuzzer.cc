@@ -11,17 +11,17 @@
 #include <string>
 
 #include "glog/logging.h"
-#include "proto/bad_input.h"
+#include "messaging/bad_input.h"
 #include "proto/envelope.h"
-#include "proto/hub.h"
-#include "proto/memory_transport.h"
-#include "reactor/clock.h"
+#include "messaging/hub.h"
+#include "messaging/memory_transport.h"
+#include "reactor/fake_clock.h"
 
 namespace {
 
 // One Hub, fed every input as a frame from one peer.
 struct HubUnderTest {
-  braid::Clock clock;
+  braid::FakeClock clock;
   braid::MemoryNetwork network{clock};
   std::unique_ptr<braid::Hub> hub;
   std::unique_ptr<braid::ClientTransport> peer;

@@ -1,4 +1,4 @@
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 
 #include <cerrno>
 #include <utility>

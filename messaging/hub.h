@@ -16,8 +16,8 @@
 //
 // Threading: the ReactorTime's thread.
 
-#ifndef BRAID_PROTO_HUB_H_
-#define BRAID_PROTO_HUB_H_
+#ifndef BRAID_MESSAGING_HUB_H_
+#define BRAID_MESSAGING_HUB_H_
 
 #include <cstdint>
 #include <memory>
@@ -27,12 +27,13 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "google/protobuf/arena.h"
-#include "proto/bad_input.h"
+#include "messaging/bad_input.h"
 #include "proto/braid.pb.h"
 #include "proto/envelope.h"
-#include "proto/transport.h"
+#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
@@ -116,9 +117,9 @@ class Hub {
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
   LoopingCall heartbeat_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Liveness liveness_;
 };
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_HUB_H_
+#endif  // BRAID_MESSAGING_HUB_H_

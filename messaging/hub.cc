@@ -1,4 +1,4 @@
-#include "proto/hub.h"
+#include "messaging/hub.h"
 
 #include <utility>
 #include <vector>
@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "proto/envelope.h"
+#include "proto/status_coding.h"
 
 namespace braid {
 namespace {
@@ -31,7 +32,7 @@ Hub::Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptio
 
 Hub::~Hub() {
   transport_->SetReceiver(nullptr);
-  *alive_ = false;
+  liveness_.End();
   heartbeat_.Stop().IgnoreError();  // may be stopped already
 }
 
@@ -59,7 +60,7 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
           absl::StrCat("a ", BodyName(message), " from a peer that has not said hello"));
       bad_input_.Record(peer, BadInput::kNotIntroduced, why);
       proto::Envelope reject;
-      reject.mutable_reject()->set_code(static_cast<int32_t>(why.code()));
+      reject.mutable_reject()->set_code(StatusCodeToWire(why.code()));
       reject.mutable_reject()->set_message(std::string(why.message()));
       reject.mutable_reject()->set_introduce(true);
       Reply(peer, message.message_id(), std::move(reject)).IgnoreError();
@@ -131,8 +132,8 @@ absl::Status Hub::SendFrame(const PeerId& peer, proto::Envelope& message) {
     // The transport knows the peer is gone: no need to wait out its heartbeats. The owner hears
     // of it in a turn of its own, never in the middle of the send.
     known->second.unreachable = true;
-    time_.CallLater(absl::ZeroDuration(), [this, alive = alive_, peer, sent] {
-      if (*alive) Lose(peer, sent);
+    time_.CallLater(absl::ZeroDuration(), [this, alive = liveness_.token(), peer, sent] {
+      if (alive) Lose(peer, sent);
     });
   }
   return sent;
@@ -159,7 +160,7 @@ absl::Status Hub::Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome 
 
 absl::Status Hub::Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why) {
   proto::Envelope message;
-  message.mutable_reject()->set_code(static_cast<int32_t>(why.code()));
+  message.mutable_reject()->set_code(StatusCodeToWire(why.code()));
   message.mutable_reject()->set_message(std::string(why.message()));
   absl::Status sent = Reply(peer, reply_to, std::move(message));
   return sent;

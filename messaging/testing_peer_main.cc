@@ -13,9 +13,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "glog/logging.h"
-#include "proto/hub.h"
-#include "proto/link.h"
-#include "proto/zmq_transport.h"
+#include "messaging/hub.h"
+#include "messaging/link.h"
+#include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 
 ABSL_FLAG(std::string, role, "link", "link or hub");

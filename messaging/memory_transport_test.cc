@@ -1,13 +1,13 @@
 // MemoryNetwork: delivery on the fake clock, and each fault on command.
 
-#include "proto/memory_transport.h"
+#include "messaging/memory_transport.h"
 
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "reactor/clock.h"
+#include "reactor/fake_clock.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -33,7 +33,7 @@ class MemoryNetworkTest : public ::testing::Test {
 
   const PeerId& client_id() { return static_cast<MemoryClientTransport&>(*client_).peer_id(); }
 
-  Clock clock_;
+  FakeClock clock_;
   MemoryNetwork network_;
   std::unique_ptr<ServerTransport> server_;
   std::unique_ptr<ClientTransport> client_;

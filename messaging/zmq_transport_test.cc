@@ -1,7 +1,7 @@
 // The ZeroMQ transports and the messaging layer on them: real sockets, a real loop, real
 // processes. Each test stops its reactor itself; a watchdog fails it if it does not.
 
-#include "proto/zmq_transport.h"
+#include "messaging/zmq_transport.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -16,8 +16,8 @@
 #include "deferred/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "proto/hub.h"
-#include "proto/link.h"
+#include "messaging/hub.h"
+#include "messaging/link.h"
 #include "reactor/poll_reactor.h"
 #include "third_party/absl_compat/status_matchers.h"
 
@@ -180,7 +180,7 @@ class PeerProcess {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     std::string role_flag = absl::StrCat("--role=", role);
     std::string endpoint_flag = absl::StrCat("--endpoint=", endpoint);
-    const char* argv[] = {"proto/testing_peer", role_flag.c_str(), endpoint_flag.c_str(), nullptr};
+    const char* argv[] = {"messaging/testing_peer", role_flag.c_str(), endpoint_flag.c_str(), nullptr};
     EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, const_cast<char**>(argv), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);

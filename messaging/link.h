@@ -18,8 +18,8 @@
 //
 // Threading: the ReactorTime's thread.
 
-#ifndef BRAID_PROTO_LINK_H_
-#define BRAID_PROTO_LINK_H_
+#ifndef BRAID_MESSAGING_LINK_H_
+#define BRAID_MESSAGING_LINK_H_
 
 #include <cstdint>
 #include <memory>
@@ -31,10 +31,10 @@
 #include "absl/time/time.h"
 #include "deferred/deferred.h"
 #include "deferred/reactor_time.h"
-#include "proto/bad_input.h"
+#include "messaging/bad_input.h"
 #include "proto/braid.pb.h"
 #include "proto/envelope.h"
-#include "proto/transport.h"
+#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
@@ -135,4 +135,4 @@ class Link {
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_LINK_H_
+#endif  // BRAID_MESSAGING_LINK_H_

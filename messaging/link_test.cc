@@ -1,7 +1,7 @@
 // Link: introduction, request/reply correlation, timeouts, liveness and reconnection with
 // backoff — against a Hub, on the fake clock and the in-memory network.
 
-#include "proto/link.h"
+#include "messaging/link.h"
 
 #include <algorithm>
 #include <string>
@@ -10,9 +10,9 @@
 #include "deferred/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "proto/hub.h"
-#include "proto/memory_transport.h"
-#include "reactor/clock.h"
+#include "messaging/hub.h"
+#include "messaging/memory_transport.h"
+#include "reactor/fake_clock.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -100,7 +100,7 @@ class LinkTest : public ::testing::Test {
                        .request_timeout = absl::Seconds(5),
                        .reconnect_initial = absl::Seconds(1),
                        .reconnect_max = absl::Seconds(8)};
-  Clock clock_;
+  FakeClock clock_;
   MemoryNetwork network_;
   std::unique_ptr<Hub> hub_;
   MemoryClientTransport* transport_;

@@ -1,19 +1,19 @@
-// Clock: fake reactor time for tests — Twisted's twisted.internet.task.Clock.
+// FakeClock: fake reactor time for tests — Twisted's twisted.internet.task.Clock.
 //
 // Time stands still until the test moves it. Advance(d) moves it forward and runs, in deadline
 // order, every call that has come due; calls due at the same time run first-in, first-out; a call
 // scheduled while advancing for a time already passed runs in that same advance, as in Twisted.
-// Unlike Twisted's Clock, which re-sorts a list on every call, each operation is O(log n).
+// Unlike Twisted's FakeClock, which re-sorts a list on every call, each operation is O(log n).
 //
-//   Clock clock;
+//   FakeClock clock;
 //   Deferred<Reply> reply = link.Request(message);   // with a 5 s timeout on `clock`
 //   clock.Advance(absl::Seconds(5));
 //   EXPECT_THAT(ResultNow(reply), Optional(StatusIs(absl::StatusCode::kDeadlineExceeded)));
 //
 // Threading: one thread.
 
-#ifndef BRAID_REACTOR_CLOCK_H_
-#define BRAID_REACTOR_CLOCK_H_
+#ifndef BRAID_REACTOR_FAKE_CLOCK_H_
+#define BRAID_REACTOR_FAKE_CLOCK_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -28,13 +28,13 @@
 
 namespace braid {
 
-class Clock final : public ReactorTime {
+class FakeClock final : public ReactorTime {
  public:
-  explicit Clock(absl::Time start = absl::UnixEpoch()) : now_(start) {}
-  Clock(const Clock&) = delete;
-  Clock& operator=(const Clock&) = delete;
+  explicit FakeClock(absl::Time start = absl::UnixEpoch()) : now_(start) {}
+  FakeClock(const FakeClock&) = delete;
+  FakeClock& operator=(const FakeClock&) = delete;
   // Pending calls are dropped without running.
-  ~Clock() override;
+  ~FakeClock() override;
 
   absl::Time Now() const override { return now_; }
   DelayedCall CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) override;
@@ -73,4 +73,4 @@ class Clock final : public ReactorTime {
 
 }  // namespace braid
 
-#endif  // BRAID_REACTOR_CLOCK_H_
+#endif  // BRAID_REACTOR_FAKE_CLOCK_H_

@@ -11,8 +11,8 @@
 //
 // Threading: the loop's thread.
 
-#ifndef BRAID_PROTO_TRANSPORT_H_
-#define BRAID_PROTO_TRANSPORT_H_
+#ifndef BRAID_MESSAGING_TRANSPORT_H_
+#define BRAID_MESSAGING_TRANSPORT_H_
 
 #include <string>
 
@@ -71,4 +71,4 @@ class ClientTransport {
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_TRANSPORT_H_
+#endif  // BRAID_MESSAGING_TRANSPORT_H_

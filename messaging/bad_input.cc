@@ -1,4 +1,4 @@
-#include "proto/bad_input.h"
+#include "messaging/bad_input.h"
 
 #include "absl/strings/escaping.h"
 #include "glog/logging.h"

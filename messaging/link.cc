@@ -1,10 +1,11 @@
-#include "proto/link.h"
+#include "messaging/link.h"
 
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "proto/status_coding.h"
 
 namespace braid {
 
@@ -73,8 +74,7 @@ void Link::OnFrame(absl::string_view frame) {
       }
       absl::Status refused =
           message.has_reject()
-              ? absl::Status(static_cast<absl::StatusCode>(message.reject().code()),
-                             message.reject().message())
+              ? ErrorFromWire(message.reject().code(), message.reject().message())
               : absl::InternalError("the coordinator answered the hello oddly");
       LOG(ERROR) << "the coordinator at " << transport_->endpoint()
                  << " refused this link: " << refused;
@@ -98,8 +98,7 @@ void Link::OnFrame(absl::string_view frame) {
     pending_.erase(waiting);
     if (message.has_reject()) {
       reply
-          .Errback(absl::Status(static_cast<absl::StatusCode>(message.reject().code()),
-                                message.reject().message()))
+          .Errback(ErrorFromWire(message.reject().code(), message.reject().message()))
           .IgnoreError();
     } else {
       reply.Callback(std::move(message)).IgnoreError();

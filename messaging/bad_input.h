@@ -2,8 +2,8 @@
 // reason once per peer — so that a misbehaving or foreign peer is visible without flooding the
 // log.
 
-#ifndef BRAID_PROTO_BAD_INPUT_H_
-#define BRAID_PROTO_BAD_INPUT_H_
+#ifndef BRAID_MESSAGING_BAD_INPUT_H_
+#define BRAID_MESSAGING_BAD_INPUT_H_
 
 #include <array>
 #include <cstdint>
@@ -49,4 +49,4 @@ class BadInputLog {
 
 }  // namespace braid
 
-#endif  // BRAID_PROTO_BAD_INPUT_H_
+#endif  // BRAID_MESSAGING_BAD_INPUT_H_

@@ -1,4 +1,4 @@
-#include "proto/memory_transport.h"
+#include "messaging/memory_transport.h"
 
 #include <utility>
 
@@ -10,7 +10,7 @@ namespace braid {
 
 MemoryNetwork::MemoryNetwork(ReactorTime& time, uint64_t seed) : time_(time), random_(seed) {}
 
-MemoryNetwork::~MemoryNetwork() { *alive_ = false; }
+MemoryNetwork::~MemoryNetwork() { liveness_.End(); }
 
 absl::StatusOr<std::unique_ptr<ServerTransport>> MemoryNetwork::Listen(absl::string_view name) {
   std::string key(absl::StripPrefix(name, "mem://"));
@@ -70,8 +70,8 @@ void MemoryNetwork::Schedule(const PeerId& peer, absl::AnyInvocable<void()> deli
 }
 
 void MemoryNetwork::SendToServer(const std::string& name, const PeerId& from, std::string frame) {
-  Schedule(from, [this, alive = alive_, name, from, frame = std::move(frame)] {
-    if (!*alive || isolated_.contains(from)) return;
+  Schedule(from, [this, alive = liveness_.token(), name, from, frame = std::move(frame)] {
+    if (!alive || isolated_.contains(from)) return;
     auto server = servers_.find(name);
     if (server == servers_.end() || !clients_.contains(from)) {
       ++frames_dropped_;
@@ -87,8 +87,8 @@ absl::Status MemoryNetwork::SendToClient(const std::string& name, const PeerId& 
   if (client == clients_.end() || client->second->name_ != name) {
     return absl::UnavailableError(absl::StrCat("peer ", to, " is not connected"));
   }
-  Schedule(to, [this, alive = alive_, to, frame = std::move(frame)] {
-    if (!*alive || isolated_.contains(to)) return;
+  Schedule(to, [this, alive = liveness_.token(), to, frame = std::move(frame)] {
+    if (!alive || isolated_.contains(to)) return;
     auto client = clients_.find(to);
     if (client == clients_.end()) {
       ++frames_dropped_;

@@ -1,4 +1,4 @@
-#include "reactor/clock.h"
+#include "reactor/fake_clock.h"
 
 #include <utility>
 
@@ -6,35 +6,35 @@
 
 namespace braid {
 
-Clock::~Clock() {
-  // Destroy the pending functions while this Clock can still answer their destructors (a timeout
+FakeClock::~FakeClock() {
+  // Destroy the pending functions while this FakeClock can still answer their destructors (a timeout
   // stage cancelling its timer, say).
   std::vector<TimerQueue::Function> pending = queue_.TakeAll();
   pending.clear();
 }
 
-DelayedCall Clock::CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) {
+DelayedCall FakeClock::CallLater(absl::Duration delay, absl::AnyInvocable<void()> f) {
   if (delay < absl::ZeroDuration()) return RefuseNegativeDelay(delay);
   return DelayedCall(this, queue_.Schedule(now_ + delay, std::move(f)));
 }
 
-std::vector<DelayedCall> Clock::DelayedCalls() {
+std::vector<DelayedCall> FakeClock::DelayedCalls() {
   std::vector<DelayedCall> calls;
   for (uint64_t id : queue_.PendingIds()) calls.emplace_back(this, id);
   return calls;
 }
 
-void Clock::Advance(absl::Duration amount) {
-  CHECK_GE(amount, absl::ZeroDuration()) << "Clock::Advance cannot go back in time";
+void FakeClock::Advance(absl::Duration amount) {
+  CHECK_GE(amount, absl::ZeroDuration()) << "FakeClock::Advance cannot go back in time";
   now_ += amount;
   RunDue();
 }
 
-void Clock::Pump(absl::Span<const absl::Duration> amounts) {
+void FakeClock::Pump(absl::Span<const absl::Duration> amounts) {
   for (absl::Duration amount : amounts) Advance(amount);
 }
 
-bool Clock::AdvanceToNextCall() {
+bool FakeClock::AdvanceToNextCall() {
   std::optional<absl::Time> next = queue_.NextDue();
   if (!next.has_value()) return false;
   if (*next > now_) now_ = *next;
@@ -42,7 +42,7 @@ bool Clock::AdvanceToNextCall() {
   return true;
 }
 
-void Clock::RunDue() {
+void FakeClock::RunDue() {
   while (std::optional<TimerQueue::Function> f = queue_.PopDue(now_)) (*f)();
 }
 
