@@ -21,10 +21,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
-#include "proto/envelope.h"
 #include "messaging/hub.h"
 #include "messaging/link.h"
 #include "messaging/zmq_transport.h"
+#include "proto/envelope.h"
 #include "reactor/poll_reactor.h"
 
 ABSL_FLAG(int, repetitions, 5, "runs of each measurement; the median is reported");

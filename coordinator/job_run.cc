@@ -207,7 +207,8 @@ void JobRun::EndPhase() {
   backups_.clear();
   blocked_reduces_.clear();
   maps_rerunning_ = 0;
-  if (straggler_check_.has_value()) straggler_check_->Stop().IgnoreError();  // stopped already, if its check failed
+  if (straggler_check_.has_value())
+    straggler_check_->Stop().IgnoreError();  // stopped already, if its check failed
   // Cancelling an attempt calls back into OnOutcome, which must not see the map change.
   auto attempts = std::move(attempts_);
   attempts_.clear();

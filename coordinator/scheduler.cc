@@ -217,9 +217,10 @@ void Scheduler::Assign() {
       const proto::TaskAttempt& attempt = assignment->attempt();
       const AttemptKey key{number, attempt.task(), attempt.attempt(),
                            attempt.kind() == proto::TASK_KIND_REDUCE};
-      Deferred<proto::TaskResult> result([this, alive = liveness_.token(), key](Deferred<proto::TaskResult>&) {
-        if (alive) Cancel(key);
-      });
+      Deferred<proto::TaskResult> result(
+          [this, alive = liveness_.token(), key](Deferred<proto::TaskResult>&) {
+            if (alive) Cancel(key);
+          });
       running_[key] = Running{worker->peer, result};
       given.push_back(key);
       ++worker->outstanding;

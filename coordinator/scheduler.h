@@ -30,8 +30,8 @@
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
-#include "proto/braid.pb.h"
 #include "messaging/hub.h"
+#include "proto/braid.pb.h"
 
 namespace braid {
 

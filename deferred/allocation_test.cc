@@ -69,7 +69,8 @@ TEST(DeferredAllocations, CommonStagesTakeTheSmallBlock) {
   using deferred_internal::Core;
   long* sink = nullptr;
   auto callback = [sink](int v) { *sink += v; };
-  using Then = deferred_internal::ThenStage<int, void, decltype(callback), deferred_internal::Absent>;
+  using Then =
+      deferred_internal::ThenStage<int, void, decltype(callback), deferred_internal::Absent>;
   EXPECT_EQ(Core::StageBytes<Then>(), Core::kSmallStageBlockBytes);
   using Input = deferred_internal::InputStage<int, deferred_internal::DeferredListState<int>>;
   EXPECT_EQ(Core::StageBytes<Input>(), Core::kSmallStageBlockBytes);

@@ -350,32 +350,29 @@ struct Absent {};
 // Whether a callback added through a Deferred<T> handle takes no value although T has one — what
 // may be added to a chain whose value has moved on (see AtVoid).
 template <typename T, typename F>
-struct ThenTakesNoValue : std::false_type {};
+constexpr bool ThenTakesNoValue() {
+  if constexpr (std::is_void_v<T>) {
+    return false;
+  } else {
+    return !std::is_invocable_v<F&, T&&> && std::is_invocable_v<F&>;
+  }
+}
 template <typename T, typename F>
-  requires(!std::is_void_v<T>)
-struct ThenTakesNoValue<T, F>
-    : std::bool_constant<!std::is_invocable_v<F&, T&&> && std::is_invocable_v<F&>> {};
-template <typename T, typename F>
-constexpr bool kThenTakesNoValue = ThenTakesNoValue<T, F>::value;
-
-template <typename T, typename F>
-struct BothTakesNoValue : std::false_type {};
-template <typename T, typename F>
-  requires(!std::is_void_v<T>)
-struct BothTakesNoValue<T, F>
-    : std::bool_constant<!std::is_invocable_v<F&, Result<T>&&> &&
-                         std::is_invocable_v<F&, absl::Status&&>> {};
-template <typename T, typename F>
-constexpr bool kBothTakesNoValue = BothTakesNoValue<T, F>::value;
-
+constexpr bool BothTakesNoValue() {
+  if constexpr (std::is_void_v<T>) {
+    return false;
+  } else {
+    return !std::is_invocable_v<F&, Result<T>&&> && std::is_invocable_v<F&, absl::Status&&>;
+  }
+}
 template <typename T, typename G>
-struct CatchLeavesNoValue : std::false_type {};
-template <typename T, typename G>
-  requires(!std::is_void_v<T>)
-struct CatchLeavesNoValue<T, G>
-    : std::bool_constant<std::is_void_v<ChainValue<std::invoke_result_t<G&, absl::Status&&>>>> {};
-template <typename T, typename G>
-constexpr bool kCatchLeavesNoValue = CatchLeavesNoValue<T, G>::value;
+constexpr bool CatchLeavesNoValue() {
+  if constexpr (std::is_void_v<T>) {
+    return false;
+  } else {
+    return std::is_void_v<ChainValue<std::invoke_result_t<G&, absl::Status&&>>>;
+  }
+}
 
 // A callback/errback pair; either may be Absent, in which case that kind of result passes by.
 template <typename T, typename U, typename OnValueFn, typename OnErrorFn>
@@ -499,26 +496,28 @@ Deferred<U> Deferred<T>::Extend(deferred_internal::CoreRef core, Args&&... args)
 template <typename T>
 template <typename F>
 auto Deferred<T>::Then(F&& on_value) & {
-  if constexpr (deferred_internal::kThenTakesNoValue<T, std::decay_t<F>>) {
+  if constexpr (deferred_internal::ThenTakesNoValue<T, std::decay_t<F>>()) {
     return Deferred(*this).AtVoid("Then").Then(std::forward<F>(on_value));
   } else {
-  using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
-  CheckTail("Then");
-  return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
-      core_, std::forward<F>(on_value), deferred_internal::Absent{});
+    using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
+    CheckTail("Then");
+    return Extend<U,
+                  deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
+        core_, std::forward<F>(on_value), deferred_internal::Absent{});
   }
 }
 
 template <typename T>
 template <typename F>
 auto Deferred<T>::Then(F&& on_value) && {
-  if constexpr (deferred_internal::kThenTakesNoValue<T, std::decay_t<F>>) {
+  if constexpr (deferred_internal::ThenTakesNoValue<T, std::decay_t<F>>()) {
     return std::move(*this).AtVoid("Then").Then(std::forward<F>(on_value));
   } else {
-  using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
-  CheckTail("Then");
-  return Extend<U, deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
-      std::move(core_), std::forward<F>(on_value), deferred_internal::Absent{});
+    using U = deferred_internal::ChainValue<deferred_internal::OnValueReturn<T, std::decay_t<F>>>;
+    CheckTail("Then");
+    return Extend<U,
+                  deferred_internal::ThenStage<T, U, std::decay_t<F>, deferred_internal::Absent>>(
+        std::move(core_), std::forward<F>(on_value), deferred_internal::Absent{});
   }
 }
 
@@ -550,17 +549,18 @@ auto Deferred<T>::Catch(G&& on_error) & {
 template <typename T>
 template <typename G>
 auto Deferred<T>::Catch(G&& on_error) && {
-  if constexpr (deferred_internal::kCatchLeavesNoValue<T, std::decay_t<G>>) {
+  if constexpr (deferred_internal::CatchLeavesNoValue<T, std::decay_t<G>>()) {
     return std::move(*this).AtVoid("Catch").Catch(std::forward<G>(on_error));
   } else {
-  static_assert(
-      std::is_same_v<
-          T, deferred_internal::ChainValue<deferred_internal::OnErrorReturn<std::decay_t<G>>>>,
-      "an errback on a Deferred<T> recovers with a T, an absl::StatusOr<T> or a Deferred<T> "
-      "(an absl::Status for Deferred<void>)");
-  CheckTail("Catch");
-  return Extend<T, deferred_internal::ThenStage<T, T, deferred_internal::Absent, std::decay_t<G>>>(
-      std::move(core_), deferred_internal::Absent{}, std::forward<G>(on_error));
+    static_assert(
+        std::is_same_v<
+            T, deferred_internal::ChainValue<deferred_internal::OnErrorReturn<std::decay_t<G>>>>,
+        "an errback on a Deferred<T> recovers with a T, an absl::StatusOr<T> or a Deferred<T> "
+        "(an absl::Status for Deferred<void>)");
+    CheckTail("Catch");
+    return Extend<T,
+                  deferred_internal::ThenStage<T, T, deferred_internal::Absent, std::decay_t<G>>>(
+        std::move(core_), deferred_internal::Absent{}, std::forward<G>(on_error));
   }
 }
 
@@ -573,13 +573,13 @@ auto Deferred<T>::Both(F&& f) & {
 template <typename T>
 template <typename F>
 auto Deferred<T>::Both(F&& f) && {
-  if constexpr (deferred_internal::kBothTakesNoValue<T, std::decay_t<F>>) {
+  if constexpr (deferred_internal::BothTakesNoValue<T, std::decay_t<F>>()) {
     return std::move(*this).AtVoid("Both").Both(std::forward<F>(f));
   } else {
-  using U = deferred_internal::ChainValue<deferred_internal::OnResultReturn<T, std::decay_t<F>>>;
-  CheckTail("Both");
-  return Extend<U, deferred_internal::BothStage<T, U, std::decay_t<F>>>(std::move(core_),
-                                                                        std::forward<F>(f));
+    using U = deferred_internal::ChainValue<deferred_internal::OnResultReturn<T, std::decay_t<F>>>;
+    CheckTail("Both");
+    return Extend<U, deferred_internal::BothStage<T, U, std::decay_t<F>>>(std::move(core_),
+                                                                          std::forward<F>(f));
   }
 }
 

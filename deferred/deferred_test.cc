@@ -363,10 +363,11 @@ TEST(Deferred, ErrbacksAndBothOnAChainedDeferredSeeNoError) {
   Deferred<int> outer = Succeed(0).Then([&](int) { return inner; });
   bool errback_ran = false;
   absl::Status seen = absl::UnknownError("unset");
-  inner.Catch([&](absl::Status e) {
-         errback_ran = true;
-         return e;
-       })
+  inner
+      .Catch([&](absl::Status e) {
+        errback_ran = true;
+        return e;
+      })
       .Both([&](absl::Status s) { seen = s; });
   inner.Errback(absl::DataLossError("bad")).IgnoreError();
   EXPECT_THAT(ResultNow(outer), Optional(StatusIs(absl::StatusCode::kDataLoss)));
@@ -379,8 +380,9 @@ TEST(Deferred, ACallbackReturningItsOwnDeferredFailsTheChain) {
   Deferred<int> self = d;
   Deferred<int> chain = d.Then([&](int) { return self; });
   d.Callback(1).IgnoreError();
-  EXPECT_THAT(ResultNow(chain), Optional(StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                  HasSubstr("returned the Deferred it was added"))));
+  EXPECT_THAT(ResultNow(chain),
+              Optional(StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("returned the Deferred it was added"))));
 }
 
 TEST(Deferred, AnErrbackReturningItsOwnDeferredFailsTheChain) {

@@ -27,7 +27,8 @@ absl::Status DelayedCallAlreadyCancelledError() {
 }
 
 absl::Status DelayedCallAlreadyCalledError() {
-  return absl::FailedPreconditionError(absl::StrCat(kAlreadyCalled, "the delayed call already ran"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(kAlreadyCalled, "the delayed call already ran"));
 }
 
 bool IsAlreadyCancelled(const absl::Status& status) {

@@ -12,9 +12,9 @@
 
 #include "glog/logging.h"
 #include "messaging/bad_input.h"
-#include "proto/envelope.h"
 #include "messaging/hub.h"
 #include "messaging/memory_transport.h"
+#include "proto/envelope.h"
 #include "reactor/fake_clock.h"
 
 namespace {

@@ -31,9 +31,9 @@
 #include "deferred/reactor_time.h"
 #include "google/protobuf/arena.h"
 #include "messaging/bad_input.h"
+#include "messaging/transport.h"
 #include "proto/braid.pb.h"
 #include "proto/envelope.h"
-#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 
 namespace braid {

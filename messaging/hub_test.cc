@@ -7,8 +7,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "proto/envelope.h"
 #include "messaging/memory_transport.h"
+#include "proto/envelope.h"
 #include "reactor/fake_clock.h"
 #include "third_party/absl_compat/status_matchers.h"
 

@@ -23,7 +23,7 @@ Link::Link(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOp
 Link::~Link() {
   transport_->SetReceiver(nullptr);
   heartbeat_.Stop().IgnoreError();  // may be stopped already
-  retry_.Cancel().IgnoreError();  // a retry that ran or never was is fine
+  retry_.Cancel().IgnoreError();    // a retry that ran or never was is fine
   state_ = State::kClosed;
   FailPending(absl::CancelledError("the link was closed"));
 }
@@ -73,9 +73,8 @@ void Link::OnFrame(absl::string_view frame) {
         return;
       }
       absl::Status refused =
-          message.has_reject()
-              ? ErrorFromWire(message.reject().code(), message.reject().message())
-              : absl::InternalError("the coordinator answered the hello oddly");
+          message.has_reject() ? ErrorFromWire(message.reject().code(), message.reject().message())
+                               : absl::InternalError("the coordinator answered the hello oddly");
       LOG(ERROR) << "the coordinator at " << transport_->endpoint()
                  << " refused this link: " << refused;
       state_ = State::kClosed;
@@ -97,8 +96,7 @@ void Link::OnFrame(absl::string_view frame) {
     Deferred<proto::Envelope> reply = std::move(waiting->second);
     pending_.erase(waiting);
     if (message.has_reject()) {
-      reply
-          .Errback(ErrorFromWire(message.reject().code(), message.reject().message()))
+      reply.Errback(ErrorFromWire(message.reject().code(), message.reject().message()))
           .IgnoreError();
     } else {
       reply.Callback(std::move(message)).IgnoreError();
@@ -217,7 +215,7 @@ void Link::Close(absl::string_view reason) {
   }
   state_ = State::kClosed;
   heartbeat_.Stop().IgnoreError();  // may be stopped already
-  retry_.Cancel().IgnoreError();  // a retry that ran or never was is fine
+  retry_.Cancel().IgnoreError();    // a retry that ran or never was is fine
   FailPending(absl::CancelledError(absl::StrCat("the link was closed: ", reason)));
 }
 

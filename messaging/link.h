@@ -32,9 +32,9 @@
 #include "deferred/deferred.h"
 #include "deferred/reactor_time.h"
 #include "messaging/bad_input.h"
+#include "messaging/transport.h"
 #include "proto/braid.pb.h"
 #include "proto/envelope.h"
-#include "messaging/transport.h"
 #include "reactor/looping_call.h"
 
 namespace braid {

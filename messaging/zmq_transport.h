@@ -24,8 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "proto/envelope.h"
 #include "messaging/transport.h"
+#include "proto/envelope.h"
 #include "reactor/reactor.h"
 
 namespace braid {

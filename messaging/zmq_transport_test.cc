@@ -180,7 +180,8 @@ class PeerProcess {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     std::string role_flag = absl::StrCat("--role=", role);
     std::string endpoint_flag = absl::StrCat("--endpoint=", endpoint);
-    const char* argv[] = {"messaging/testing_peer", role_flag.c_str(), endpoint_flag.c_str(), nullptr};
+    const char* argv[] = {"messaging/testing_peer", role_flag.c_str(), endpoint_flag.c_str(),
+                          nullptr};
     EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, const_cast<char**>(argv), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);

@@ -15,7 +15,8 @@ int32_t StatusCodeToWire(absl::StatusCode code) { return static_cast<int32_t>(co
 absl::Status StatusFromWire(int32_t code, absl::string_view message) {
   if (code == 0) return absl::OkStatus();
   if (code < 0 || code > kLastCanonicalCode) {
-    return absl::UnknownError(absl::StrCat("unknown status code ", code, " on the wire: ", message));
+    return absl::UnknownError(
+        absl::StrCat("unknown status code ", code, " on the wire: ", message));
   }
   return absl::Status(static_cast<absl::StatusCode>(code), message);
 }

@@ -7,8 +7,8 @@
 namespace braid {
 
 FakeClock::~FakeClock() {
-  // Destroy the pending functions while this FakeClock can still answer their destructors (a timeout
-  // stage cancelling its timer, say).
+  // Destroy the pending functions while this FakeClock can still answer their destructors (a
+  // timeout stage cancelling its timer, say).
   std::vector<TimerQueue::Function> pending = queue_.TakeAll();
   pending.clear();
 }

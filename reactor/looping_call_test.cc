@@ -7,8 +7,8 @@
 #include "deferred/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "reactor/fake_clock.h"
 #include "reactor/defer_later.h"
+#include "reactor/fake_clock.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {

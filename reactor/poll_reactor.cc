@@ -322,9 +322,9 @@ void PollReactor::RunDueTimers(uint64_t before_sequence) {
 
 absl::Status PollReactor::Stop() {
   if (state_ != State::kRunning) {
-    return absl::FailedPreconditionError(
-        state_ == State::kStopping ? "reactor not running: it is stopping already"
-                                   : "reactor not running: it cannot be stopped");
+    return absl::FailedPreconditionError(state_ == State::kStopping
+                                             ? "reactor not running: it is stopping already"
+                                             : "reactor not running: it cannot be stopped");
   }
   cut_turn_ = true;
   state_ = State::kStopping;

@@ -129,7 +129,7 @@ class PollReactor final : public Reactor {
 
   PollReactorOptions options_;
   State state_ = State::kIdle;
-  bool started_ = false;  // startup's kDuring phase has ended
+  bool started_ = false;                                // startup's kDuring phase has ended
   StartupPhase startup_phase_ = StartupPhase::kBefore;  // the phase running or next
   bool startup_done_ = false;
   bool exit_ = false;      // Run returns at the next check

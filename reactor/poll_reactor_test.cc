@@ -117,8 +117,8 @@ TEST(PollReactor, RunsOnlyOnce) {
 
 TEST(PollReactor, StopBeforeRunIsRefused) {
   PollReactor reactor(TestOptions());
-  EXPECT_THAT(reactor.Stop(), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                       HasSubstr("reactor not running")));
+  EXPECT_THAT(reactor.Stop(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("reactor not running")));
   // Nothing changed: the reactor runs as usual afterwards.
   bool ran = false;
   reactor.CallWhenRunning([&] {
@@ -194,7 +194,8 @@ TEST(PollReactor, AFailedStartupTriggerIsLoggedAndStartupGoesOn) {
 TEST(PollReactor, RemovingAnUnknownOrSpentTriggerIsAnError) {
   PollReactor reactor(TestOptions());
   EXPECT_THAT(reactor.RemoveTrigger(12345), StatusIs(absl::StatusCode::kNotFound));
-  Reactor::TriggerId id = reactor.AddStartupTrigger(StartupPhase::kBefore, [] { return Succeed(); });
+  Reactor::TriggerId id =
+      reactor.AddStartupTrigger(StartupPhase::kBefore, [] { return Succeed(); });
   EXPECT_THAT(reactor.RemoveTrigger(id), IsOk());
   EXPECT_THAT(reactor.RemoveShutdownTrigger(id), StatusIs(absl::StatusCode::kNotFound));
 }

@@ -16,9 +16,9 @@
 #include "absl/functional/any_invocable.h"
 #include "deferred/deferred.h"
 #include "deferred/reactor_time.h"
-#include "proto/braid.pb.h"
 #include "messaging/link.h"
 #include "messaging/transport.h"
+#include "proto/braid.pb.h"
 
 namespace braid {
 

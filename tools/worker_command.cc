@@ -97,8 +97,9 @@ int WorkerCommand(const std::vector<std::string>& args) {
   {
     ThreadTaskExecutor executor(reactor, environment);
     Worker worker(reactor, *std::move(transport), executor, options);
-    (void)reactor.CatchSignal(
-        SIGTERM, [&] { worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop().IgnoreError(); }); });
+    (void)reactor.CatchSignal(SIGTERM, [&] {
+      worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop().IgnoreError(); });
+    });
     // Stopping waits for the task threads: running attempts (and their commands) stop first.
     (void)reactor.CatchSignal(SIGINT, [&] {
       worker.CancelRunning();

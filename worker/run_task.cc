@@ -12,13 +12,13 @@
 #include "job/counters.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
+#include "proto/status_coding.h"
 #include "worker/map_output_buffer.h"
 #include "worker/part_file_writer.h"
 #include "worker/partitioners.h"
 #include "worker/run_file.h"
 #include "worker/run_merger.h"
 #include "worker/streaming_task.h"
-#include "proto/status_coding.h"
 
 namespace braid {
 namespace {

@@ -324,7 +324,8 @@ int StreamingProcess::Reap() {
 int StreamingProcess::KillGroup() {
   if (!Exited()) {
     kill(-pid_, SIGTERM);
-    const SteadyClock::time_point until = SteadyClock::now() + absl::ToChronoNanoseconds(options_.kill_grace);
+    const SteadyClock::time_point until =
+        SteadyClock::now() + absl::ToChronoNanoseconds(options_.kill_grace);
     for (auto nap = std::chrono::microseconds(100); !Exited() && SteadyClock::now() < until;
          nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(20))) {
       std::this_thread::sleep_for(nap);

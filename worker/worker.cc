@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "worker/run_task.h"
 #include "proto/status_coding.h"
+#include "worker/run_task.h"
 
 namespace braid {
 namespace {

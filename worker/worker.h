@@ -27,9 +27,9 @@
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
-#include "proto/braid.pb.h"
 #include "messaging/link.h"
 #include "messaging/transport.h"
+#include "proto/braid.pb.h"
 #include "reactor/looping_call.h"
 #include "worker/task_executor.h"
 

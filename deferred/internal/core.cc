@@ -18,10 +18,13 @@ class ContinuationStage final : public StageOf<ContinuationStage> {
 
 Core::~Core() {
   // The common case — no stage left, no hook, nothing held — stays short.
-  if (head_ != nullptr) [[unlikely]] DropStages();
-  if (hook_owned_) [[unlikely]] delete hook_;
+  if (head_ != nullptr) [[unlikely]]
+    DropStages();
+  if (hook_owned_) [[unlikely]]
+    delete hook_;
   if (value_ops_ != nullptr) value().Reset();
-  if (called_ && !error_.ok()) [[unlikely]] ReportUnhandledError(error_);
+  if (called_ && !error_.ok()) [[unlikely]]
+    ReportUnhandledError(error_);
 }
 
 void Core::DropStages() {
@@ -186,7 +189,8 @@ void Core::RunChain(Core* start) {
       Stage::Origin origin = stage->origin_;
       Core* inner = stage->RunAndDestroy(*core);
       core->FreeStageMemory(stage, origin);
-      if (inner == nullptr) [[likely]] continue;
+      if (inner == nullptr) [[likely]]
+        continue;
       if (inner->ready()) {
         core->TakeResultFrom(*inner);
         inner->Release();
@@ -219,7 +223,8 @@ void Core::RunChain(Core* start) {
       }
     }
     if (next == nullptr) {
-      if (come_back == nullptr) [[likely]] return;
+      if (come_back == nullptr) [[likely]]
+        return;
       if (come_back->empty()) {
         come_back->~ComeBackStack();
         return;

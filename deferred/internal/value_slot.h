@@ -48,7 +48,8 @@ constexpr size_t CapacityFor() {
   if constexpr (std::is_void_v<T>) {
     return kMinValueCapacity;
   } else {
-    constexpr size_t rounded = (sizeof(T) + kValueAlignment - 1) / kValueAlignment * kValueAlignment;
+    constexpr size_t rounded =
+        (sizeof(T) + kValueAlignment - 1) / kValueAlignment * kValueAlignment;
     if constexpr (rounded <= kMaxValueCapacity && FitsInline<T>(rounded) &&
                   rounded > kMinValueCapacity) {
       return rounded;
@@ -117,7 +118,8 @@ class ValueSlot {
   // The held T. REQUIRES: the slot holds a T.
   template <typename T>
   T& Get() {
-    if (FitsInline<T>(kMinValueCapacity) || ops_ == &InlineValue<T>::kOps) return *std::launder(reinterpret_cast<T*>(storage_));
+    if (FitsInline<T>(kMinValueCapacity) || ops_ == &InlineValue<T>::kOps)
+      return *std::launder(reinterpret_cast<T*>(storage_));
     return *BoxedValue<T>::Box(storage_);
   }
 
