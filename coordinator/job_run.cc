@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/file_error.h"
 #include "deferred/deferred_list.h"
 #include "deferred/errors.h"
 #include "deferred/race.h"
@@ -603,8 +604,7 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
       std::string name = output.path().substr(output.path().rfind('/') + 1);
       std::string final_path = absl::StrCat(spec_.output(), "/", name);
       if (rename(output.path().c_str(), final_path.c_str()) != 0) {
-        return absl::InternalError(absl::StrCat("cannot commit ", output.path(), " as ", final_path,
-                                                ": ", std::strerror(errno)));
+        return FileError(absl::StrCat("commit '", output.path(), "' as"), final_path);
       }
     }
   }

@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/file_error.h"
 #include "glog/logging.h"
-#include "job/file_io.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
@@ -43,10 +43,6 @@ void Frame(const google::protobuf::MessageLite& message, std::string& out) {
   PutFixed32(out, static_cast<uint32_t>(bytes.size()));
   PutFixed32(out, Mask(braid_compat::ComputeCrc32c(bytes)));
   out += bytes;
-}
-
-absl::Status ErrnoError(const std::string& what, const std::string& path) {
-  return absl::PermissionDeniedError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
 }
 
 // Parses `data` into `contents`; `*good` is the length of the records that are whole.
@@ -88,7 +84,7 @@ absl::Status Parse(const std::string& path, const std::string& data, Journal::Co
 
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoError("cannot read", path);
+  if (!in) return FileError("read", path);
   std::stringstream data;
   data << in.rdbuf();
   return data.str();
@@ -123,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& state_
   // One coordinator per state directory: the lock goes with the process, however it ends.
   const std::string lock_path = state_dir + "/LOCK";
   const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) return ErrnoError("cannot open", lock_path);
+  if (lock_fd < 0) return FileError("open", lock_path);
   if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     close(lock_fd);
     return absl::UnavailableError(absl::StrCat("another coordinator is using the state directory ",
@@ -149,7 +145,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::OpenLocked(const std::string& 
                    << " bytes of a torn or damaged tail after " << contents->records.size()
                    << " records";
       if (truncate(path.c_str(), static_cast<off_t>(good)) != 0) {
-        return ErrnoError("cannot cut the torn tail of", path);
+        return FileError("cut the torn tail of", path);
       }
     }
   }
@@ -161,7 +157,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::OpenLocked(const std::string& 
   // A new epoch: the header is rewritten with the records as they are.
   header.set_epoch(header.epoch() + 1);
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot open", path);
+  if (fd < 0) return FileError("open", path);
   std::unique_ptr<Journal> journal(new Journal(path, fd, lock_fd, std::move(header)));
   absl::Status rewritten = journal->Rewrite(contents->records);
   if (!rewritten.ok()) {
@@ -200,7 +196,7 @@ absl::Status Journal::Flush() {
 absl::Status Journal::Sync() {
   absl::Status flushed = Flush();
   if (!flushed.ok()) return flushed;
-  if (fdatasync(fd_) != 0) return ErrnoError("cannot sync", path_);
+  if (fdatasync(fd_) != 0) return FileError("sync", path_);
   dirty_ = false;
   return absl::OkStatus();
 }
@@ -213,12 +209,12 @@ absl::Status Journal::Rewrite(const std::vector<proto::JournalRecord>& records) 
   for (const proto::JournalRecord& record : records) Frame(record, data);
   const std::string temporary = path_ + ".new";
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot create", temporary);
+  if (fd < 0) return FileError("create", temporary);
   absl::Status written = WriteAll(fd, data, temporary);
-  if (written.ok() && fdatasync(fd) != 0) written = ErrnoError("cannot sync", temporary);
+  if (written.ok() && fdatasync(fd) != 0) written = FileError("sync", temporary);
   close(fd);
   if (!written.ok()) return written;
-  if (rename(temporary.c_str(), path_.c_str()) != 0) return ErrnoError("cannot replace", path_);
+  if (rename(temporary.c_str(), path_.c_str()) != 0) return FileError("replace", path_);
   // The directory entry too, so that the new file is the journal after a machine crash.
   const std::string dir = std::filesystem::path(path_).parent_path().string();
   const int dir_fd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -227,7 +223,7 @@ absl::Status Journal::Rewrite(const std::vector<proto::JournalRecord>& records) 
     close(dir_fd);
   }
   const int fd_new = open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_new < 0) return ErrnoError("cannot open", path_);
+  if (fd_new < 0) return FileError("open", path_);
   close(fd_);
   fd_ = fd_new;
   written_ = data.size();

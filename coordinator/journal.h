@@ -45,8 +45,9 @@ class Journal {
   //   kFailedPrecondition  a journal of a newer format (names both versions);
   //   kDataLoss            a journal whose header cannot be read;
   //   kUnavailable         another coordinator holds the state directory (STATE_DIR/LOCK);
-  //   kPermissionDenied    the directory or the file cannot be made or read (a failed write
-  //                        is coded by its errno, e.g. kResourceExhausted for a full disk).
+  //   otherwise            the failed OS call's error, coded by its errno (base/file_error.h):
+  //                        kPermissionDenied for a directory or file that cannot be made or
+  //                        read, kResourceExhausted for a full disk, kNotFound, ...
   static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& state_dir,
                                                        Contents* contents);
   Journal(const Journal&) = delete;

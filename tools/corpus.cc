@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "job/file_io.h"
+#include "base/file_error.h"
 
 namespace braid {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "job/file_io.h"
+#include "base/file_error.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {

@@ -19,7 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "job/file_io.h"
+#include "base/file_error.h"
 #include "job/streaming_spec.h"
 #include "proto/attempt_name.h"
 #include "worker/part_file_writer.h"
