@@ -67,11 +67,11 @@ class HubThread {
     hub_->SetHandlers(
         [this](const PeerId& peer, proto::Envelope& m) {
           if (m.has_client_hello()) {
-            hub_->Welcome(peer, m.message_id(), proto::Welcome()).IgnoreError();
+            hub_->Welcome(peer, m.message_id(), proto::Welcome());
           } else if (m.has_status_request()) {
             proto::Envelope ack;
             ack.mutable_ack();
-            hub_->Reply(peer, m.message_id(), ack).IgnoreError();
+            hub_->Reply(peer, m.message_id(), ack);
           } else if (m.has_task_progress() && ++received_ == expected_) {
             done_ = absl::Now();
             reactor_.Stop().IgnoreError();

@@ -244,16 +244,14 @@ void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
     default:
       hub_.Reject(peer, message.message_id(),
                   absl::UnimplementedError(absl::StrCat("the coordinator does not take ",
-                                                        BodyName(message), " messages")))
-          .IgnoreError();
+                                                        BodyName(message), " messages")));
   }
 }
 
 void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& message) {
   const proto::WorkerHello& hello = message.worker_hello();
   if (hello.slots() == 0) {
-    hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs slots"))
-        .IgnoreError();
+    hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs slots"));
     hub_.Forget(peer);
     return;
   }
@@ -263,7 +261,7 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
   welcome.set_worker_number(number);
-  hub_.Welcome(peer, message.message_id(), welcome).IgnoreError();
+  hub_.Welcome(peer, message.message_id(), welcome);
   LOG(INFO) << "worker " << hello.name() << " joined with " << hello.slots() << " slots and jobs "
             << absl::StrJoin(hello.job_kinds(), ",");
 }
@@ -272,7 +270,7 @@ void Coordinator::OnClientHello(const PeerId& peer, const proto::Envelope& messa
   peers_[peer] = PeerKind::kClient;
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
-  hub_.Welcome(peer, message.message_id(), welcome).IgnoreError();
+  hub_.Welcome(peer, message.message_id(), welcome);
 }
 
 void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
@@ -362,7 +360,7 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   std::string job_id;
   absl::Status accepted = Accept(message.submit_job().spec(), &job_id);
   if (!accepted.ok()) {
-    hub_.Reject(peer, message.message_id(), accepted).IgnoreError();
+    hub_.Reject(peer, message.message_id(), accepted);
     return;
   }
   const JobRun* run = job(job_id);
@@ -372,7 +370,7 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   proto::JobStatus status = run->Status(false);
   answer->set_map_tasks(status.maps_total());
   answer->set_reduce_tasks(status.reduces_total());
-  hub_.Reply(peer, message.message_id(), reply).IgnoreError();
+  hub_.Reply(peer, message.message_id(), reply);
   LOG(INFO) << "accepted job " << job_id << " (" << message.submit_job().spec().job()
             << "): " << status.maps_total() << " map tasks, " << status.reduces_total()
             << " reduce tasks";
@@ -403,11 +401,10 @@ void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
     }
     for (const auto& [job_id, run] : jobs_) *response->add_jobs() = run->Status(false);
   } else if (!FindStatus(id, /*with_tasks=*/true, response->add_jobs())) {
-    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
-        .IgnoreError();
+    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
     return;
   }
-  hub_.Reply(peer, message.message_id(), reply).IgnoreError();
+  hub_.Reply(peer, message.message_id(), reply);
 }
 
 void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
@@ -415,13 +412,12 @@ void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
   const JobRun* run = job(id);
   auto ended = ended_before_.find(id);
   if (run == nullptr && ended == ended_before_.end()) {
-    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
-        .IgnoreError();
+    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
     return;
   }
   proto::Envelope ack;
   ack.mutable_ack();
-  hub_.Reply(peer, message.message_id(), ack).IgnoreError();
+  hub_.Reply(peer, message.message_id(), ack);
   if (run == nullptr) {
     proto::Envelope event;
     *event.mutable_job_event()->mutable_status() = ended->second;
@@ -443,21 +439,20 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
   auto it = jobs_.find(id);
   proto::JobStatus status;
   if (!FindStatus(id, /*with_tasks=*/false, &status)) {
-    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)))
-        .IgnoreError();
+    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
     return;
   }
   if (it == jobs_.end() || it->second->finished()) {
-    hub_.Reject(peer, message.message_id(),
-                absl::FailedPreconditionError(absl::StrCat(
-                    "job ", id, " has ended already (", proto::JobState_Name(status.state()), ")")))
-        .IgnoreError();
+    hub_.Reject(
+        peer, message.message_id(),
+        absl::FailedPreconditionError(absl::StrCat("job ", id, " has ended already (",
+                                                   proto::JobState_Name(status.state()), ")")));
     return;
   }
   it->second->Cancel(absl::CancelledError("cancelled by a client"));
   proto::Envelope ack;
   ack.mutable_ack();
-  hub_.Reply(peer, message.message_id(), ack).IgnoreError();
+  hub_.Reply(peer, message.message_id(), ack);
 }
 
 void Coordinator::JobEnded(const std::string& job_id) {

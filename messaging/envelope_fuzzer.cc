@@ -31,7 +31,7 @@ struct HubUnderTest {
     hub->SetHandlers(
         [this](const braid::PeerId& from, braid::proto::Envelope& message) {
           if (message.has_worker_hello() || message.has_client_hello()) {
-            hub->Welcome(from, message.message_id(), braid::proto::Welcome()).IgnoreError();
+            hub->Welcome(from, message.message_id(), braid::proto::Welcome());
           }
         },
         [](const braid::PeerId&, absl::Status) {});

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "proto/envelope.h"
@@ -49,7 +50,7 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
   if (!decoded.ok()) {
     bad_input_.Record(peer, BadInputOf(decoded), decoded);
     // The frame's message id cannot be trusted (or read): the Reject answers no request.
-    Reject(peer, 0, decoded).IgnoreError();
+    Reject(peer, 0, decoded);
     return;
   }
   proto::Envelope& message = received;
@@ -63,7 +64,7 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
       reject.mutable_reject()->set_code(StatusCodeToWire(why.code()));
       reject.mutable_reject()->set_message(std::string(why.message()));
       reject.mutable_reject()->set_introduce(true);
-      Reply(peer, message.message_id(), std::move(reject)).IgnoreError();
+      Reply(peer, message.message_id(), std::move(reject));
       return;
     }
     known = peers_.emplace(peer, Peer{.last_heard = time_.Now()}).first;
@@ -144,26 +145,33 @@ absl::Status Hub::Send(const PeerId& peer, proto::Envelope message) {
   return SendFrame(peer, message);
 }
 
-absl::Status Hub::Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message) {
-  message.set_reply_to(request_id);
-  return SendFrame(peer, message);
+void Hub::Answer(const PeerId& peer, uint64_t reply_to, proto::Envelope& message) {
+  message.set_reply_to(reply_to);
+  absl::Status sent = SendFrame(peer, message);
+  if (sent.ok() || absl::IsUnavailable(sent)) return;  // gone: SendFrame declared it lost
+  ++dropped_answers_;
+  LOG_EVERY_N(WARNING, 100) << "dropped an answer to peer " << absl::CHexEscape(peer) << " ("
+                            << sent << "); " << dropped_answers_ << " dropped so far";
 }
 
-absl::Status Hub::Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome) {
+void Hub::Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message) {
+  Answer(peer, request_id, message);
+}
+
+void Hub::Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome) {
   welcome.set_heartbeat_interval_ms(
       static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
   welcome.set_liveness(static_cast<uint32_t>(options_.liveness));
   proto::Envelope message;
   *message.mutable_welcome() = std::move(welcome);
-  return Reply(peer, hello_id, std::move(message));
+  Answer(peer, hello_id, message);
 }
 
-absl::Status Hub::Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why) {
+void Hub::Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why) {
   proto::Envelope message;
   message.mutable_reject()->set_code(StatusCodeToWire(why.code()));
   message.mutable_reject()->set_message(std::string(why.message()));
-  absl::Status sent = Reply(peer, reply_to, std::move(message));
-  return sent;
+  Answer(peer, reply_to, message);
 }
 
 void Hub::Forget(const PeerId& peer) { peers_.erase(peer); }

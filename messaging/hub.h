@@ -63,18 +63,24 @@ class Hub {
 
   std::string endpoint() const { return transport_->endpoint(); }
 
+  // Answers, Welcome, Reject and Reply do not report failure: the Hub handles it. A peer found
+  // gone is declared lost (as Send says); an answer to a peer that is not keeping up is dropped,
+  // counted (dropped_answers()) and logged, and the peer's own request timeout covers it.
+
   // Answers a hello with `welcome` (filling in the heartbeat rules).
-  absl::Status Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome);
+  void Welcome(const PeerId& peer, uint64_t hello_id, proto::Welcome welcome);
   // Sends a Reject answering request `reply_to` (0 for none). To refuse a hello, follow with
   // Forget.
-  absl::Status Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why);
+  void Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why);
 
   // Sends `message` (its version and id are filled in). kUnavailable if the peer is gone — it is
   // then declared lost, in a turn of its own (as if it had gone silent) — kResourceExhausted if
   // it is not keeping up.
   absl::Status Send(const PeerId& peer, proto::Envelope message);
   // Sends `message` as the reply to request `request_id`.
-  absl::Status Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message);
+  void Reply(const PeerId& peer, uint64_t request_id, proto::Envelope message);
+  // Answers that could not be sent because their peer was not keeping up.
+  uint64_t dropped_answers() const { return dropped_answers_; }
 
   // Stops tracking `peer` (it said Goodbye, or is being cut off); its later frames need a hello.
   void Forget(const PeerId& peer);
@@ -98,6 +104,8 @@ class Hub {
   // Every heartbeat interval: declares silent peers lost, heartbeats the idle ones.
   void Beat();
   absl::Status SendFrame(const PeerId& peer, proto::Envelope& message);
+  // Sends an answer; a failure other than the peer being gone is counted and logged.
+  void Answer(const PeerId& peer, uint64_t reply_to, proto::Envelope& message);
   // Forgets `peer` and tells the owner it is lost.
   void Lose(const PeerId& peer, const absl::Status& why);
 
@@ -109,6 +117,7 @@ class Hub {
   absl::flat_hash_map<PeerId, Peer> peers_;
   BadInputLog bad_input_{"coordinator"};
   uint64_t next_message_id_ = 1;
+  uint64_t dropped_answers_ = 0;
   uint64_t peers_lost_ = 0;
   absl::Time last_beat_;  // the previous heartbeat tick
   std::string frame_;     // reused for encoding

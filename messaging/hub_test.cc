@@ -79,7 +79,7 @@ TEST_F(HubTest, WelcomeAnswersTheHelloWithTheHeartbeatRules) {
   SayHello();
   proto::Welcome welcome;
   welcome.set_worker_number(1);
-  ASSERT_THAT(hub_->Welcome(peer_id(), received_[0].message_id(), welcome), IsOk());
+  hub_->Welcome(peer_id(), received_[0].message_id(), welcome);
   clock_.Advance(absl::ZeroDuration());
   ASSERT_THAT(at_peer_, SizeIs(1));
   EXPECT_EQ(at_peer_[0].reply_to(), 1u);
@@ -220,6 +220,43 @@ TEST_F(HubTest, APeerTheHubDoesNotKnowIsToldToIntroduceItself) {
   ASSERT_THAT(at_peer_, SizeIs(1));
   EXPECT_EQ(at_peer_[0].reply_to(), 7u);
   EXPECT_TRUE(at_peer_[0].reject().introduce());
+}
+
+// A server transport whose peers never keep up: every send is refused at the high-water mark.
+class FullTransport final : public ServerTransport {
+ public:
+  std::string endpoint() const override { return "full://"; }
+  void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
+  absl::Status Send(const PeerId&, absl::string_view) override {
+    return absl::ResourceExhaustedError("at the high-water mark");
+  }
+  void Deliver(const PeerId& peer, const proto::Envelope& message) {
+    receiver_(peer, EncodeEnvelope(message));
+  }
+
+ private:
+  Receiver receiver_;
+};
+
+TEST(HubAnswers, AnAnswerToAPeerNotKeepingUpIsDroppedAndCounted) {
+  FakeClock clock;
+  auto owned = std::make_unique<FullTransport>();
+  FullTransport* transport = owned.get();
+  Hub hub(clock, std::move(owned), HubOptions{});
+  std::vector<PeerId> lost;
+  hub.SetHandlers([&](const PeerId& peer,
+                      proto::Envelope& m) { hub.Welcome(peer, m.message_id(), proto::Welcome()); },
+                  [&](const PeerId& peer, absl::Status) { lost.push_back(peer); });
+  proto::Envelope hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_message_id(1);
+  hello.mutable_worker_hello()->set_name("slow");
+  transport->Deliver("slow-peer", hello);
+  EXPECT_EQ(hub.dropped_answers(), 1u);
+  hub.Reject("slow-peer", 2, absl::NotFoundError("no job 9"));
+  EXPECT_EQ(hub.dropped_answers(), 2u);
+  clock.Advance(absl::ZeroDuration());
+  EXPECT_TRUE(lost.empty());  // not keeping up is not gone
 }
 
 }  // namespace

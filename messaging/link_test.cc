@@ -55,20 +55,19 @@ class LinkTest : public ::testing::Test {
           hub_peers_.push_back(peer);
           if (m.has_worker_hello()) {
             if (refuse_hellos_) {
-              hub_->Reject(peer, m.message_id(), absl::FailedPreconditionError("go away"))
-                  .IgnoreError();
+              hub_->Reject(peer, m.message_id(), absl::FailedPreconditionError("go away"));
               hub_->Forget(peer);
             } else {
-              hub_->Welcome(peer, m.message_id(), proto::Welcome()).IgnoreError();
+              hub_->Welcome(peer, m.message_id(), proto::Welcome());
             }
           } else if (m.has_status_request() && answer_requests_) {
             proto::Envelope reply;
             if (m.status_request().job_id() == "reject me") {
-              hub_->Reject(peer, m.message_id(), absl::NotFoundError("no such job")).IgnoreError();
+              hub_->Reject(peer, m.message_id(), absl::NotFoundError("no such job"));
               return;
             }
             reply.mutable_status_response()->add_jobs()->set_job_id(m.status_request().job_id());
-            hub_->Reply(peer, m.message_id(), reply).IgnoreError();
+            hub_->Reply(peer, m.message_id(), reply);
           }
         },
         [](const PeerId&, absl::Status) {});

@@ -39,11 +39,11 @@ int Main() {
     hub->SetHandlers(
         [&](const PeerId& peer, proto::Envelope& m) {
           if (m.has_worker_hello() || m.has_client_hello()) {
-            hub->Welcome(peer, m.message_id(), proto::Welcome()).IgnoreError();
+            hub->Welcome(peer, m.message_id(), proto::Welcome());
           } else if (m.message_id() != 0) {
             proto::Envelope ack;
             ack.mutable_ack();
-            hub->Reply(peer, m.message_id(), ack).IgnoreError();
+            hub->Reply(peer, m.message_id(), ack);
           }
         },
         [](const PeerId&, absl::Status) {});

@@ -141,11 +141,11 @@ TEST(ZmqTransport, HubAndLinkTalkOverIpc) {
   hub.SetHandlers(
       [&](const PeerId& peer, proto::Envelope& m) {
         if (m.has_client_hello()) {
-          hub.Welcome(peer, m.message_id(), proto::Welcome()).IgnoreError();
+          hub.Welcome(peer, m.message_id(), proto::Welcome());
         } else if (m.has_status_request()) {
           proto::Envelope reply;
           reply.mutable_status_response()->add_jobs()->set_job_id("j1");
-          hub.Reply(peer, m.message_id(), reply).IgnoreError();
+          hub.Reply(peer, m.message_id(), reply);
         }
       },
       [](const PeerId&, absl::Status) {});
@@ -222,7 +222,7 @@ TEST(ZmqTransport, AWorkerKilledMidConversationIsDeclaredLost) {
   hub.SetHandlers(
       [&](const PeerId& peer, proto::Envelope& m) {
         if (!m.has_worker_hello()) return;
-        hub.Welcome(peer, m.message_id(), proto::Welcome()).IgnoreError();
+        hub.Welcome(peer, m.message_id(), proto::Welcome());
         // Talk for a while, then the worker dies without a word.
         reactor.CallLater(absl::Milliseconds(200), [&] {
           EXPECT_EQ(hub.peers(), 1u);
