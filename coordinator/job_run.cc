@@ -1,18 +1,13 @@
 #include "coordinator/job_run.h"
 
-#include <stdio.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "base/file_error.h"
 #include "deferred/deferred_list.h"
 #include "deferred/errors.h"
 #include "deferred/race.h"
@@ -51,6 +46,7 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
                Scheduler& scheduler, ReactorTime& time, JobLog* log)
     : id_(std::move(id)),
       spec_(std::move(spec)),
+      committer_(spec_.output()),
       plan_(std::move(plan)),
       definition_(definition),
       scheduler_(scheduler),
@@ -155,7 +151,7 @@ void JobRun::Suspend() {
 }
 
 Deferred<void> JobRun::RunJob() {
-  absl::Status prepared = PrepareOutput();
+  absl::Status prepared = committer_.Prepare(spec_.overwrite(), resumed_);
   if (!prepared.ok()) co_yield Raise(prepared);
 
   state_ = proto::JOB_STATE_MAPPING;
@@ -598,15 +594,10 @@ void JobRun::CheckStragglers() {
 
 absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
   const bool final_output = !ref.map || plan_.reducers == 0;
-  if (final_output && spec_.records_per_task() == 0 && !spec_.output().empty()) {
+  if (final_output && spec_.records_per_task() == 0) {
     // Move the attempt's part file into place: from now on readers see it whole.
-    for (const proto::MapOutput& output : result.outputs()) {
-      std::string name = output.path().substr(output.path().rfind('/') + 1);
-      std::string final_path = absl::StrCat(spec_.output(), "/", name);
-      if (rename(output.path().c_str(), final_path.c_str()) != 0) {
-        return FileError(absl::StrCat("commit '", output.path(), "' as"), final_path);
-      }
-    }
+    absl::Status committed = committer_.CommitTask(result.attempt(), result.outputs());
+    if (!committed.ok()) return committed;
   }
   Task& task = TaskOf(ref);
   if (log_ != nullptr) {
@@ -638,45 +629,21 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
   return absl::OkStatus();
 }
 
-absl::Status JobRun::PrepareOutput() {
-  if (spec_.output().empty()) return absl::OkStatus();
-  std::error_code error;
-  // A resumed job keeps what it committed before the restart.
-  if (spec_.overwrite() && !resumed_) std::filesystem::remove_all(spec_.output(), error);
-  std::filesystem::create_directories(std::filesystem::path(spec_.output()) / "_temporary", error);
-  if (error) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot create the output directory '",
-                                                    spec_.output(), "': ", error.message()));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status JobRun::CommitJob() {
-  if (spec_.output().empty()) return absl::OkStatus();
   if (spec_.records_per_task() > 0 && plan_.reducers == 0) {
     // A task-bag job's result, in task order.
-    std::ofstream out(absl::StrCat(spec_.output(), "/part-m-00000"), std::ios::binary);
+    std::vector<const std::vector<std::string>*> lines;
+    lines.reserve(maps_.size());
     for (const Task& map : maps_) {
-      if (map.record == nullptr) continue;
-      for (const std::string& line : map.record->bag_output) out << line << '\n';
+      lines.push_back(map.record == nullptr ? nullptr : &map.record->bag_output);
     }
-    if (!out) return absl::InternalError(absl::StrCat("cannot write to ", spec_.output()));
+    absl::Status written = committer_.WriteBagOutput(lines);
+    if (!written.ok()) return written;
   }
-  std::error_code error;
-  std::filesystem::remove_all(std::filesystem::path(spec_.output()) / "_temporary", error);
-  std::ofstream success(absl::StrCat(spec_.output(), "/_SUCCESS"));
-  if (!success) {
-    return absl::InternalError(absl::StrCat("cannot write ", spec_.output(), "/_SUCCESS"));
-  }
-  return absl::OkStatus();
+  return committer_.CommitJob();
 }
 
-void JobRun::RemoveOutput() {
-  // Nothing partial is left behind: the output directory goes (it was made for this job).
-  if (spec_.output().empty()) return;
-  std::error_code error;
-  std::filesystem::remove_all(spec_.output(), error);
-}
+void JobRun::RemoveOutput() { committer_.Abort(); }
 
 proto::JobStatus JobRun::Status(bool with_tasks) const {
   proto::JobStatus status;

@@ -48,6 +48,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "coordinator/output_committer.h"
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "deferred/deferred.h"
@@ -179,7 +180,6 @@ class JobRun final : public AttemptSource {
   bool FailedOn(TaskRef ref, uint32_t worker) const;
   // Whether a connected worker other than `worker` runs this job.
   bool HasOtherWorker(uint32_t worker) const;
-  absl::Status PrepareOutput();
   absl::Status CommitJob();
   void Changed() { ++version_; }
   std::string TaskName(TaskRef ref) const;
@@ -190,6 +190,7 @@ class JobRun final : public AttemptSource {
 
   std::string id_;
   proto::JobSpec spec_;
+  OutputCommitter committer_;
   JobPlan plan_;
   const JobDefinition* definition_;
   Scheduler& scheduler_;

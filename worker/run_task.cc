@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "job/counters.h"
+#include "job/output_layout.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
 #include "proto/status_coding.h"
@@ -162,7 +163,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
     sink = &discard;
   } else if (job.reduce_tasks() == 0) {
     absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
-        TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
+        AttemptOutputPath(job.spec().output(), attempt), definition.output_format);
     if (!writer.ok()) return writer.status();
     part = *std::move(writer);
     sink = part.get();
@@ -281,7 +282,7 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
         "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
   }
   absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
-      TemporaryOutputPath(job.spec().output(), attempt), definition.output_format);
+      AttemptOutputPath(job.spec().output(), attempt), definition.output_format);
   if (!writer.ok()) return writer.status();
   CountingEmitter out(**writer);
 
@@ -317,11 +318,6 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
 
 std::string MapRunDirectory(const std::string& scratch_dir, const proto::TaskAttempt& attempt) {
   return absl::StrCat(scratch_dir, "/", attempt.job_id(), "/", AttemptName(attempt));
-}
-
-std::string TemporaryOutputPath(const std::string& output_dir, const proto::TaskAttempt& attempt) {
-  return absl::StrFormat("%s/_temporary/%s/part-%c-%05d", output_dir, AttemptName(attempt),
-                         attempt.kind() == proto::TASK_KIND_MAP ? 'm' : 'r', attempt.task());
 }
 
 proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,

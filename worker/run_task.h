@@ -42,9 +42,9 @@ struct TaskEnvironment {
 proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,
                           const TaskEnvironment& environment);
 
-// Where attempts write, relative to the job's output or the worker's scratch directory.
+// Where a map attempt keeps its sorted runs, in the worker's scratch directory. (What an attempt
+// writes to the job's output follows job/output_layout.h.)
 std::string MapRunDirectory(const std::string& scratch_dir, const proto::TaskAttempt& attempt);
-std::string TemporaryOutputPath(const std::string& output_dir, const proto::TaskAttempt& attempt);
 
 }  // namespace braid
 

@@ -1,0 +1,53 @@
+// OutputCommitter: Hadoop's output commit for one job, on the coordinator — the directory made
+// before the first task, each accepted attempt's part file renamed into place, the success marker
+// written last, and everything removed if the job fails. The layout is job/output_layout.h, the
+// same rule the worker writes by. A job with no output directory commits nothing.
+//
+// The calls are blocking filesystem calls made on the coordinator's loop: renames and small files
+// are quick; removing a large failed output is not, and is the next thing to move off the loop.
+
+#ifndef BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
+#define BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "proto/braid.pb.h"
+
+namespace braid {
+
+class OutputCommitter {
+ public:
+  // For the output directory `output` (empty: the job has none).
+  explicit OutputCommitter(std::string output) : output_(std::move(output)) {}
+
+  // Makes OUT and OUT/_temporary. With `overwrite`, what OUT held goes first — except for a job
+  // resumed after a restart (`resumed`), which keeps what it committed before.
+  absl::Status Prepare(bool overwrite, bool resumed);
+
+  // Commits the part files that `attempt` wrote (`outputs`, as the worker reported them) by
+  // renaming each into place. kInvalidArgument for a path that is not where the layout says this
+  // attempt writes (nothing is renamed then); the rename's error otherwise.
+  absl::Status CommitTask(const proto::TaskAttempt& attempt,
+                          const google::protobuf::RepeatedPtrField<proto::MapOutput>& outputs);
+
+  // Writes a task-bag job's lines, in task order, as OUT/part-m-00000 (before CommitJob).
+  absl::Status WriteBagOutput(const std::vector<const std::vector<std::string>*>& lines_by_task);
+
+  // Removes OUT/_temporary and writes OUT/_SUCCESS.
+  absl::Status CommitJob();
+
+  // Removes OUT and everything in it: a failed job leaves nothing partial behind.
+  void Abort();
+
+  const std::string& output() const { return output_; }
+
+ private:
+  std::string output_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
