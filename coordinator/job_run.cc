@@ -25,13 +25,11 @@ constexpr uint32_t kMaxRetries = 100;
 constexpr uint32_t kBlacklistFailures = 3;
 // A record that made this many attempts fail is skipped (in skip mode).
 constexpr uint32_t kSkipAfterFailures = 2;
-// Stragglers: a task is backed up when it has run this many times the phase's median task time,
-// and at least kMinBackupAge — or at once when its worker's earlier tasks of the job took this
-// many times their phase's mean; at most one backup per kBackupShare tasks of the phase runs.
-constexpr double kStragglerFactor = 2;
-constexpr absl::Duration kMinBackupAge = absl::Seconds(1);
+// Stragglers (coordinator/speculation.h): backed up after twice the phase's median task time and
+// at least a second, or at once on a worker whose tasks of the job are twice as slow as their
+// phases' mean; at most one backup per ten tasks of the phase.
+constexpr SpeculationRule kSpeculation{.factor = 2, .min_age = absl::Seconds(1), .share = 10};
 constexpr absl::Duration kStragglerCheckInterval = absl::Milliseconds(250);
-constexpr size_t kBackupShare = 10;
 // How far down the queue a worker looks past tasks that failed on it.
 constexpr size_t kRetrySearch = 64;
 
@@ -555,38 +553,31 @@ void JobRun::Completed(TaskRef ref, bool raced) {
 bool JobRun::SlowWorker(uint32_t worker) const {
   auto pace = worker_pace_.find(worker);
   return pace != worker_pace_.end() && pace->second.tasks > 0 &&
-         pace->second.ratio_sum / pace->second.tasks >= kStragglerFactor;
+         pace->second.ratio_sum / pace->second.tasks >= kSpeculation.factor;
 }
 
 void JobRun::CheckStragglers() {
   if (!phase_open_ || !ready_.empty()) return;
-  // A task is a straggler once it has run kStragglerFactor times the phase's median task — or at
-  // once, when its worker's tasks of this job took that much longer than their phase's mean.
-  absl::Duration median = absl::InfiniteDuration();
-  absl::Duration threshold = absl::InfiniteDuration();
-  if (!phase_durations_ms_.empty()) {
-    std::vector<int64_t> durations = phase_durations_ms_;
-    std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
-    median = absl::Milliseconds(durations[durations.size() / 2]);
-    threshold = std::max(kMinBackupAge, median * kStragglerFactor);
-  }
+  const absl::Duration median = MedianDuration(phase_durations_ms_);
+  const absl::Duration threshold = StragglerThreshold(phase_durations_ms_, kSpeculation);
   std::vector<Task>& phase = TasksOf(phase_ == proto::TASK_KIND_MAP);
-  size_t backed_up = 0;
-  for (const Task& task : phase) backed_up += task.backed_up;
-  const size_t allowed = std::max<size_t>(1, phase.size() / kBackupShare);
   const absl::Time now = time_.Now();
-  for (uint32_t i = 0; i < phase.size() && backed_up + backups_.size() < allowed; ++i) {
+  std::vector<SpeculatedTask> seen(phase.size());
+  for (uint32_t i = 0; i < phase.size(); ++i) {
     const Task& task = phase[i];
-    if (task.state != TaskState::kInProgress || task.live != 1 || task.backed_up ||
-        std::find(backups_.begin(), backups_.end(), i) != backups_.end()) {
-      continue;
-    }
-    const bool slow_worker = SlowWorker(task.worker);
-    if (!slow_worker && now - task.started < threshold) continue;
+    seen[i].backed_up = task.backed_up;
+    seen[i].candidate = task.state == TaskState::kInProgress && task.live == 1 && !task.backed_up &&
+                        std::find(backups_.begin(), backups_.end(), i) == backups_.end();
+    if (!seen[i].candidate) continue;
+    seen[i].running_for = now - task.started;
+    seen[i].on_slow_worker = SlowWorker(task.worker);
+  }
+  for (uint32_t i : ChooseBackups(seen, threshold, backups_.size(), kSpeculation)) {
     LOG(INFO) << "job " << id_ << ": " << TaskName(TaskRef{phase_ == proto::TASK_KIND_MAP, i})
-              << " has run " << absl::FormatDuration(now - task.started)
-              << (slow_worker ? " on a worker whose tasks are slow" : "") << " (the median task "
-              << absl::FormatDuration(median) << "): starting a backup attempt";
+              << " has run " << absl::FormatDuration(seen[i].running_for)
+              << (seen[i].on_slow_worker ? " on a worker whose tasks are slow" : "")
+              << " (the median task " << absl::FormatDuration(median)
+              << "): starting a backup attempt";
     backups_.push_back(i);
   }
   if (!backups_.empty()) scheduler_.Wake();

@@ -51,6 +51,7 @@
 #include "coordinator/output_committer.h"
 #include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
+#include "coordinator/speculation.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
