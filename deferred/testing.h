@@ -18,14 +18,14 @@
 
 namespace braid {
 
-// Whether `d` has fired and its result can be taken now (not paused, not waiting, not handed on).
+// Whether `d` has fired and its result can be taken now (not paused, not waiting).
 template <typename T>
 bool HasResult(const Deferred<T>& d) {
   return deferred_internal::Access::CheckedCore(d, "HasResult")->ready();
 }
 
-// Takes `d`'s result if it has one now (the result is handed on: nothing may be chained to `d`
-// afterwards); nullopt otherwise, leaving `d` as it was.
+// Takes `d`'s result if it has one now (the result is handed on: `d`'s chain goes on at void, as
+// after any hand-on); nullopt otherwise, leaving `d` as it was.
 template <typename T>
 std::optional<Result<T>> ResultNow(const Deferred<T>& d) {
   deferred_internal::Core* core = deferred_internal::Access::CheckedCore(d, "ResultNow");
