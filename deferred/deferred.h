@@ -167,7 +167,8 @@ class Deferred {
   // Cancels this Deferred if its chain has not reached this point `timeout` from now on `time`
   // (it has not fired, or waits for a Deferred a callback returned), and then fails it with
   // TimeoutError(timeout) instead of CancelledError (Twisted's addTimeout). The timer stops when
-  // the result arrives. If `time` is destroyed first, the timeout is simply dropped.
+  // the result arrives. If `time` is destroyed first, the timeout is simply dropped. A timeout of
+  // zero or less has passed already: it comes due on the clock's next turn.
   Deferred<T>& AddTimeout(ReactorTime& time, absl::Duration timeout);
   // As above, but when the time runs out the chain continues with
   // `on_timeout(Result<T> result, absl::Duration timeout)` -> Result<T> (Twisted's

@@ -5,7 +5,8 @@
 //
 // Runs `f()` after `delay` on `time` and fires with what it returned (a value, a status or a
 // Deferred's result). Cancelling the Deferred before then cancels the call (it fails with
-// kCancelled); afterwards, it cancels the Deferred `f` returned.
+// kCancelled); afterwards, it cancels the Deferred `f` returned. A negative delay is refused, as
+// CallLater refuses it: the Deferred fails with kInvalidArgument and `f` never runs.
 
 #ifndef BRAID_REACTOR_DEFER_LATER_H_
 #define BRAID_REACTOR_DEFER_LATER_H_
@@ -25,6 +26,9 @@ auto DeferLater(ReactorTime& time, absl::Duration delay, F f) {
   auto call = std::make_shared<DelayedCall>();
   Deferred<void> due([call](Deferred<void>&) { call->Cancel().IgnoreError(); });
   *call = time.CallLater(delay, [due]() mutable { due.Callback().IgnoreError(); });
+  if (absl::Status refused = call->status(); !refused.ok()) {
+    due.Errback(std::move(refused)).IgnoreError();
+  }
   return std::move(due).Then(std::move(f));
 }
 

@@ -17,6 +17,7 @@ using ::braid_compat::testing::IsOk;
 using ::braid_compat::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Optional;
 
 TEST(FakeClock, TimeMovesOnlyWhenAdvanced) {
   FakeClock clock;
@@ -186,6 +187,14 @@ TEST(FakeClock, DestroyingItDropsPendingCallsAndTheirDeferreds) {
   EXPECT_FALSE(HasResult(d));
   EXPECT_THAT(capture.errors(), IsEmpty());
   EXPECT_THAT(d.Callback(1), IsOk());  // the timeout went with the clock
+}
+
+TEST(FakeClock, ATimeoutThatHasPassedAlreadyComesDueAtOnce) {
+  FakeClock clock;
+  Deferred<int> never;
+  never.AddTimeout(clock, absl::Seconds(-3));
+  clock.Advance(absl::ZeroDuration());
+  EXPECT_THAT(ResultNow(never), Optional(StatusIs(absl::StatusCode::kDeadlineExceeded)));
 }
 
 }  // namespace

@@ -173,6 +173,15 @@ TEST(DeferLater, FiresWithTheResultAfterTheDelay) {
   EXPECT_THAT(ResultNow(d), Optional(IsOkAndHolds(7)));
 }
 
+TEST(DeferLater, ANegativeDelayIsRefusedAndTheFunctionNeverRuns) {
+  FakeClock clock;
+  bool ran = false;
+  Deferred<void> d = DeferLater(clock, absl::Seconds(-1), [&] { ran = true; });
+  clock.Advance(absl::Seconds(5));
+  EXPECT_FALSE(ran);
+  EXPECT_THAT(ResultNow(d), Optional(StatusIs(absl::StatusCode::kInvalidArgument)));
+}
+
 TEST(DeferLater, CancellingItCancelsTheCall) {
   FakeClock clock;
   bool ran = false;

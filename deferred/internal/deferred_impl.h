@@ -6,6 +6,7 @@
 #ifndef BRAID_DEFERRED_INTERNAL_DEFERRED_IMPL_H_
 #define BRAID_DEFERRED_INTERNAL_DEFERRED_IMPL_H_
 
+#include <algorithm>
 #include <functional>
 #include <type_traits>
 #include <utility>
@@ -399,12 +400,12 @@ Deferred<T>& Deferred<T>::AddTimeout(ReactorTime& time, absl::Duration timeout, 
     }
   };
   core->AddRef();
-  stage->Arm(
-      time.CallLater(timeout, [hold = Hold(stage, deferred_internal::CoreRef(core))]() mutable {
-        Stage* stage = std::exchange(hold.stage, nullptr);
-        stage->TimedOut();
-        hold.core->Cancel();
-      }));
+  stage->Arm(time.CallLater(std::max(timeout, absl::ZeroDuration()),
+                            [hold = Hold(stage, deferred_internal::CoreRef(core))]() mutable {
+                              Stage* stage = std::exchange(hold.stage, nullptr);
+                              stage->TimedOut();
+                              hold.core->Cancel();
+                            }));
   return *this;
 }
 
