@@ -559,7 +559,7 @@ bool JobRun::SlowWorker(uint32_t worker) const {
 void JobRun::CheckStragglers() {
   if (!phase_open_ || !ready_.empty()) return;
   const absl::Duration median = MedianDuration(phase_durations_ms_);
-  const absl::Duration threshold = StragglerThreshold(phase_durations_ms_, kSpeculation);
+  const absl::Duration threshold = StragglerThreshold(median, kSpeculation);
   std::vector<Task>& phase = TasksOf(phase_ == proto::TASK_KIND_MAP);
   const absl::Time now = time_.Now();
   std::vector<SpeculatedTask> seen(phase.size());

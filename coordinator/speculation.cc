@@ -11,10 +11,9 @@ absl::Duration MedianDuration(absl::Span<const int64_t> completed_ms) {
   return absl::Milliseconds(durations[durations.size() / 2]);
 }
 
-absl::Duration StragglerThreshold(absl::Span<const int64_t> completed_ms,
-                                  const SpeculationRule& rule) {
-  if (completed_ms.empty()) return absl::InfiniteDuration();
-  return std::max(rule.min_age, MedianDuration(completed_ms) * rule.factor);
+absl::Duration StragglerThreshold(absl::Duration median, const SpeculationRule& rule) {
+  if (median == absl::InfiniteDuration()) return median;
+  return std::max(rule.min_age, median * rule.factor);
 }
 
 std::vector<uint32_t> ChooseBackups(absl::Span<const SpeculatedTask> tasks,

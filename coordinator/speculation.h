@@ -36,12 +36,11 @@ struct SpeculatedTask {
   bool on_slow_worker = false;
 };
 
-// The age after which a task of a phase with these completed durations is a straggler:
-// max(min_age, factor x median); infinite while no task has completed.
-absl::Duration StragglerThreshold(absl::Span<const int64_t> completed_ms,
-                                  const SpeculationRule& rule);
 // The median of `completed_ms` (infinite when empty).
 absl::Duration MedianDuration(absl::Span<const int64_t> completed_ms);
+// The age after which a task of a phase whose completed tasks took `median` is a straggler:
+// max(min_age, factor x median); infinite while no task has completed (an infinite median).
+absl::Duration StragglerThreshold(absl::Duration median, const SpeculationRule& rule);
 
 // The indices of `tasks` to back up now, in index order, given `queued` backups already waiting
 // to start.

@@ -20,13 +20,13 @@ SpeculatedTask Running(absl::Duration for_, bool slow_worker = false) {
 TEST(StragglerThreshold, IsTwiceTheMedianButAtLeastTheMinimumAge) {
   SpeculationRule rule;
   std::vector<int64_t> durations = {1000, 3000, 2000};
-  EXPECT_EQ(StragglerThreshold(durations, rule), absl::Seconds(4));
+  EXPECT_EQ(StragglerThreshold(MedianDuration(durations), rule), absl::Seconds(4));
   std::vector<int64_t> quick = {10, 20, 30};
-  EXPECT_EQ(StragglerThreshold(quick, rule), absl::Seconds(1));
+  EXPECT_EQ(StragglerThreshold(MedianDuration(quick), rule), absl::Seconds(1));
 }
 
 TEST(StragglerThreshold, IsInfiniteBeforeAnyTaskCompleted) {
-  EXPECT_EQ(StragglerThreshold({}, SpeculationRule{}), absl::InfiniteDuration());
+  EXPECT_EQ(StragglerThreshold(MedianDuration({}), SpeculationRule{}), absl::InfiniteDuration());
 }
 
 TEST(ChooseBackups, BacksUpOnlyTasksPastTheThreshold) {

@@ -18,11 +18,7 @@ DelayedCall FakeClock::CallLater(absl::Duration delay, absl::AnyInvocable<void()
   return DelayedCall(this, queue_.Schedule(now_ + delay, std::move(f)));
 }
 
-std::vector<DelayedCall> FakeClock::DelayedCalls() {
-  std::vector<DelayedCall> calls;
-  for (uint64_t id : queue_.PendingIds()) calls.emplace_back(this, id);
-  return calls;
-}
+std::vector<DelayedCall> FakeClock::DelayedCalls() { return queue_.PendingCalls(this); }
 
 void FakeClock::Advance(absl::Duration amount) {
   CHECK_GE(amount, absl::ZeroDuration()) << "FakeClock::Advance cannot go back in time";

@@ -91,11 +91,7 @@ DelayedCall PollReactor::CallLater(absl::Duration delay, absl::AnyInvocable<void
   return DelayedCall(this, timers_.Schedule(Now() + delay, std::move(f)));
 }
 
-std::vector<DelayedCall> PollReactor::DelayedCalls() {
-  std::vector<DelayedCall> calls;
-  for (uint64_t id : timers_.PendingIds()) calls.emplace_back(this, id);
-  return calls;
-}
+std::vector<DelayedCall> PollReactor::DelayedCalls() { return timers_.PendingCalls(this); }
 
 void PollReactor::CallSoon(absl::AnyInvocable<void()> f) { soon_.push_back(std::move(f)); }
 

@@ -72,6 +72,12 @@ std::vector<uint64_t> TimerQueue::PendingIds() const {
   return ids;
 }
 
+std::vector<DelayedCall> TimerQueue::PendingCalls(ReactorTime* time) const {
+  std::vector<DelayedCall> calls;
+  for (uint64_t id : PendingIds()) calls.emplace_back(time, id);
+  return calls;
+}
+
 bool TimerQueue::Reschedule(uint64_t id, absl::Time when) {
   if (Find(id) == nullptr) return false;
   Slot& s = slots_[SlotOf(id)];

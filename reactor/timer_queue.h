@@ -45,6 +45,8 @@ class TimerQueue {
   CallEnd Cancel(uint64_t id);
   // The ids of the calls pending, in no particular order.
   std::vector<uint64_t> PendingIds() const;
+  // The same as handles of `time` (the queue's owner), for its DelayedCalls().
+  std::vector<DelayedCall> PendingCalls(ReactorTime* time) const;
   // Moves call `id` to `when`; false if it was not pending. The id stays valid.
   bool Reschedule(uint64_t id, absl::Time when);
 

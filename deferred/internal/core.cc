@@ -1,5 +1,8 @@
 #include "deferred/internal/core.h"
 
+#include <optional>
+
+#include "absl/container/inlined_vector.h"
 #include "deferred/errors.h"
 #include "deferred/unhandled_error.h"
 
@@ -148,15 +151,6 @@ void Core::WaitFor(Core* inner) {
   inner->MarkHandedOn();
 }
 
-void Core::ComeBackStack::Grow() {
-  const size_t more = (capacity_ - kInline) * 2 + kInline;
-  Core** grown = new Core*[more];
-  for (size_t i = 0; i + kInline < capacity_; ++i) grown[i] = more_[i];
-  delete[] more_;
-  more_ = grown;
-  capacity_ = kInline + more;
-}
-
 void Core::RunChain(Core* start) {
   // Twisted's _runCallbacks keeps an explicit stack of Deferreds. Here each step leaves at most
   // one Core to go on with — the one it now waits for, or the one its result went to — so one
@@ -167,8 +161,7 @@ void Core::RunChain(Core* start) {
   start->AddRef();
   Core* core = start;  // holds a reference
   // Made only when needed: most chains never come back to a Core.
-  ComeBackStack* come_back = nullptr;
-  alignas(ComeBackStack) unsigned char come_back_storage[sizeof(ComeBackStack)];
+  std::optional<absl::InlinedVector<Core*, 4>> come_back;
   while (true) {
     core->running_ = true;
     Core* next = nullptr;  // with a reference
@@ -207,8 +200,8 @@ void Core::RunChain(Core* start) {
       break;
     }
     if (later) [[unlikely]] {
-      if (come_back == nullptr) come_back = ::new (come_back_storage) ComeBackStack();
-      come_back->Push(core);  // keeps its reference, and running_ so that nobody else runs it
+      if (!come_back.has_value()) come_back.emplace();
+      come_back->push_back(core);  // keeps its reference, and running_ so that nobody else runs it
     } else {
       core->running_ = false;
       core->Release();
@@ -223,13 +216,10 @@ void Core::RunChain(Core* start) {
       }
     }
     if (next == nullptr) {
-      if (come_back == nullptr) [[likely]]
+      if (!come_back.has_value() || come_back->empty()) [[likely]]
         return;
-      if (come_back->empty()) {
-        come_back->~ComeBackStack();
-        return;
-      }
-      next = come_back->Pop();
+      next = come_back->back();
+      come_back->pop_back();
     }
     core = next;
   }

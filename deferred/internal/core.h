@@ -267,30 +267,6 @@ class Core {
   // result back. Takes over the caller's reference to `inner`.
   void WaitFor(Core* inner);
 
-  // The Cores RunChain will come back to; a few inline, more on the heap.
-  class ComeBackStack {
-   public:
-    ComeBackStack() = default;
-    ComeBackStack(const ComeBackStack&) = delete;
-    ComeBackStack& operator=(const ComeBackStack&) = delete;
-    ~ComeBackStack() { delete[] more_; }
-    bool empty() const { return size_ == 0; }
-    void Push(Core* core) {
-      if (size_ == capacity_) Grow();
-      At(size_++) = core;
-    }
-    Core* Pop() { return At(--size_); }
-
-   private:
-    static constexpr size_t kInline = 4;
-    Core*& At(size_t i) { return i < kInline ? inline_[i] : more_[i - kInline]; }
-    void Grow();
-    Core* inline_[kInline];
-    Core** more_ = nullptr;
-    size_t size_ = 0;
-    size_t capacity_ = kInline;
-  };
-
   // Runs the stages of `start` and of every Core whose result it hands on — Twisted's
   // _runCallbacks, iterative, so that neither long chains nor long series of Deferreds waiting on
   // each other recurse.
