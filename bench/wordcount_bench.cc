@@ -149,7 +149,7 @@ int Main() {
     inputs = GenerateCorpus(dir + "/in",
                             CorpusOptions{.size = *size, .files = absl::GetFlag(FLAGS_files)});
   } else {
-    inputs = ExpandInputs({corpus});
+    inputs = ExpandInputs(*Env::Default(), {corpus});
     input_glob = std::filesystem::absolute(corpus).string() + "/*";
     std::filesystem::create_directories(dir);
   }

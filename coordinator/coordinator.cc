@@ -17,8 +17,6 @@ namespace {
 
 // Attempt numbers of the coordinator's Eth start on a state directory begin above (E - 1) * 1000.
 constexpr uint32_t kAttemptsPerEpoch = 1000;
-// The journal is compacted when it grew by this much and no job runs.
-constexpr uint64_t kCompactionThresholdBytes = uint64_t{64} << 20;
 
 }  // namespace
 
@@ -27,9 +25,10 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
     : time_(time),
       registry_(registry),
       options_(std::move(options)),
+      env_(options_.env != nullptr ? *options_.env : *Env::Default()),
       hub_(time, std::move(transport), options_.hub),
       scheduler_(time, hub_),
-      job_prefix_(absl::FormatTime("job_%Y%m%d%H%M%S_", absl::Now(), absl::UTCTimeZone())),
+      job_prefix_(absl::FormatTime("job_%Y%m%d%H%M%S_", env_.Now(), absl::UTCTimeZone())),
       events_(time, [this] { PublishEvents(); }) {
   hub_.SetHandlers(
       [this](const PeerId& peer, proto::Envelope& message) { OnMessage(peer, message); },
@@ -43,16 +42,13 @@ Coordinator::~Coordinator() {
   liveness_.End();
   events_.Stop().IgnoreError();  // not running once stopped before
   for (auto& [id, job] : jobs_) {
-    if (journal_ != nullptr) {
+    if (store_ != nullptr) {
       job->Suspend();  // the journal has it: the next start resumes it
     } else {
       job->Cancel(absl::CancelledError("the coordinator stopped"));
     }
   }
-  if (journal_ != nullptr) {
-    absl::Status synced = journal_->Sync();
-    if (!synced.ok()) LOG(ERROR) << "journal: " << synced;
-  }
+  // store_ syncs what it buffered as it goes.
 }
 
 const JobRun* Coordinator::job(const std::string& id) const {
@@ -61,85 +57,40 @@ const JobRun* Coordinator::job(const std::string& id) const {
 }
 
 absl::Status Coordinator::Recover() {
-  if (options_.state_dir.empty() || journal_ != nullptr) return absl::OkStatus();
-  Journal::Contents contents;
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(options_.state_dir, &contents);
-  if (!journal.ok()) return journal.status();
-  journal_ = *std::move(journal);
-  job_prefix_ = absl::StrCat("job_", journal_->cluster_id(), "_");
-
-  // Replay: what each job was given, what it committed, how it ended.
-  struct Replayed {
-    proto::JournalRecord::JobAccepted accepted;
-    std::vector<proto::TaskCommitted> committed;
-    std::optional<proto::JournalRecord::JobEnded> ended;
-  };
-  std::vector<std::string> ended_order;  // as the jobs ended
-  absl::flat_hash_map<std::string, Replayed> replayed;
-  for (const proto::JournalRecord& record : contents.records) {
-    Replayed& job = replayed[record.job_id()];
-    switch (record.record_case()) {
-      case proto::JournalRecord::kJobAccepted:
-        job.accepted = record.job_accepted();
-        next_job_number_ = std::max<uint64_t>(next_job_number_, job.accepted.number() + 1);
-        break;
-      case proto::JournalRecord::kTaskCommitted:
-        job.committed.push_back(record.task_committed());
-        break;
-      case proto::JournalRecord::kJobEnded:
-        if (job.ended.has_value()) break;
-        job.ended = record.job_ended();
-        if (job.ended->status().job_id().empty()) {
-          job.ended->mutable_status()->set_job_id(record.job_id());
-        }
-        // A compacted journal keeps only the end of a job: its number comes with it.
-        next_job_number_ = std::max<uint64_t>(next_job_number_, job.ended->number() + 1);
-        ended_order.push_back(record.job_id());
-        break;
-      default:
-        LOG(WARNING) << "journal: skipped a record of a kind this coordinator does not know";
-    }
-  }
+  if (options_.state_dir.empty() || store_ != nullptr) return absl::OkStatus();
+  JobStore::Options store_options;
+  store_options.state_dir = options_.state_dir;
+  store_options.sync_interval = options_.sync_interval;
+  store_options.kept_ended_jobs = kKeptEndedJobs;
+  JobStore::Recovered recovered;
+  absl::StatusOr<std::unique_ptr<JobStore>> store =
+      JobStore::Open(env_, time_, store_options, &recovered);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  job_prefix_ = absl::StrCat("job_", store_->cluster_id(), "_");
+  next_job_number_ = std::max(next_job_number_, recovered.next_job_number);
   // Ended jobs are remembered by their final status; unfinished ones run again, in the order
   // they were accepted.
-  for (const std::string& id : ended_order) {
-    ended_before_[id] = replayed[id].ended->status();
+  for (auto& [id, status] : recovered.ended) {
+    ended_before_[id] = std::move(status);
     ended_.push_back(id);
   }
-  std::map<uint64_t, std::string> unfinished;
-  for (const auto& [id, job] : replayed) {
-    if (!job.ended.has_value() && job.accepted.has_spec()) unfinished[job.accepted.number()] = id;
-  }
-  size_t resumed = 0;
-  for (const auto& [number, id] : unfinished) {
-    Replayed& job = replayed[id];
+  for (JobStore::Recovered::Unfinished& job : recovered.unfinished) {
     JobPlan plan;
     plan.splits.assign(job.accepted.splits().begin(), job.accepted.splits().end());
     plan.reducers = job.accepted.reducers();
     plan.boundaries.assign(job.accepted.partition_boundaries().begin(),
                            job.accepted.partition_boundaries().end());
     plan.input_bytes = job.accepted.input_bytes();
-    StartJob(id, job.accepted.spec(), std::move(plan), job.committed);
-    ++resumed;
-    LOG(INFO) << "resumed job " << id << " with " << job.committed.size()
+    StartJob(job.job_id, job.accepted.spec(), std::move(plan), job.committed);
+    LOG(INFO) << "resumed job " << job.job_id << " with " << job.committed.size()
               << " tasks committed before the restart";
   }
-  while (ended_.size() > kKeptEndedJobs) {
-    ended_before_.erase(ended_.front());
-    ended_.pop_front();
-  }
-  // Compaction: the resumed jobs' records as they were, and the kept ended jobs' ends.
-  std::vector<proto::JournalRecord> kept = EndedRecords();
-  for (proto::JournalRecord& record : contents.records) {
-    if (jobs_.contains(record.job_id())) kept.push_back(std::move(record));
-  }
-  absl::Status rewritten = journal_->Rewrite(kept);
-  if (!rewritten.ok()) return rewritten;
-  journal_bytes_at_rewrite_ = journal_->size();
-  LOG(INFO) << "journal " << journal_->path() << " (epoch " << journal_->epoch() << "): " << resumed
-            << " jobs resumed, " << ended_.size() << " ended jobs remembered"
-            << (contents.cut_bytes > 0
-                    ? absl::StrCat(", a torn tail of ", contents.cut_bytes, " bytes cut")
+  LOG(INFO) << "journal " << store_->path() << " (epoch " << store_->epoch()
+            << "): " << recovered.unfinished.size() << " jobs resumed, " << ended_.size()
+            << " ended jobs remembered"
+            << (recovered.cut_bytes > 0
+                    ? absl::StrCat(", a torn tail of ", recovered.cut_bytes, " bytes cut")
                     : "");
   return absl::OkStatus();
 }
@@ -182,38 +133,7 @@ bool Coordinator::FindStatus(const std::string& id, bool with_tasks,
 }
 
 void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) {
-  if (journal_ == nullptr) return;
-  proto::JournalRecord record;
-  record.set_job_id(job_id);
-  *record.mutable_task_committed() = committed;
-  journal_->Append(record);
-  ScheduleFlush();
-}
-
-void Coordinator::ScheduleFlush() {
-  if (!flush_scheduled_) {
-    flush_scheduled_ = true;
-    time_.CallLater(absl::ZeroDuration(), [this, alive = liveness_.token()] {
-      if (!alive) return;
-      flush_scheduled_ = false;
-      absl::Status flushed = journal_->Flush();
-      if (!flushed.ok()) LOG(ERROR) << "journal: " << flushed;
-    });
-  }
-  if (!sync_scheduled_) {
-    sync_scheduled_ = true;
-    time_.CallLater(options_.sync_interval, [this, alive = liveness_.token()] {
-      if (!alive) return;
-      sync_scheduled_ = false;
-      SyncJournal();
-    });
-  }
-}
-
-void Coordinator::SyncJournal() {
-  if (journal_ == nullptr || !journal_->dirty()) return;
-  absl::Status synced = journal_->Sync();
-  if (!synced.ok()) LOG(ERROR) << "journal: " << synced;
+  if (store_ != nullptr) store_->TaskCommitted(job_id, committed);
 }
 
 void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
@@ -315,30 +235,23 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
           absl::StrCat("job ", id, " is writing to '", spec.output(), "' already"));
     }
   }
-  absl::StatusOr<JobPlan> plan = PlanJob(spec, definition);
+  absl::StatusOr<JobPlan> plan = PlanJob(env_, spec, definition);
   if (!plan.ok()) return plan.status();
   const uint64_t number = next_job_number_++;
   *job_id = absl::StrFormat("%s%04d", job_prefix_, number);
-  if (journal_ != nullptr) {
+  if (store_ != nullptr) {
     // The job is on disk before anyone hears it was accepted.
-    proto::JournalRecord record;
-    record.set_job_id(*job_id);
-    proto::JournalRecord::JobAccepted* accepted = record.mutable_job_accepted();
-    *accepted->mutable_spec() = spec;
-    for (const proto::InputSplit& split : plan->splits) *accepted->add_splits() = split;
-    accepted->set_reducers(plan->reducers);
-    for (const std::string& boundary : plan->boundaries) {
-      accepted->add_partition_boundaries(boundary);
-    }
-    accepted->set_input_bytes(plan->input_bytes);
-    accepted->set_number(number);
-    accepted->set_accepted_at_ms(absl::ToUnixMillis(absl::Now()));
-    journal_->Append(record);
-    absl::Status synced = journal_->Sync();
-    if (!synced.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("the coordinator cannot journal the job: ", synced.message()));
-    }
+    proto::JournalRecord::JobAccepted accepted;
+    *accepted.mutable_spec() = spec;
+    for (const proto::InputSplit& split : plan->splits) *accepted.add_splits() = split;
+    accepted.set_reducers(plan->reducers);
+    for (const std::string& boundary : plan->boundaries)
+      accepted.add_partition_boundaries(boundary);
+    accepted.set_input_bytes(plan->input_bytes);
+    accepted.set_number(number);
+    accepted.set_accepted_at_ms(absl::ToUnixMillis(env_.Now()));
+    absl::Status journaled = store_->JobAccepted(*job_id, accepted);
+    if (!journaled.ok()) return journaled;
   }
   StartJob(*job_id, spec, *std::move(plan), {});
   return absl::OkStatus();
@@ -347,10 +260,10 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
 JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
                               const std::vector<proto::TaskCommitted>& committed) {
   auto run = std::make_unique<JobRun>(id, spec, std::move(plan), registry_.Find(spec.job()),
-                                      scheduler_, time_, static_cast<JobLog*>(this));
+                                      scheduler_, time_, env_, static_cast<JobLog*>(this));
   JobRun& job = *run;
   jobs_[id] = std::move(run);
-  if (journal_ != nullptr) job.set_attempt_base((journal_->epoch() - 1) * kAttemptsPerEpoch);
+  if (store_ != nullptr) job.set_attempt_base((store_->epoch() - 1) * kAttemptsPerEpoch);
   for (const proto::TaskCommitted& task : committed) job.Restore(task);
   job.Run().Both([this, id](absl::Status) { JobEnded(id); });
   return job;
@@ -390,6 +303,9 @@ void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
     status->set_last_heard_ms_ago(
         static_cast<uint64_t>(absl::ToInt64Milliseconds(now - worker.last_heard)));
     status->set_build_version(worker.build_version);
+  }
+  if (store_ != nullptr && !store_->error().ok()) {
+    response->set_journal_error(std::string(store_->error().message()));
   }
   if (id.empty()) {
     for (const std::string& job_id : ended_) {
@@ -459,20 +375,27 @@ void Coordinator::JobEnded(const std::string& job_id) {
   scheduler_.RemoveSource(job_id);
   const JobRun* run = job(job_id);
   if (run == nullptr) return;
-  if (journal_ != nullptr) {
-    proto::JournalRecord record;
-    record.set_job_id(job_id);
-    proto::JournalRecord::JobEnded* ended = record.mutable_job_ended();
-    ended->set_state(run->state());
-    *ended->mutable_status() = run->Status(/*with_tasks=*/true);
-    ended->set_message(ended->status().message());
-    ended->set_ended_at_ms(absl::ToUnixMillis(absl::Now()));
-    ended->set_number(JobNumber(job_id));
-    journal_->Append(record);
-    SyncJournal();
+  absl::Status on_record = absl::OkStatus();
+  if (store_ != nullptr) {
+    proto::JournalRecord::JobEnded ended;
+    ended.set_state(run->state());
+    *ended.mutable_status() = run->Status(/*with_tasks=*/true);
+    ended.set_message(ended.status().message());
+    ended.set_ended_at_ms(absl::ToUnixMillis(env_.Now()));
+    ended.set_number(JobNumber(job_id));
+    on_record = store_->JobEnded(job_id, ended);
   }
   // Only once the end is on record: a restart must not resume a job whose output is gone.
-  if (run->state() != proto::JOB_STATE_SUCCEEDED) jobs_[job_id]->RemoveOutput();
+  if (run->state() != proto::JOB_STATE_SUCCEEDED) {
+    if (on_record.ok()) {
+      absl::Status removed = jobs_[job_id]->RemoveOutput();
+      if (!removed.ok()) LOG(ERROR) << "job " << job_id << ": " << removed;
+    } else {
+      LOG(ERROR) << "job " << job_id << " ended " << proto::JobState_Name(run->state())
+                 << " but its end is not on record (" << on_record
+                 << "): its output stays for the restart that resumes it";
+    }
+  }
   auto watchers = watchers_.find(job_id);
   if (watchers != watchers_.end()) {
     for (const auto& [peer, version] : watchers->second) SendEvent(peer, *run, /*final=*/true);
@@ -493,19 +416,11 @@ void Coordinator::JobEnded(const std::string& job_id) {
 }
 
 void Coordinator::MaybeCompactJournal() {
-  if (journal_ == nullptr ||
-      journal_->size() - journal_bytes_at_rewrite_ < kCompactionThresholdBytes) {
-    return;
-  }
+  if (store_ == nullptr || !store_->compaction_due()) return;
   for (const auto& [id, run] : jobs_) {
     if (!run->finished()) return;  // a running job's records are needed: compact later
   }
-  absl::Status rewritten = journal_->Rewrite(EndedRecords());
-  if (!rewritten.ok()) {
-    LOG(ERROR) << "journal: " << rewritten;
-    return;
-  }
-  journal_bytes_at_rewrite_ = journal_->size();
+  store_->Compact(EndedRecords()).IgnoreError();  // logged; the journal stays as it was
 }
 
 void Coordinator::SendEvent(const PeerId& peer, const JobRun& job, bool final) {

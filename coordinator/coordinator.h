@@ -7,13 +7,16 @@
 // attempts are rescheduled.
 //
 // With a state directory it is durable: every accepted job, committed task and ended job goes to
-// a Journal, a submit is acknowledged only once its job is on disk, and Recover — after a crash
-// or an orderly stop — resumes the unfinished jobs with the work they had committed. Stopping it
-// then suspends its jobs instead of cancelling them. Ended jobs are remembered (the latest
-// kKeptEndedJobs of them) for status requests, across restarts too.
+// its JobStore, a submit is acknowledged only once its job is on disk, and Recover — after a
+// crash or an orderly stop — resumes the unfinished jobs with the work they had committed.
+// Stopping it then suspends its jobs instead of cancelling them. Ended jobs are remembered (the
+// latest kKeptEndedJobs of them) for status requests, across restarts too. Once the journal
+// fails (a full disk, say), submits are refused with kUnavailable, a failed job's output is kept,
+// and status answers say why.
 //
-// The logic touches no socket and no wall clock: it runs on a ReactorTime with a
-// ServerTransport, so tests run a whole cluster on the fake clock and the in-memory network.
+// The logic touches no socket, no clock and no file of its own: it runs on a ReactorTime with a
+// ServerTransport and an Env, so tests run a whole cluster on the fake clock, the in-memory
+// network and, where they choose, FakeEnv.
 //
 // Threading: the ReactorTime's thread.
 
@@ -29,8 +32,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "base/env.h"
 #include "coordinator/job_run.h"
-#include "coordinator/journal.h"
+#include "coordinator/job_store.h"
 #include "coordinator/scheduler.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -51,6 +55,9 @@ struct CoordinatorOptions {
   std::string state_dir;
   // How long a committed task may wait in the journal's buffer before it is fsynced.
   absl::Duration sync_interval = absl::Seconds(1);
+  // The wall clock and the filesystem (state directory, inputs, outputs); null for
+  // Env::Default(). Must outlive the coordinator.
+  Env* env = nullptr;
 };
 
 class Coordinator final : private JobLog {
@@ -67,15 +74,15 @@ class Coordinator final : private JobLog {
   ~Coordinator() override;
 
   // Opens the journal in options.state_dir and resumes what it holds; call once, before the loop
-  // runs. Without a state directory it does nothing. Errors are Journal::Open's.
+  // runs. Without a state directory it does nothing. Errors are JobStore::Open's.
   absl::Status Recover();
 
   std::string endpoint() const { return hub_.endpoint(); }
   // The job `id` while it runs or, after it ended, until kKeptEndedJobs later jobs ended (and
   // never for a job that ended before a restart); null otherwise.
   const JobRun* job(const std::string& id) const;
-  // The journal, once Recover opened one; null otherwise.
-  const Journal* journal() const { return journal_.get(); }
+  // The job store, once Recover opened one; null otherwise.
+  const JobStore* store() const { return store_.get(); }
   size_t workers() const { return scheduler_.workers().size(); }
   const Hub& hub() const { return hub_; }
 
@@ -99,9 +106,6 @@ class Coordinator final : private JobLog {
   bool FindStatus(const std::string& id, bool with_tasks, proto::JobStatus* status) const;
   // JobLog.
   void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) override;
-  // Writes the journal's buffer out at the end of this turn; fsyncs it within sync_interval.
-  void ScheduleFlush();
-  void SyncJournal();
   void MaybeCompactJournal();
   // The number in a job id of this cluster (0 if it is not one).
   uint64_t JobNumber(const std::string& id) const;
@@ -114,6 +118,7 @@ class Coordinator final : private JobLog {
   ReactorTime& time_;
   const JobRegistry& registry_;
   CoordinatorOptions options_;
+  Env& env_;
   Hub hub_;
   Scheduler scheduler_;
   absl::flat_hash_map<PeerId, PeerKind> peers_;
@@ -125,10 +130,7 @@ class Coordinator final : private JobLog {
   absl::flat_hash_map<std::string, proto::JobStatus> ended_before_;
   // Ended jobs, oldest first (at most kKeptEndedJobs).
   std::deque<std::string> ended_;
-  std::unique_ptr<Journal> journal_;
-  bool flush_scheduled_ = false;
-  bool sync_scheduled_ = false;
-  uint64_t journal_bytes_at_rewrite_ = 0;
+  std::unique_ptr<JobStore> store_;
   Liveness liveness_;
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;

@@ -41,10 +41,10 @@ const char* TaskStateName(int state) {
 }  // namespace
 
 JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-               Scheduler& scheduler, ReactorTime& time, JobLog* log)
+               Scheduler& scheduler, ReactorTime& time, Env& env, JobLog* log)
     : id_(std::move(id)),
       spec_(std::move(spec)),
-      committer_(spec_.output()),
+      committer_(env, spec_.output()),
       plan_(std::move(plan)),
       definition_(definition),
       scheduler_(scheduler),
@@ -634,7 +634,7 @@ absl::Status JobRun::CommitJob() {
   return committer_.CommitJob();
 }
 
-void JobRun::RemoveOutput() { committer_.Abort(); }
+absl::Status JobRun::RemoveOutput() { return committer_.Abort(); }
 
 proto::JobStatus JobRun::Status(bool with_tasks) const {
   proto::JobStatus status;

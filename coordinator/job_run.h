@@ -73,10 +73,10 @@ class JobLog {
 
 class JobRun final : public AttemptSource {
  public:
-  // `definition` may be null (only workers know the job); `log` may be null. All referenced
-  // objects outlive this.
+  // `definition` may be null (only workers know the job); `log` may be null. The output is
+  // committed on `env`. All referenced objects outlive this.
   JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-         Scheduler& scheduler, ReactorTime& time, JobLog* log);
+         Scheduler& scheduler, ReactorTime& time, Env& env, JobLog* log);
   JobRun(const JobRun&) = delete;
   JobRun& operator=(const JobRun&) = delete;
   ~JobRun() override;
@@ -99,8 +99,8 @@ class JobRun final : public AttemptSource {
   void set_attempt_base(uint32_t base) { attempt_base_ = base; }
 
   // After a failed or cancelled job's end is on record: removes its output directory, so that
-  // nothing partial is left behind.
-  void RemoveOutput();
+  // nothing partial is left behind. The Env's error if it cannot.
+  absl::Status RemoveOutput();
 
   const std::string& id() const { return id_; }
   const proto::JobSpec& spec() const { return spec_; }

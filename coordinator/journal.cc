@@ -1,20 +1,8 @@
 #include "coordinator/journal.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "base/file_error.h"
 #include "glog/logging.h"
 #include "third_party/absl_compat/crc32c.h"
 
@@ -82,14 +70,6 @@ absl::Status Parse(const std::string& path, const std::string& data, Journal::Co
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FileError("read", path);
-  std::stringstream data;
-  data << in.rdbuf();
-  return data.str();
-}
-
 }  // namespace
 
 std::string EncodeJournalFrame(const google::protobuf::MessageLite& record) {
@@ -98,8 +78,8 @@ std::string EncodeJournalFrame(const google::protobuf::MessageLite& record) {
   return frame;
 }
 
-absl::StatusOr<Journal::Contents> ReadJournal(const std::string& path) {
-  absl::StatusOr<std::string> data = ReadAll(path);
+absl::StatusOr<Journal::Contents> ReadJournal(Env& env, const std::string& path) {
+  absl::StatusOr<std::string> data = env.ReadFile(path);
   if (!data.ok()) return data.status();
   Journal::Contents contents;
   size_t good = 0;
@@ -108,34 +88,24 @@ absl::StatusOr<Journal::Contents> ReadJournal(const std::string& path) {
   return contents;
 }
 
-absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& state_dir,
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Env& env, const std::string& state_dir,
                                                        Contents* contents) {
-  std::error_code error;
-  std::filesystem::create_directories(state_dir, error);
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create the state directory ", state_dir, ": ", error.message()));
-  }
+  absl::Status made = env.CreateDirs(state_dir);
+  if (!made.ok()) return made;
   // One coordinator per state directory: the lock goes with the process, however it ends.
   const std::string lock_path = state_dir + "/LOCK";
-  const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) return FileError("open", lock_path);
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    close(lock_fd);
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = env.LockFile(lock_path);
+  if (!lock.ok()) {
+    if (!absl::IsUnavailable(lock.status())) return lock.status();
     return absl::UnavailableError(absl::StrCat("another coordinator is using the state directory ",
                                                state_dir, " (", lock_path, ")"));
   }
-  absl::StatusOr<std::unique_ptr<Journal>> journal = OpenLocked(state_dir, lock_fd, contents);
-  if (!journal.ok()) close(lock_fd);
-  return journal;
-}
-
-absl::StatusOr<std::unique_ptr<Journal>> Journal::OpenLocked(const std::string& state_dir,
-                                                             int lock_fd, Contents* contents) {
   const std::string path = state_dir + "/journal";
   *contents = Contents();
-  if (std::filesystem::exists(path)) {
-    absl::StatusOr<std::string> data = ReadAll(path);
+  absl::StatusOr<FileInfo> existing = env.Stat(path);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  if (existing.ok()) {
+    absl::StatusOr<std::string> data = env.ReadFile(path);
     if (!data.ok()) return data.status();
     size_t good = 0;
     absl::Status parsed = Parse(path, *data, contents, &good);
@@ -144,34 +114,32 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::OpenLocked(const std::string& 
       LOG(WARNING) << "journal " << path << ": cut " << contents->cut_bytes
                    << " bytes of a torn or damaged tail after " << contents->records.size()
                    << " records";
-      if (truncate(path.c_str(), static_cast<off_t>(good)) != 0) {
-        return FileError("cut the torn tail of", path);
-      }
+      // Rewrite below replaces the file with its good records only.
     }
   }
   proto::JournalHeader header = contents->header;
   if (header.cluster_id().empty()) {
     header.set_format_version(kFormatVersion);
-    header.set_cluster_id(absl::FormatTime("%Y%m%d%H%M%S", absl::Now(), absl::UTCTimeZone()));
+    header.set_cluster_id(absl::FormatTime("%Y%m%d%H%M%S", env.Now(), absl::UTCTimeZone()));
   }
   // A new epoch: the header is rewritten with the records as they are.
   header.set_epoch(header.epoch() + 1);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError("open", path);
-  std::unique_ptr<Journal> journal(new Journal(path, fd, lock_fd, std::move(header)));
+  std::unique_ptr<Journal> journal(new Journal(env, path, *std::move(lock), std::move(header)));
   absl::Status rewritten = journal->Rewrite(contents->records);
-  if (!rewritten.ok()) {
-    journal->lock_fd_ = -1;  // the caller closes it
-    return rewritten;
-  }
+  if (!rewritten.ok()) return rewritten;
   return journal;
 }
 
 Journal::~Journal() {
+  if (file_ == nullptr) return;
   absl::Status flushed = Flush();
   if (!flushed.ok()) LOG(ERROR) << "journal: " << flushed;
-  close(fd_);
-  if (lock_fd_ >= 0) close(lock_fd_);
+  file_->Close().IgnoreError();  // what could fail was the flush
+}
+
+absl::Status Journal::Unusable() const {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the journal ", path_, " was replaced but could not be opened again"));
 }
 
 void Journal::Append(const proto::JournalRecord& record) {
@@ -181,13 +149,16 @@ void Journal::Append(const proto::JournalRecord& record) {
 
 absl::Status Journal::Flush() {
   if (buffer_.empty()) return absl::OkStatus();
-  absl::Status written = WriteAll(fd_, buffer_, path_);
+  if (file_ == nullptr) {
+    buffer_.clear();
+    return Unusable();
+  }
+  absl::Status written = file_->Append(buffer_);
   if (written.ok()) {
     written_ += buffer_.size();
-  } else if (ftruncate(fd_, static_cast<off_t>(written_)) != 0) {
+  } else if (absl::Status cut = file_->Truncate(written_); !cut.ok()) {
     // A partial frame would end the journal there on the next start, hiding later records.
-    LOG(ERROR) << "journal " << path_
-               << ": cannot cut a partly written record: " << std::strerror(errno);
+    LOG(ERROR) << "journal " << path_ << ": cannot cut a partly written record: " << cut;
   }
   buffer_.clear();
   return written;
@@ -196,39 +167,43 @@ absl::Status Journal::Flush() {
 absl::Status Journal::Sync() {
   absl::Status flushed = Flush();
   if (!flushed.ok()) return flushed;
-  if (fdatasync(fd_) != 0) return FileError("sync", path_);
+  if (file_ == nullptr) return Unusable();
+  absl::Status synced = file_->Sync();
+  if (!synced.ok()) return synced;
   dirty_ = false;
   return absl::OkStatus();
 }
 
 absl::Status Journal::Rewrite(const std::vector<proto::JournalRecord>& records) {
-  absl::Status flushed = Flush();
-  if (!flushed.ok()) return flushed;
+  if (file_ != nullptr) {
+    absl::Status flushed = Flush();
+    if (!flushed.ok()) return flushed;
+  }
   std::string data;
   Frame(header_, data);
   for (const proto::JournalRecord& record : records) Frame(record, data);
   const std::string temporary = path_ + ".new";
-  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError("create", temporary);
-  absl::Status written = WriteAll(fd, data, temporary);
-  if (written.ok() && fdatasync(fd) != 0) written = FileError("sync", temporary);
-  close(fd);
-  if (!written.ok()) return written;
-  if (rename(temporary.c_str(), path_.c_str()) != 0) return FileError("replace", path_);
-  // The directory entry too, so that the new file is the journal after a machine crash.
-  const std::string dir = std::filesystem::path(path_).parent_path().string();
-  const int dir_fd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    fsync(dir_fd);
-    close(dir_fd);
+  {
+    absl::StatusOr<std::unique_ptr<WritableFile>> file = env_.NewWritableFile(temporary);
+    if (!file.ok()) return file.status();
+    absl::Status written = (*file)->Append(data);
+    if (written.ok()) written = (*file)->Sync();
+    absl::Status closed = (*file)->Close();
+    if (!written.ok()) return written;
+    if (!closed.ok()) return closed;
   }
-  const int fd_new = open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd_new < 0) return FileError("open", path_);
-  close(fd_);
-  fd_ = fd_new;
+  absl::Status renamed = env_.RenameFile(temporary, path_);
+  if (!renamed.ok()) return renamed;
+  // From here the file open for appending is the replaced one: it goes whatever happens next.
+  if (file_ != nullptr) file_->Close().IgnoreError();  // nothing buffered is left to lose
+  file_.reset();
   written_ = data.size();
   dirty_ = false;
-  return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<WritableFile>> appending = env_.NewAppendableFile(path_);
+  if (!appending.ok()) return appending.status();
+  file_ = *std::move(appending);
+  // The directory entry too, so that the new file is the journal after a machine crash.
+  return env_.SyncDir(DirName(path_));
 }
 
 }  // namespace braid

@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "proto/journal.pb.h"
 
 namespace braid {
@@ -40,15 +41,15 @@ class Journal {
     uint64_t cut_bytes = 0;
   };
 
-  // Opens `state_dir`/journal (creating the directory and a new journal if there is none) and
-  // reads it into `contents`. Errors:
+  // Opens `state_dir`/journal on `env` (creating the directory and a new journal if there is
+  // none) and reads it into `contents`. `env` must outlive the journal. Errors:
   //   kFailedPrecondition  a journal of a newer format (names both versions);
   //   kDataLoss            a journal whose header cannot be read;
   //   kUnavailable         another coordinator holds the state directory (STATE_DIR/LOCK);
   //   otherwise            the failed OS call's error, coded by its errno (base/file_error.h):
   //                        kPermissionDenied for a directory or file that cannot be made or
   //                        read, kResourceExhausted for a full disk, kNotFound, ...
-  static absl::StatusOr<std::unique_ptr<Journal>> Open(const std::string& state_dir,
+  static absl::StatusOr<std::unique_ptr<Journal>> Open(Env& env, const std::string& state_dir,
                                                        Contents* contents);
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -62,7 +63,8 @@ class Journal {
 
   // Buffers `record`.
   void Append(const proto::JournalRecord& record);
-  // Writes what is buffered.
+  // Writes what is buffered. On failure nothing of it stays in the file (a partly written
+  // record is cut off again) and the buffer is dropped: the caller decides what the loss means.
   absl::Status Flush();
   // Writes what is buffered and fsyncs it.
   absl::Status Sync();
@@ -72,18 +74,22 @@ class Journal {
   uint64_t size() const { return written_ + buffer_.size(); }
 
   // Replaces the journal, atomically, by one holding the header and `records` (compaction: the
-  // records of a job that ended can go).
+  // records of a job that ended can go). On failure the journal is either as it was (usable()),
+  // or replaced but not open again: then every later Flush and Sync fails.
   absl::Status Rewrite(const std::vector<proto::JournalRecord>& records);
+  bool usable() const { return file_ != nullptr; }
 
  private:
-  static absl::StatusOr<std::unique_ptr<Journal>> OpenLocked(const std::string& state_dir,
-                                                             int lock_fd, Contents* contents);
-  Journal(std::string path, int fd, int lock_fd, proto::JournalHeader header)
-      : path_(std::move(path)), fd_(fd), lock_fd_(lock_fd), header_(std::move(header)) {}
+  Journal(Env& env, std::string path, std::unique_ptr<FileLock> lock, proto::JournalHeader header)
+      : env_(env), path_(std::move(path)), lock_(std::move(lock)), header_(std::move(header)) {}
 
+  absl::Status Unusable() const;
+
+  Env& env_;
   std::string path_;
-  int fd_;
-  int lock_fd_;
+  std::unique_ptr<FileLock> lock_;
+  // Null until the first Rewrite.
+  std::unique_ptr<WritableFile> file_;
   uint64_t written_ = 0;
   proto::JournalHeader header_;
   std::string buffer_;
@@ -96,7 +102,7 @@ std::string EncodeJournalFrame(const google::protobuf::MessageLite& record);
 
 // Reads the journal file at `path` without changing it (for `braid journal`): the same checks as
 // Journal::Open, the tail reported in Contents::cut_bytes but not cut.
-absl::StatusOr<Journal::Contents> ReadJournal(const std::string& path);
+absl::StatusOr<Journal::Contents> ReadJournal(Env& env, const std::string& path);
 
 }  // namespace braid
 

@@ -1,9 +1,8 @@
 #include "coordinator/journal.h"
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
+#include "base/fake_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_files.h"
@@ -14,7 +13,11 @@ namespace {
 
 using ::braid_compat::testing::IsOk;
 using ::braid_compat::testing::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+
+constexpr char kDir[] = "/state";
+constexpr char kPath[] = "/state/journal";
 
 proto::JournalRecord Ended(const std::string& job) {
   proto::JournalRecord record;
@@ -23,120 +26,211 @@ proto::JournalRecord Ended(const std::string& job) {
   return record;
 }
 
-// Opens the journal in `dir`, appends a record per job and syncs.
-void Write(const std::string& dir, const std::vector<std::string>& jobs) {
-  Journal::Contents contents;
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(dir, &contents);
-  ASSERT_THAT(journal, IsOk());
-  for (const std::string& job : jobs) (*journal)->Append(Ended(job));
-  ASSERT_THAT((*journal)->Sync(), IsOk());
-}
-
 std::vector<std::string> JobsIn(const Journal::Contents& contents) {
   std::vector<std::string> jobs;
   for (const proto::JournalRecord& record : contents.records) jobs.push_back(record.job_id());
   return jobs;
 }
 
-void AppendBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::app);
-  out << bytes;
-}
+class JournalTest : public ::testing::Test {
+ protected:
+  // Opens the journal, appends a record per job and syncs.
+  void Write(const std::vector<std::string>& jobs) {
+    Journal::Contents contents;
+    absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+    ASSERT_THAT(journal, IsOk());
+    for (const std::string& job : jobs) (*journal)->Append(Ended(job));
+    ASSERT_THAT((*journal)->Sync(), IsOk());
+  }
+  void AppendBytes(const std::string& bytes) {
+    auto file = env_.NewAppendableFile(kPath);
+    ASSERT_THAT(file, IsOk());
+    ASSERT_THAT((*file)->Append(bytes), IsOk());
+    ASSERT_THAT((*file)->Sync(), IsOk());
+  }
+  std::vector<std::string> JobsOnDisk() {
+    absl::StatusOr<Journal::Contents> read = ReadJournal(env_, kPath);
+    EXPECT_THAT(read, IsOk());
+    return read.ok() ? JobsIn(*read) : std::vector<std::string>{};
+  }
+  uint64_t FileSize() { return env_.Stat(kPath).value().size; }
 
-TEST(Journal, RecordsComeBackInOrderAndEachOpenIsANewEpoch) {
-  testing::TempDir dir;
-  Write(dir.path(), {"a", "b"});
-  Write(dir.path(), {"c"});
+  FakeEnv env_;
+};
+
+TEST_F(JournalTest, RecordsComeBackInOrderAndEachOpenIsANewEpoch) {
+  Write({"a", "b"});
+  Write({"c"});
   Journal::Contents contents;
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(dir.path(), &contents);
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
-  EXPECT_THAT(JobsIn(contents), ::testing::ElementsAre("a", "b", "c"));
+  EXPECT_THAT(JobsIn(contents), ElementsAre("a", "b", "c"));
   EXPECT_EQ(contents.cut_bytes, 0u);
   EXPECT_EQ((*journal)->epoch(), 3u);
   EXPECT_FALSE((*journal)->cluster_id().empty());
   EXPECT_EQ(contents.header.cluster_id(), (*journal)->cluster_id());
 }
 
-TEST(Journal, ATornTailIsCutAndNeverTrusted) {
-  testing::TempDir dir;
-  Write(dir.path(), {"a", "b"});
-  const std::string path = dir.path() + "/journal";
-  const uintmax_t whole = std::filesystem::file_size(path);
+TEST_F(JournalTest, ClusterIdIsTheEnvsWallClockAtFirstOpen) {
+  env_.SetNow(absl::FromCivil(absl::CivilSecond(2026, 3, 4, 5, 6, 7), absl::UTCTimeZone()));
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  EXPECT_EQ((*journal)->cluster_id(), "20260304050607");
+}
+
+TEST_F(JournalTest, ATornTailIsCutAndNeverTrusted) {
+  Write({"a", "b"});
+  const uint64_t whole = FileSize();
   // A record cut short by a crash mid-write.
   const std::string frame = EncodeJournalFrame(Ended("torn"));
-  AppendBytes(path, frame.substr(0, frame.size() - 3));
+  AppendBytes(frame.substr(0, frame.size() - 3));
   Journal::Contents contents;
-  ASSERT_THAT(Journal::Open(dir.path(), &contents), IsOk());
-  EXPECT_THAT(JobsIn(contents), ::testing::ElementsAre("a", "b"));
+  ASSERT_THAT(Journal::Open(env_, kDir, &contents), IsOk());
+  EXPECT_THAT(JobsIn(contents), ElementsAre("a", "b"));
   EXPECT_EQ(contents.cut_bytes, frame.size() - 3);
   // The next start finds a clean journal (rewritten with the new epoch).
   Journal::Contents again;
-  ASSERT_THAT(Journal::Open(dir.path(), &again), IsOk());
+  ASSERT_THAT(Journal::Open(env_, kDir, &again), IsOk());
   EXPECT_EQ(again.cut_bytes, 0u);
-  EXPECT_THAT(JobsIn(again), ::testing::ElementsAre("a", "b"));
-  EXPECT_EQ(std::filesystem::file_size(path), whole);
+  EXPECT_THAT(JobsIn(again), ElementsAre("a", "b"));
+  EXPECT_EQ(FileSize(), whole);
 }
 
-TEST(Journal, ARecordFailingItsChecksumEndsTheJournalThere) {
-  testing::TempDir dir;
-  Write(dir.path(), {"a"});
-  const std::string path = dir.path() + "/journal";
+TEST_F(JournalTest, ARecordFailingItsChecksumEndsTheJournalThere) {
+  Write({"a"});
   std::string damaged = EncodeJournalFrame(Ended("damaged"));
   damaged.back() ^= 0x20;
-  AppendBytes(path, damaged + EncodeJournalFrame(Ended("after")));
-  absl::StatusOr<Journal::Contents> read = ReadJournal(path);
+  AppendBytes(damaged + EncodeJournalFrame(Ended("after")));
+  absl::StatusOr<Journal::Contents> read = ReadJournal(env_, kPath);
   ASSERT_THAT(read, IsOk());
-  EXPECT_THAT(JobsIn(*read), ::testing::ElementsAre("a"));
+  EXPECT_THAT(JobsIn(*read), ElementsAre("a"));
   EXPECT_GT(read->cut_bytes, 0u);
 }
 
-TEST(Journal, AJournalOfANewerFormatIsRefusedNamingBothVersions) {
-  testing::TempDir dir;
+TEST_F(JournalTest, AJournalOfANewerFormatIsRefusedNamingBothVersions) {
   proto::JournalHeader header;
   header.set_format_version(Journal::kFormatVersion + 1);
   header.set_cluster_id("future");
   header.set_epoch(7);
-  testing::WriteFile(dir.File("journal"), EncodeJournalFrame(header));
+  ASSERT_THAT(env_.CreateDirs(kDir), IsOk());
+  ASSERT_THAT(env_.WriteStringToFile(kPath, EncodeJournalFrame(header)), IsOk());
   Journal::Contents contents;
-  EXPECT_THAT(Journal::Open(dir.path(), &contents),
+  EXPECT_THAT(Journal::Open(env_, kDir, &contents),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("format 2, newer than this coordinator's 1")));
   // Refused, not replaced.
-  EXPECT_EQ(testing::ReadFile(dir.File("journal")), EncodeJournalFrame(header));
+  EXPECT_EQ(env_.ReadFile(kPath).value(), EncodeJournalFrame(header));
 }
 
-TEST(Journal, AFileThatIsNotAJournalIsRefused) {
-  testing::TempDir dir;
-  testing::WriteFile(dir.File("journal"), "these are not the records you are looking for\n");
+TEST_F(JournalTest, AFileThatIsNotAJournalIsRefused) {
+  ASSERT_THAT(env_.CreateDirs(kDir), IsOk());
+  ASSERT_THAT(env_.WriteStringToFile(kPath, "these are not the records you are looking for\n"),
+              IsOk());
   Journal::Contents contents;
-  EXPECT_THAT(Journal::Open(dir.path(), &contents),
+  EXPECT_THAT(Journal::Open(env_, kDir, &contents),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("no readable header")));
 }
 
-TEST(Journal, OnlyOneCoordinatorAtATimeUsesAStateDirectory) {
-  testing::TempDir dir;
+TEST_F(JournalTest, AJournalThatCannotBeStatedIsRefusedNotReplaced) {
+  Write({"a"});
+  env_.FailOn(FakeEnv::Op::kStat, "journal", absl::PermissionDeniedError("EACCES"));
   Journal::Contents contents;
-  absl::StatusOr<std::unique_ptr<Journal>> first = Journal::Open(dir.path(), &contents);
-  ASSERT_THAT(first, IsOk());
-  EXPECT_THAT(Journal::Open(dir.path(), &contents),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("another coordinator")));
-  first->reset();
-  EXPECT_THAT(Journal::Open(dir.path(), &contents), IsOk());
+  EXPECT_THAT(Journal::Open(env_, kDir, &contents), StatusIs(absl::StatusCode::kPermissionDenied));
+  env_.ClearFailures();
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("a"));
 }
 
-TEST(Journal, RewriteKeepsOnlyTheGivenRecords) {
-  testing::TempDir dir;
+TEST_F(JournalTest, OnlyOneCoordinatorAtATimeUsesAStateDirectory) {
   Journal::Contents contents;
-  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(dir.path(), &contents);
+  absl::StatusOr<std::unique_ptr<Journal>> first = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(Journal::Open(env_, kDir, &contents),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("another coordinator")));
+  first->reset();
+  EXPECT_THAT(Journal::Open(env_, kDir, &contents), IsOk());
+}
+
+TEST_F(JournalTest, RewriteKeepsOnlyTheGivenRecords) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
   for (const char* job : {"a", "b", "c"}) (*journal)->Append(Ended(job));
   ASSERT_THAT((*journal)->Rewrite({Ended("b")}), IsOk());
   (*journal)->Append(Ended("d"));
   ASSERT_THAT((*journal)->Flush(), IsOk());
-  absl::StatusOr<Journal::Contents> read = ReadJournal(dir.path() + "/journal");
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("b", "d"));
+  EXPECT_EQ((*journal)->size(), FileSize());
+}
+
+TEST_F(JournalTest, AFullDiskLeavesNoPartialRecordBehind) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  (*journal)->Append(Ended("fits"));
+  ASSERT_THAT((*journal)->Sync(), IsOk());
+  env_.SetCapacity(env_.used_bytes() + 5);
+  (*journal)->Append(Ended("does-not-fit"));
+  EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kResourceExhausted));
+  // Room again: later records are readable, the lost one is not half there.
+  env_.SetCapacity(FakeEnv::kAlways);
+  (*journal)->Append(Ended("later"));
+  ASSERT_THAT((*journal)->Sync(), IsOk());
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("fits", "later"));
+}
+
+TEST_F(JournalTest, AFailedSyncIsReportedAndTheRecordStaysDirty) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  env_.FailOn(FakeEnv::Op::kSync, "journal", absl::DataLossError("EIO"), 1);
+  (*journal)->Append(Ended("a"));
+  EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_TRUE((*journal)->dirty());
+}
+
+TEST_F(JournalTest, ACrashLosesOnlyWhatWasNotSynced) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  (*journal)->Append(Ended("synced"));
+  ASSERT_THAT((*journal)->Sync(), IsOk());
+  (*journal)->Append(Ended("flushed-only"));
+  ASSERT_THAT((*journal)->Flush(), IsOk());
+  env_.SimulateCrash();
+  journal->reset();
+  Journal::Contents after;
+  ASSERT_THAT(Journal::Open(env_, kDir, &after), IsOk());
+  EXPECT_THAT(JobsIn(after), ElementsAre("synced"));
+}
+
+TEST_F(JournalTest, AFailedRenameAtRewriteKeepsTheOldJournal) {
+  Write({"a", "b"});
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  env_.FailOn(FakeEnv::Op::kRename, "journal", absl::PermissionDeniedError("EROFS"));
+  EXPECT_THAT((*journal)->Rewrite({}), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("a", "b"));
+  // The journal still appends where it was.
+  (*journal)->Append(Ended("c"));
+  ASSERT_THAT((*journal)->Sync(), IsOk());
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("a", "b", "c"));
+}
+
+TEST(JournalOnDisk, WritesAndReadsARealFile) {
+  testing::TempDir dir;
+  {
+    Journal::Contents contents;
+    absl::StatusOr<std::unique_ptr<Journal>> journal =
+        Journal::Open(*Env::Default(), dir.path(), &contents);
+    ASSERT_THAT(journal, IsOk());
+    (*journal)->Append(Ended("a"));
+    ASSERT_THAT((*journal)->Sync(), IsOk());
+  }
+  absl::StatusOr<Journal::Contents> read = ReadJournal(*Env::Default(), dir.File("journal"));
   ASSERT_THAT(read, IsOk());
-  EXPECT_THAT(JobsIn(*read), ::testing::ElementsAre("b", "d"));
-  EXPECT_EQ((*journal)->size(), std::filesystem::file_size(dir.path() + "/journal"));
+  EXPECT_THAT(JobsIn(*read), ElementsAre("a"));
 }
 
 }  // namespace

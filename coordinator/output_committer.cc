@@ -1,28 +1,19 @@
 #include "coordinator/output_committer.h"
 
-#include <stdio.h>
-
-#include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "base/file_error.h"
 #include "job/output_layout.h"
 
 namespace braid {
 
 absl::Status OutputCommitter::Prepare(bool overwrite, bool resumed) {
   if (output_.empty()) return absl::OkStatus();
-  std::error_code error;
-  if (overwrite && !resumed) std::filesystem::remove_all(output_, error);
-  std::filesystem::create_directories(TemporaryOutputDir(output_), error);
-  if (error) {
-    return absl::Status(
-        ErrnoCode(error.value()),
-        absl::StrCat("cannot create the output directory '", output_, "': ", error.message()));
+  if (overwrite && !resumed) {
+    absl::Status removed = env_.RemoveAll(output_);
+    if (!removed.ok()) return removed;
   }
-  return absl::OkStatus();
+  return env_.CreateDirs(TemporaryOutputDir(output_));
 }
 
 absl::Status OutputCommitter::CommitTask(
@@ -39,9 +30,8 @@ absl::Status OutputCommitter::CommitTask(
   }
   const std::string committed = CommittedOutputPath(output_, attempt.kind(), attempt.task());
   for (const proto::MapOutput& output : outputs) {
-    if (rename(output.path().c_str(), committed.c_str()) != 0) {
-      return FileError(absl::StrCat("commit '", output.path(), "' as"), committed);
-    }
+    absl::Status renamed = env_.RenameFile(output.path(), committed);
+    if (!renamed.ok()) return renamed;
   }
   return absl::OkStatus();
 }
@@ -49,32 +39,24 @@ absl::Status OutputCommitter::CommitTask(
 absl::Status OutputCommitter::WriteBagOutput(
     const std::vector<const std::vector<std::string>*>& lines_by_task) {
   if (output_.empty()) return absl::OkStatus();
-  const std::string path = CommittedOutputPath(output_, proto::TASK_KIND_MAP, 0);
-  std::ofstream out(path, std::ios::binary);
+  std::string data;
   for (const std::vector<std::string>* lines : lines_by_task) {
     if (lines == nullptr) continue;
-    for (const std::string& line : *lines) out << line << '\n';
+    for (const std::string& line : *lines) absl::StrAppend(&data, line, "\n");
   }
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
+  return env_.WriteStringToFile(CommittedOutputPath(output_, proto::TASK_KIND_MAP, 0), data);
 }
 
 absl::Status OutputCommitter::CommitJob() {
   if (output_.empty()) return absl::OkStatus();
-  std::error_code error;
-  std::filesystem::remove_all(TemporaryOutputDir(output_), error);
-  const std::string marker = SuccessMarkerPath(output_);
-  std::ofstream success(marker);
-  success.close();
-  if (!success) return absl::InternalError(absl::StrCat("cannot write ", marker));
-  return absl::OkStatus();
+  absl::Status removed = env_.RemoveAll(TemporaryOutputDir(output_));
+  if (!removed.ok()) return removed;
+  return env_.WriteStringToFile(SuccessMarkerPath(output_), "");
 }
 
-void OutputCommitter::Abort() {
-  if (output_.empty()) return;
-  std::error_code error;
-  std::filesystem::remove_all(output_, error);
+absl::Status OutputCommitter::Abort() {
+  if (output_.empty()) return absl::OkStatus();
+  return env_.RemoveAll(output_);
 }
 
 }  // namespace braid

@@ -3,8 +3,9 @@
 // written last, and everything removed if the job fails. The layout is job/output_layout.h, the
 // same rule the worker writes by. A job with no output directory commits nothing.
 //
-// The calls are blocking filesystem calls made on the coordinator's loop: renames and small files
-// are quick; removing a large failed output is not, and is the next thing to move off the loop.
+// The calls are the Env's blocking filesystem calls, made on the coordinator's loop: renames and
+// small files are quick; removing a large failed output is not, and is the next thing to move off
+// the loop.
 
 #ifndef BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
 #define BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
@@ -14,14 +15,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "base/env.h"
 #include "proto/braid.pb.h"
 
 namespace braid {
 
 class OutputCommitter {
  public:
-  // For the output directory `output` (empty: the job has none).
-  explicit OutputCommitter(std::string output) : output_(std::move(output)) {}
+  // For the output directory `output` (empty: the job has none), on `env` (which must outlive
+  // the committer). Errors are the Env's.
+  OutputCommitter(Env& env, std::string output) : env_(env), output_(std::move(output)) {}
 
   // Makes OUT and OUT/_temporary. With `overwrite`, what OUT held goes first — except for a job
   // resumed after a restart (`resumed`), which keeps what it committed before.
@@ -40,11 +43,12 @@ class OutputCommitter {
   absl::Status CommitJob();
 
   // Removes OUT and everything in it: a failed job leaves nothing partial behind.
-  void Abort();
+  absl::Status Abort();
 
   const std::string& output() const { return output_; }
 
  private:
+  Env& env_;
   std::string output_;
 };
 

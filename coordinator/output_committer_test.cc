@@ -1,4 +1,5 @@
-// OutputCommitter: the output commit of one job, on a real temporary directory.
+// OutputCommitter: the output commit of one job, on a real temporary directory, and its failure
+// paths on FakeEnv.
 
 #include "coordinator/output_committer.h"
 
@@ -6,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fake_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "job/output_layout.h"
@@ -47,7 +49,7 @@ class OutputCommitterTest : public ::testing::Test {
  protected:
   TempDir dir_;
   std::string out_ = dir_.File("out");
-  OutputCommitter committer_{out_};
+  OutputCommitter committer_{*Env::Default(), out_};
 };
 
 TEST_F(OutputCommitterTest, PrepareMakesTheTemporaryDirectory) {
@@ -90,7 +92,7 @@ TEST_F(OutputCommitterTest, AFailedRenameIsTheFilesError) {
   google::protobuf::RepeatedPtrField<proto::MapOutput> outputs;
   outputs.Add()->set_path(AttemptOutputPath(out_, attempt));  // never written
   EXPECT_THAT(committer_.CommitTask(attempt, outputs),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cannot commit")));
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("cannot rename")));
 }
 
 TEST_F(OutputCommitterTest, CommitJobRemovesTheTemporariesAndMarksSuccess) {
@@ -110,15 +112,60 @@ TEST_F(OutputCommitterTest, ABagJobsLinesAreWrittenInTaskOrder) {
 
 TEST_F(OutputCommitterTest, AbortLeavesNothingBehind) {
   ASSERT_THAT(committer_.Prepare(false, false), IsOk());
-  committer_.Abort();
+  EXPECT_THAT(committer_.Abort(), IsOk());
   EXPECT_FALSE(std::filesystem::exists(out_));
 }
 
 TEST(OutputCommitter, AJobWithoutOutputCommitsNothing) {
-  OutputCommitter none("");
+  FakeEnv env;
+  OutputCommitter none(env, "");
   EXPECT_THAT(none.Prepare(true, false), IsOk());
   EXPECT_THAT(none.CommitJob(), IsOk());
-  none.Abort();
+  EXPECT_THAT(none.Abort(), IsOk());
+  EXPECT_EQ(env.calls(FakeEnv::Op::kCreateDirs) + env.calls(FakeEnv::Op::kRemove), 0);
+}
+
+class OutputCommitterFailureTest : public ::testing::Test {
+ protected:
+  // An attempt's part file, written where the layout says.
+  google::protobuf::RepeatedPtrField<proto::MapOutput> Written(const proto::TaskAttempt& attempt) {
+    const std::string path = AttemptOutputPath("/out", attempt);
+    EXPECT_THAT(env_.CreateDirs(DirName(path)), IsOk());
+    EXPECT_THAT(env_.WriteStringToFile(path, "part"), IsOk());
+    google::protobuf::RepeatedPtrField<proto::MapOutput> outputs;
+    outputs.Add()->set_path(path);
+    return outputs;
+  }
+
+  FakeEnv env_;
+  OutputCommitter committer_{env_, "/out"};
+};
+
+TEST_F(OutputCommitterFailureTest, AFailedRenameAtCommitIsReportedAndTheAttemptStaysPut) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  auto outputs = Written(Reduce(0, 1));
+  env_.FailOn(FakeEnv::Op::kRename, "part", absl::PermissionDeniedError("EACCES"));
+  EXPECT_THAT(committer_.CommitTask(Reduce(0, 1), outputs),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(env_.Exists(outputs[0].path()));
+  EXPECT_FALSE(env_.Exists(CommittedOutputPath("/out", proto::TASK_KIND_REDUCE, 0)));
+}
+
+TEST_F(OutputCommitterFailureTest, AFullDiskAtTheSuccessMarkerFailsTheCommit) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  env_.FailOn(FakeEnv::Op::kCreate, "_SUCCESS", absl::ResourceExhaustedError("ENOSPC"));
+  EXPECT_THAT(committer_.CommitJob(), StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(OutputCommitterFailureTest, AnOutputThatCannotBeMadeFailsPrepare) {
+  env_.FailOn(FakeEnv::Op::kCreateDirs, "/out", absl::PermissionDeniedError("EACCES"));
+  EXPECT_THAT(committer_.Prepare(false, false), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(OutputCommitterFailureTest, AFailedRemovalAtAbortIsReported) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  env_.FailOn(FakeEnv::Op::kRemove, "/out", absl::PermissionDeniedError("EACCES"));
+  EXPECT_THAT(committer_.Abort(), StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

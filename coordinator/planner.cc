@@ -1,14 +1,6 @@
 #include "coordinator/planner.h"
 
-#include <fcntl.h>
-#include <glob.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -25,36 +17,39 @@ constexpr size_t kSamples = 10'000;
 
 bool IsHidden(const std::string& name) { return name.empty() || name[0] == '_' || name[0] == '.'; }
 
-absl::Status CheckReadable(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    std::string message = absl::StrCat("input '", path, "' cannot be read: ", std::strerror(errno));
-    return errno == ENOENT ? absl::NotFoundError(message) : absl::PermissionDeniedError(message);
-  }
-  close(fd);
-  return absl::OkStatus();
+absl::Status CheckReadable(Env& env, const std::string& path) {
+  absl::Status readable = env.CheckReadable(path);
+  if (readable.ok()) return readable;
+  std::string message = absl::StrCat("input '", path, "' cannot be read: ", readable.message());
+  return absl::IsNotFound(readable) ? absl::NotFoundError(message)
+                                    : absl::PermissionDeniedError(message);
 }
 
 // The files `path` names: itself, or the visible files of a directory.
-absl::Status AddPath(const std::string& path, std::vector<std::string>& files) {
-  struct stat info;
-  if (stat(path.c_str(), &info) != 0) {
-    return absl::NotFoundError(absl::StrCat("input '", path, "' does not exist"));
+absl::Status AddPath(Env& env, const std::string& path, std::vector<std::string>& files) {
+  absl::StatusOr<FileInfo> info = env.Stat(path);
+  if (!info.ok()) {
+    if (absl::IsNotFound(info.status())) {
+      return absl::NotFoundError(absl::StrCat("input '", path, "' does not exist"));
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat("input '", path, "' cannot be read: ", info.status().message()));
   }
-  if (S_ISDIR(info.st_mode)) {
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
-      if (entry.is_regular_file() && !IsHidden(entry.path().filename().string())) {
-        files.push_back(entry.path().string());
-      }
-    }
-    if (error) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("input directory '", path, "' cannot be listed: ", error.message()));
-    }
+  if (info->type != FileInfo::Type::kDirectory) {
+    files.push_back(path);
     return absl::OkStatus();
   }
-  files.push_back(path);
+  absl::StatusOr<std::vector<std::string>> names = env.GetChildren(path);
+  if (!names.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("input directory '", path, "' cannot be listed: ", names.status().message()));
+  }
+  for (const std::string& name : *names) {
+    if (IsHidden(name)) continue;
+    const std::string child = absl::StrCat(path, "/", name);
+    absl::StatusOr<FileInfo> child_info = env.Stat(child);
+    if (child_info.ok() && child_info->type == FileInfo::Type::kRegular) files.push_back(child);
+  }
   return absl::OkStatus();
 }
 
@@ -157,43 +152,39 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   return value * multiplier;
 }
 
-absl::StatusOr<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs) {
+absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
+                                                      const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const std::string& input : inputs) {
     if (input.find_first_of("*?[") == std::string::npos) {
-      absl::Status added = AddPath(input, files);
+      absl::Status added = AddPath(env, input, files);
       if (!added.ok()) return added;
       continue;
     }
-    glob_t matches;
-    int result = glob(input.c_str(), GLOB_NOSORT, nullptr, &matches);
-    if (result == GLOB_NOMATCH || (result == 0 && matches.gl_pathc == 0)) {
-      globfree(&matches);
+    absl::StatusOr<std::vector<std::string>> matches = env.Glob(input);
+    if (!matches.ok()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("input glob '", input, "' cannot be read: ", matches.status().message()));
+    }
+    if (matches->empty()) {
       return absl::NotFoundError(absl::StrCat("input glob '", input, "' matches no file"));
     }
-    if (result != 0) {
-      globfree(&matches);
-      return absl::PermissionDeniedError(absl::StrCat("input glob '", input, "' cannot be read"));
+    for (const std::string& match : *matches) {
+      absl::Status added = AddPath(env, match, files);
+      if (!added.ok()) return added;
     }
-    for (size_t i = 0; i < matches.gl_pathc; ++i) {
-      absl::Status added = AddPath(matches.gl_pathv[i], files);
-      if (!added.ok()) {
-        globfree(&matches);
-        return added;
-      }
-    }
-    globfree(&matches);
   }
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
   for (const std::string& file : files) {
-    absl::Status readable = CheckReadable(file);
+    absl::Status readable = CheckReadable(env, file);
     if (!readable.ok()) return readable;
   }
   return files;
 }
 
-absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition* definition) {
+absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
+                                const JobDefinition* definition) {
   JobPlan plan;
   if (spec.reducers() > kMaxReducers) {
     return absl::InvalidArgumentError(
@@ -223,8 +214,7 @@ absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition*
     return absl::InvalidArgumentError("the job needs an output directory (--output)");
   }
   if (!spec.output().empty() && !spec.overwrite()) {
-    struct stat info;
-    if (stat(spec.output().c_str(), &info) == 0) {
+    if (env.Exists(spec.output())) {
       return absl::AlreadyExistsError(absl::StrCat("output directory '", spec.output(),
                                                    "' already exists (--overwrite replaces it)"));
     }
@@ -242,14 +232,12 @@ absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition*
 
   if (spec.inputs().empty()) return absl::InvalidArgumentError("the job needs input (--input)");
   absl::StatusOr<std::vector<std::string>> files =
-      ExpandInputs(std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
+      ExpandInputs(env, std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
   if (!files.ok()) return files.status();
   for (const std::string& file : *files) {
-    struct stat info;
-    if (stat(file.c_str(), &info) != 0) {
-      return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
-    }
-    uint64_t size = static_cast<uint64_t>(info.st_size);
+    absl::StatusOr<FileInfo> info = env.Stat(file);
+    if (!info.ok()) return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
+    const uint64_t size = info->size;
     plan.input_bytes += size;
     if (size == 0) continue;  // no lines, no task
     if (bag) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "job/job.h"
 #include "proto/braid.pb.h"
 
@@ -34,19 +35,23 @@ struct JobPlan {
   uint64_t input_bytes = 0;
 };
 
-// Checks `spec` and plans it. `definition` is the coordinator's own definition of the job, or
-// null if only workers have it (then job-specific checks and sampling are skipped). Errors:
+// Checks `spec` and plans it, looking at the inputs and the output through `env` (reading the
+// input's records, for task bags and sampling, goes through SplitReader). `definition` is the
+// coordinator's own definition of the job, or null if only workers have it (then job-specific
+// checks and sampling are skipped). Errors:
 //   kInvalidArgument   bad reducers, split size, configuration, streaming commands, or no
 //                      inputs / output;
 //   kNotFound          an input path, or a glob that matches nothing;
 //   kPermissionDenied  an input that cannot be read;
 //   kAlreadyExists     the output directory exists (without overwrite).
 // Does not touch the output directory.
-absl::StatusOr<JobPlan> PlanJob(const proto::JobSpec& spec, const JobDefinition* definition);
+absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
+                                const JobDefinition* definition);
 
 // Expands `inputs` (files, directories, globs) to the files they name, sorted and without
 // duplicates. Errors as above.
-absl::StatusOr<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs);
+absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
+                                                      const std::vector<std::string>& inputs);
 
 // Parses a size: plain bytes, or with a K/KB/KiB, M/MB/MiB, G/GB/GiB or T/TB/TiB suffix (all
 // powers of 1024). kInvalidArgument naming the text otherwise.

@@ -39,7 +39,7 @@ class PlannerTest : public ::testing::Test {
 
 TEST_F(PlannerTest, AFileSmallerThanTheSplitSizeIsOneTask) {
   WriteFile(dir_.File("a.txt"), "one two\nthree\n");
-  absl::StatusOr<JobPlan> plan = PlanJob(Spec({dir_.File("a.txt")}), nullptr);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), Spec({dir_.File("a.txt")}), nullptr);
   ASSERT_THAT(plan, IsOk());
   ASSERT_EQ(plan->splits.size(), 1u);
   EXPECT_EQ(plan->splits[0].offset(), 0u);
@@ -52,7 +52,7 @@ TEST_F(PlannerTest, AFileIsCutIntoByteRangesOfTheSplitSizeThatCoverItExactly) {
   WriteFile(dir_.File("a.txt"), std::string(1000, 'x'));
   proto::JobSpec spec = Spec({dir_.File("a.txt")});
   spec.set_split_size(300);
-  absl::StatusOr<JobPlan> plan = PlanJob(spec, nullptr);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, nullptr);
   ASSERT_THAT(plan, IsOk());
   ASSERT_EQ(plan->splits.size(), 4u);
   uint64_t next = 0;
@@ -70,21 +70,21 @@ TEST_F(PlannerTest, ADirectorySkipsHiddenAndUnderscoreFiles) {
   WriteFile(dir_.File("in/a"), "a\n");
   WriteFile(dir_.File("in/_SUCCESS"), "");
   WriteFile(dir_.File("in/.crc"), "x");
-  EXPECT_THAT(ExpandInputs({dir_.File("in")}),
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("in")}),
               IsOkAndHolds(ElementsAre(dir_.File("in/a"), dir_.File("in/b"))));
 }
 
 TEST_F(PlannerTest, GlobsAreExpandedSortedAndWithoutDuplicates) {
   WriteFile(dir_.File("x1"), "1\n");
   WriteFile(dir_.File("x2"), "2\n");
-  EXPECT_THAT(ExpandInputs({dir_.File("x*"), dir_.File("x1")}),
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("x*"), dir_.File("x1")}),
               IsOkAndHolds(ElementsAre(dir_.File("x1"), dir_.File("x2"))));
 }
 
 TEST_F(PlannerTest, AMissingInputOrAnEmptyGlobIsNotFound) {
-  EXPECT_THAT(PlanJob(Spec({dir_.File("missing")}), nullptr),
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("missing")}), nullptr),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
-  EXPECT_THAT(PlanJob(Spec({dir_.File("nothing-*")}), nullptr),
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("nothing-*")}), nullptr),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -92,19 +92,20 @@ TEST_F(PlannerTest, AnExistingOutputIsRefusedWithoutOverwrite) {
   WriteFile(dir_.File("a.txt"), "a\n");
   std::filesystem::create_directories(dir_.File("out"));
   proto::JobSpec spec = Spec({dir_.File("a.txt")});
-  EXPECT_THAT(PlanJob(spec, nullptr), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr), StatusIs(absl::StatusCode::kAlreadyExists));
   spec.set_overwrite(true);
-  EXPECT_THAT(PlanJob(spec, nullptr), IsOk());
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr), IsOk());
 }
 
 TEST_F(PlannerTest, BadReducerCountsAreRefused) {
   WriteFile(dir_.File("a.txt"), "a\n");
-  EXPECT_THAT(PlanJob(Spec({dir_.File("a.txt")}, kMaxReducers + 1), nullptr),
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("a.txt")}, kMaxReducers + 1), nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(PlannerTest, NoInputsIsRefused) {
-  EXPECT_THAT(PlanJob(Spec({}), nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({}), nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ParseByteSize, TakesBytesAndBinarySuffixes) {

@@ -22,6 +22,7 @@ void ManualTaskExecutor::RunNext() {
 Cluster::Cluster(Options options) : options_(std::move(options)) {
   CoordinatorOptions coordinator_options;
   coordinator_options.state_dir = options_.state_dir;
+  coordinator_options.env = options_.coordinator_env;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   absl::Status recovered = coordinator_->Recover();
@@ -42,6 +43,7 @@ absl::Status Cluster::RestartCoordinator() {
   coordinator_.reset();
   CoordinatorOptions coordinator_options;
   coordinator_options.state_dir = options_.state_dir;
+  coordinator_options.env = options_.coordinator_env;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   return coordinator_->Recover();

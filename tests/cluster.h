@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "coordinator/coordinator.h"
 #include "deferred/testing.h"
 #include "job/registry.h"
@@ -58,6 +59,9 @@ class Cluster {
     bool manual_tasks = false;
     // The coordinator's journal (empty: none).
     std::string state_dir;
+    // The coordinator's Env (null: the machine's). A FakeEnv suits jobs that read and write no
+    // files of their own (the workers write on the machine's).
+    Env* coordinator_env = nullptr;
     // Workers (by index) whose every attempt fails.
     std::vector<int> failing_workers;
   };

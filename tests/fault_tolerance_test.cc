@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/fake_env.h"
 #include "coordinator/journal.h"
 #include "glog/logging.h"
 #include "gmock/gmock.h"
@@ -259,7 +260,7 @@ TEST(LostMapOutput, AReduceThatCannotReadAMapOutputHasTheMapRunAgain) {
 
 // The journal's task commits, by "JOB kind task".
 std::map<std::string, int> CommitsIn(const std::string& state_dir) {
-  absl::StatusOr<Journal::Contents> contents = ReadJournal(state_dir + "/journal");
+  absl::StatusOr<Journal::Contents> contents = ReadJournal(*Env::Default(), state_dir + "/journal");
   EXPECT_THAT(contents, IsOk());
   std::map<std::string, int> commits;
   if (!contents.ok()) return commits;
@@ -352,6 +353,68 @@ TEST(Journal, ASecondCoordinatorOnTheSameStateDirectoryIsRefused) {
   Coordinator second(clock, *network.Listen("second"), JobRegistry::Global(), second_options);
   EXPECT_THAT(second.Recover(), braid_compat::testing::StatusIs(absl::StatusCode::kUnavailable,
                                                                 HasSubstr("another coordinator")));
+}
+
+proto::JobSpec Noop(int tasks) {
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  (*spec.mutable_config())["tasks"] = absl::StrCat(tasks);
+  return spec;
+}
+
+TEST(Journal, OnceTheJournalFailsSubmitsAreRefusedAndStatusSaysWhy) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  testing::Cluster cluster(options);
+  absl::StatusOr<proto::JobStatus> first = cluster.Run(Noop(2));
+  ASSERT_THAT(first, braid_compat::testing::IsOk());
+  EXPECT_EQ(first->state(), proto::JOB_STATE_SUCCEEDED);
+
+  env.FailOn(FakeEnv::Op::kSync, "journal",
+             absl::ResourceExhaustedError("No space left on device"));
+  EXPECT_THAT(cluster.Await(cluster.client().Submit(Noop(2))),
+              braid_compat::testing::StatusIs(absl::StatusCode::kUnavailable,
+                                              HasSubstr("No space left on device")));
+  env.ClearFailures();
+  // Sticky: the disk has room again, but what the journal lost is not back.
+  EXPECT_THAT(cluster.Await(cluster.client().Submit(Noop(2))),
+              braid_compat::testing::StatusIs(absl::StatusCode::kUnavailable));
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(status, braid_compat::testing::IsOk());
+  EXPECT_THAT(status->journal_error(), HasSubstr("No space left on device"));
+  // A restart on the mended disk works again.
+  ASSERT_THAT(cluster.RestartCoordinator(), braid_compat::testing::IsOk());
+  cluster.Pass(absl::Seconds(5));
+  absl::StatusOr<proto::JobStatus> after = cluster.Run(Noop(2));
+  ASSERT_THAT(after, braid_compat::testing::IsOk());
+  EXPECT_EQ(after->state(), proto::JOB_STATE_SUCCEEDED);
+}
+
+TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  options.manual_tasks = true;  // the tasks never run: the job is cancelled first
+  testing::Cluster cluster(options);
+  for (const bool journal_fails : {false, true}) {
+    SCOPED_TRACE(journal_fails ? "the end cannot be journaled" : "the end is journaled");
+    proto::JobSpec spec = Noop(2);
+    const std::string output = journal_fails ? "/out-kept" : "/out-removed";
+    spec.set_output(output);
+    Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+    ASSERT_THAT(accepted, braid_compat::testing::IsOk());
+    cluster.Pass(absl::Milliseconds(100));
+    ASSERT_TRUE(env.Exists(output));
+    if (journal_fails) env.FailOn(FakeEnv::Op::kSync, "journal", absl::DataLossError("EIO"));
+    ASSERT_THAT(cluster.Await(cluster.client().Cancel(accepted->job_id())),
+                braid_compat::testing::IsOk());
+    cluster.Pass(absl::Milliseconds(100));
+    // A restart resumes the job whose end is not on record: it needs what it committed.
+    EXPECT_EQ(env.Exists(output), journal_fails);
+  }
 }
 
 }  // namespace

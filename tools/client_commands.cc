@@ -20,6 +20,10 @@ std::string StateName(proto::JobState state) {
 }
 
 void PrintStatus(const proto::StatusResponse& status, bool one_job) {
+  if (!status.journal_error().empty()) {
+    absl::PrintF("the coordinator's journal failed: it accepts no job until it is restarted: %s\n",
+                 status.journal_error());
+  }
   absl::PrintF("%d workers\n", status.workers_size());
   for (const proto::WorkerStatus& worker : status.workers()) {
     absl::PrintF("  %-32s %2d slots  %3d running  heard %dms ago  %s\n", worker.name(),

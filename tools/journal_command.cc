@@ -50,7 +50,7 @@ int JournalCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "usage: braid journal STATE_DIR\n");
     return 2;
   }
-  absl::StatusOr<Journal::Contents> contents = ReadJournal(args[1] + "/journal");
+  absl::StatusOr<Journal::Contents> contents = ReadJournal(*Env::Default(), args[1] + "/journal");
   if (!contents.ok()) {
     absl::FPrintF(stderr, "braid journal: %s\n", contents.status().message());
     return 1;
