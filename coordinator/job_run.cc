@@ -85,30 +85,21 @@ uint32_t JobRun::WorkerNumber(const std::string& name) {
 }
 
 void JobRun::Restore(const proto::TaskCommitted& committed) {
-  const TaskRef ref{committed.kind() == proto::TASK_KIND_MAP, committed.task()};
+  const proto::TaskAttempt& attempt = committed.result().attempt();
+  const TaskRef ref{attempt.kind() == proto::TASK_KIND_MAP, attempt.task()};
   if (ref.index >= TasksOf(ref.map).size()) return;
   Task& task = TaskOf(ref);
   resumed_ = true;
+  proto::TaskResult result = committed.result();
   if (task.state == TaskState::kCompleted) {
     // Committed again (its output had been lost): the later outputs are the ones that exist.
-    task.Record().outputs.assign(committed.outputs().begin(), committed.outputs().end());
-    if (!committed.worker().empty()) task.worker = WorkerNumber(committed.worker());
+    task.Record().outputs.assign(result.outputs().begin(), result.outputs().end());
+    if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
     return;
   }
   task.state = TaskState::kCompleted;
   task.attempts = 1;
-  if (!committed.worker().empty()) task.worker = WorkerNumber(committed.worker());
-  if (committed.outputs_size() > 0) {
-    task.Record().outputs.assign(committed.outputs().begin(), committed.outputs().end());
-  }
-  if (committed.bag_output_size() > 0) {
-    task.Record().bag_output.assign(committed.bag_output().begin(), committed.bag_output().end());
-  }
-  if (committed.skipped_records_size() > 0) {
-    task.Record().skipped_records.assign(committed.skipped_records().begin(),
-                                         committed.skipped_records().end());
-  }
-  counters_.Add(committed.counters());
+  Apply(task, result);
   ++(ref.map ? maps_done_ : reduces_done_);
 }
 
@@ -590,19 +581,16 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
     absl::Status committed = committer_.CommitTask(result.attempt(), result.outputs());
     if (!committed.ok()) return committed;
   }
-  Task& task = TaskOf(ref);
   if (log_ != nullptr) {
     proto::TaskCommitted committed;
-    committed.set_kind(ref.map ? proto::TASK_KIND_MAP : proto::TASK_KIND_REDUCE);
-    committed.set_task(ref.index);
-    committed.set_attempt(result.attempt().attempt());
-    committed.set_worker(result.worker());
-    *committed.mutable_outputs() = result.outputs();
-    *committed.mutable_counters() = result.counters();
-    *committed.mutable_bag_output() = result.bag_output();
-    *committed.mutable_skipped_records() = result.skipped_records();
+    *committed.mutable_result() = result;
     log_->TaskCommitted(id_, committed);
   }
+  Apply(TaskOf(ref), result);
+  return absl::OkStatus();
+}
+
+void JobRun::Apply(Task& task, proto::TaskResult& result) {
   if (result.outputs_size() > 0) {
     task.Record().outputs.assign(result.outputs().begin(), result.outputs().end());
   }
@@ -617,7 +605,6 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
   if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
   if (!result.status().empty()) task.Record().status = result.status();
   counters_.Add(result.counters());
-  return absl::OkStatus();
 }
 
 absl::Status JobRun::CommitJob() {

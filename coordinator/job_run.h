@@ -171,6 +171,9 @@ class JobRun final : public AttemptSource {
   // A reduce attempt could not read these map tasks' outputs: they run again first.
   void RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps);
   absl::Status CommitTask(TaskRef ref, proto::TaskResult& result);
+  // What a committed result leaves in `task` (its outputs, counters, status line, ...); moves the
+  // bag output out of `result`. Shared by commits and by Restore.
+  void Apply(Task& task, proto::TaskResult& result);
   // `raced`: a backup attempt ran beside the original.
   void Completed(TaskRef ref, bool raced);
   // Whether `worker`'s tasks of this job took kStragglerFactor times their phase's mean or more.

@@ -32,8 +32,8 @@ proto::JournalRecord::JobAccepted Accepted(uint64_t number) {
 
 proto::TaskCommitted Committed(uint32_t task) {
   proto::TaskCommitted committed;
-  committed.set_kind(proto::TASK_KIND_MAP);
-  committed.set_task(task);
+  committed.mutable_result()->mutable_attempt()->set_kind(proto::TASK_KIND_MAP);
+  committed.mutable_result()->mutable_attempt()->set_task(task);
   return committed;
 }
 
@@ -59,7 +59,9 @@ std::vector<std::string> EndedIds(const JobStore::Recovered& recovered) {
 
 std::vector<uint32_t> CommittedTasks(const JobStore::Recovered::Unfinished& job) {
   std::vector<uint32_t> tasks;
-  for (const proto::TaskCommitted& committed : job.committed) tasks.push_back(committed.task());
+  for (const proto::TaskCommitted& committed : job.committed) {
+    tasks.push_back(committed.result().attempt().task());
+  }
   return tasks;
 }
 

@@ -51,6 +51,7 @@ absl::Status Parse(const std::string& path, const std::string& data, Journal::Co
     } else {
       proto::JournalRecord record;
       if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) break;
+      UpgradeRecord(record);
       contents->records.push_back(std::move(record));
     }
     at += kFrameHeader + length;
@@ -71,6 +72,24 @@ absl::Status Parse(const std::string& path, const std::string& data, Journal::Co
 }
 
 }  // namespace
+
+void UpgradeRecord(proto::JournalRecord& record) {
+  if (!record.has_task_committed() || record.task_committed().has_result()) return;
+  proto::TaskCommitted& old = *record.mutable_task_committed();
+  proto::TaskResult result;
+  proto::TaskAttempt* attempt = result.mutable_attempt();
+  attempt->set_job_id(record.job_id());
+  attempt->set_kind(old.kind());
+  attempt->set_task(old.task());
+  attempt->set_attempt(old.attempt());
+  result.set_worker(std::move(*old.mutable_worker()));
+  result.mutable_outputs()->Swap(old.mutable_outputs());
+  result.mutable_counters()->Swap(old.mutable_counters());
+  result.mutable_bag_output()->Swap(old.mutable_bag_output());
+  result.mutable_skipped_records()->Swap(old.mutable_skipped_records());
+  old.Clear();
+  *old.mutable_result() = std::move(result);
+}
 
 std::string EncodeJournalFrame(const google::protobuf::MessageLite& record) {
   std::string frame;
@@ -118,8 +137,9 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Env& env, const std::stri
     }
   }
   proto::JournalHeader header = contents->header;
+  // The records were upgraded as they were read: the journal is rewritten in this format.
+  header.set_format_version(kFormatVersion);
   if (header.cluster_id().empty()) {
-    header.set_format_version(kFormatVersion);
     header.set_cluster_id(absl::FormatTime("%Y%m%d%H%M%S", env.Now(), absl::UTCTimeZone()));
   }
   // A new epoch: the header is rewritten with the records as they are.

@@ -31,8 +31,9 @@ namespace braid {
 
 class Journal {
  public:
-  // The format this build writes, and the newest it reads.
-  static constexpr uint32_t kFormatVersion = 1;
+  // The format this build writes, and the newest it reads. Format 2 embeds the TaskResult in
+  // TaskCommitted; format 1 journals are read and upgraded (UpgradeRecord).
+  static constexpr uint32_t kFormatVersion = 2;
 
   struct Contents {
     proto::JournalHeader header;
@@ -95,6 +96,10 @@ class Journal {
   std::string buffer_;
   bool dirty_ = false;
 };
+
+// Brings a record read from a journal of an older format to this build's: a format-1
+// TaskCommitted's fields move into its `result`. Open and ReadJournal apply it to what they read.
+void UpgradeRecord(proto::JournalRecord& record);
 
 // One record as the journal frames it (length, masked CRC-32C, bytes): for tests and tools that
 // write a journal of their own.

@@ -108,6 +108,43 @@ TEST_F(JournalTest, ARecordFailingItsChecksumEndsTheJournalThere) {
   EXPECT_GT(read->cut_bytes, 0u);
 }
 
+TEST_F(JournalTest, AFormatOneJournalIsReadUpgradedAndRewrittenInThisFormat) {
+  proto::JournalHeader header;
+  header.set_format_version(1);
+  header.set_cluster_id("old");
+  header.set_epoch(1);
+  proto::JournalRecord record;
+  record.set_job_id("job_old_0001");
+  proto::TaskCommitted* old = record.mutable_task_committed();
+  old->set_kind(proto::TASK_KIND_REDUCE);
+  old->set_task(3);
+  old->set_attempt(2);
+  old->set_worker("w1");
+  old->add_outputs()->set_path("/out/part-r-00003");
+  old->add_skipped_records(17);
+  ASSERT_THAT(env_.CreateDirs(kDir), IsOk());
+  ASSERT_THAT(
+      env_.WriteStringToFile(kPath, EncodeJournalFrame(header) + EncodeJournalFrame(record)),
+      IsOk());
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  ASSERT_EQ(contents.records.size(), 1u);
+  const proto::TaskCommitted& upgraded = contents.records[0].task_committed();
+  EXPECT_EQ(upgraded.result().attempt().job_id(), "job_old_0001");
+  EXPECT_EQ(upgraded.result().attempt().kind(), proto::TASK_KIND_REDUCE);
+  EXPECT_EQ(upgraded.result().attempt().task(), 3u);
+  EXPECT_EQ(upgraded.result().attempt().attempt(), 2u);
+  EXPECT_EQ(upgraded.result().worker(), "w1");
+  EXPECT_EQ(upgraded.result().outputs(0).path(), "/out/part-r-00003");
+  EXPECT_EQ(upgraded.result().skipped_records(0), 17u);
+  EXPECT_EQ(upgraded.outputs_size(), 0);
+  EXPECT_EQ((*journal)->cluster_id(), "old");
+  absl::StatusOr<Journal::Contents> reread = ReadJournal(env_, kPath);
+  ASSERT_THAT(reread, IsOk());
+  EXPECT_EQ(reread->header.format_version(), Journal::kFormatVersion);
+}
+
 TEST_F(JournalTest, AJournalOfANewerFormatIsRefusedNamingBothVersions) {
   proto::JournalHeader header;
   header.set_format_version(Journal::kFormatVersion + 1);
@@ -118,7 +155,7 @@ TEST_F(JournalTest, AJournalOfANewerFormatIsRefusedNamingBothVersions) {
   Journal::Contents contents;
   EXPECT_THAT(Journal::Open(env_, kDir, &contents),
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("format 2, newer than this coordinator's 1")));
+                       HasSubstr("format 3, newer than this coordinator's 2")));
   // Refused, not replaced.
   EXPECT_EQ(env_.ReadFile(kPath).value(), EncodeJournalFrame(header));
 }

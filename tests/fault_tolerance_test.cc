@@ -266,8 +266,8 @@ std::map<std::string, int> CommitsIn(const std::string& state_dir) {
   if (!contents.ok()) return commits;
   for (const proto::JournalRecord& record : contents->records) {
     if (!record.has_task_committed()) continue;
-    ++commits[absl::StrCat(record.job_id(), " ", record.task_committed().kind(), " ",
-                           record.task_committed().task())];
+    const proto::TaskAttempt& attempt = record.task_committed().result().attempt();
+    ++commits[absl::StrCat(record.job_id(), " ", attempt.kind(), " ", attempt.task())];
   }
   return commits;
 }

@@ -26,10 +26,10 @@ void PrintRecord(const proto::JournalRecord& record) {
       break;
     }
     case proto::JournalRecord::kTaskCommitted: {
-      const proto::TaskCommitted& task = record.task_committed();
+      const proto::TaskResult& task = record.task_committed().result();
       absl::PrintF("committed %s %s %d attempt %d worker %s outputs=%d\n", record.job_id(),
-                   KindName(task.kind()), task.task(), task.attempt(), task.worker(),
-                   task.outputs_size());
+                   KindName(task.attempt().kind()), task.attempt().task(), task.attempt().attempt(),
+                   task.worker(), task.outputs_size());
       break;
     }
     case proto::JournalRecord::kJobEnded: {
