@@ -56,9 +56,12 @@ class Env {
   // The process's PosixEnv; never destroyed.
   static Env* Default();
 
-  // The wall clock (what users read: job ids, journal times). Intervals are measured on the
-  // reactor's clock, not on this one.
+  // The wall clock (what users read: job ids, journal times). It may jump; intervals are
+  // measured on Monotonic() or on the reactor's clock.
   virtual absl::Time Now() = 0;
+  // Time since a fixed, arbitrary origin; never goes back (CLOCK_MONOTONIC). For measuring how
+  // long something took off the reactor's loop (a task on a pool thread).
+  virtual absl::Duration Monotonic() = 0;
 
   // Creates `path`, or empties it if it exists.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(

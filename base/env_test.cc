@@ -61,6 +61,11 @@ class EnvTest : public ::testing::TestWithParam<bool> {
 INSTANTIATE_TEST_SUITE_P(PosixAndFake, EnvTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Fake" : "Posix"; });
 
+TEST_P(EnvTest, TheMonotonicClockNeverGoesBack) {
+  const absl::Duration first = env().Monotonic();
+  EXPECT_GE(env().Monotonic(), first);
+}
+
 TEST_P(EnvTest, WrittenFileReadsBack) {
   auto file = env().NewWritableFile(Path("a"));
   ASSERT_THAT(file, IsOk());

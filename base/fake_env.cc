@@ -142,6 +142,12 @@ void FakeEnv::SetNow(absl::Time now) {
 void FakeEnv::AdvanceNow(absl::Duration by) {
   absl::MutexLock lock(&mu_);
   now_ += by;
+  monotonic_ += by;
+}
+
+absl::Duration FakeEnv::Monotonic() {
+  absl::MutexLock lock(&mu_);
+  return monotonic_;
 }
 
 absl::Time FakeEnv::Now() {

@@ -66,11 +66,14 @@ class FakeEnv final : public Env {
   // File data in all, in bytes.
   uint64_t used_bytes() const;
 
+  // Sets the wall clock (which may go back); the monotonic clock stays.
   void SetNow(absl::Time now);
+  // Moves both clocks on by `by` (>= 0).
   void AdvanceNow(absl::Duration by);
 
   // Env.
   absl::Time Now() override;
+  absl::Duration Monotonic() override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
@@ -108,6 +111,7 @@ class FakeEnv final : public Env {
 
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
+  absl::Duration monotonic_ ABSL_GUARDED_BY(mu_) = absl::Hours(1);
   std::map<std::string, std::shared_ptr<Node>> files_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> dirs_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> locked_ ABSL_GUARDED_BY(mu_);

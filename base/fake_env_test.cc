@@ -100,6 +100,14 @@ TEST(FakeEnvTest, NowIsSetByHand) {
   EXPECT_EQ(env.Now(), absl::FromUnixSeconds(1005));
 }
 
+TEST(FakeEnvTest, TheMonotonicClockIgnoresWallClockJumps) {
+  FakeEnv env;
+  const absl::Duration start = env.Monotonic();
+  env.SetNow(absl::FromUnixSeconds(5));  // back in time
+  env.AdvanceNow(absl::Seconds(2));
+  EXPECT_EQ(env.Monotonic() - start, absl::Seconds(2));
+}
+
 TEST(FakeEnvTest, FileInPlaceOfADirectoryIsRefused) {
   FakeEnv env;
   ASSERT_THAT(env.WriteStringToFile("/f", ""), IsOk());

@@ -5,6 +5,7 @@
 #include <glob.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,6 +76,11 @@ absl::StatusOr<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& pa
 class PosixEnv final : public Env {
  public:
   absl::Time Now() override { return absl::Now(); }
+  absl::Duration Monotonic() override {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return absl::DurationFromTimespec(now);
+  }
 
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     return OpenForWrite(path, O_TRUNC);

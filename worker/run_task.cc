@@ -322,7 +322,8 @@ std::string MapRunDirectory(const std::string& scratch_dir, const proto::TaskAtt
 
 proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,
                           const TaskEnvironment& environment) {
-  const absl::Time start = absl::Now();
+  Env& env = environment.env != nullptr ? *environment.env : *Env::Default();
+  const absl::Duration start = env.Monotonic();
   proto::TaskResult result;
   *result.mutable_attempt() = task.attempt();
   result.set_failed_record(-1);  // no record to blame unless the job's code fails on one
@@ -356,7 +357,7 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
     outcome = RunReduce(*definition, job, task, environment, counters, result);
   }
   if (environment.faults != nullptr) {
-    environment.faults->SlowDown(absl::Now() - start, environment.cancelled);
+    environment.faults->SlowDown(env.Monotonic() - start, environment.cancelled);
     if (Cancelled(environment) && outcome.ok()) outcome = CancelledError(task.attempt());
   }
   if (streaming != nullptr) result.set_status(streaming->status());
@@ -367,7 +368,7 @@ proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssi
   result.set_code(StatusCodeToWire(outcome.code()));
   result.set_message(std::string(outcome.message()));
   counters.AddTo(result.mutable_counters());
-  result.set_runtime_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  result.set_runtime_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(env.Monotonic() - start)));
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <string>
 
+#include "base/env.h"
 #include "job/registry.h"
 #include "proto/attempt_name.h"
 #include "proto/braid.pb.h"
@@ -37,6 +38,9 @@ struct TaskEnvironment {
   const std::atomic<bool>* cancelled = nullptr;
   // Faults to inflict (tests only). May be null.
   FaultInjection* faults = nullptr;
+  // The clock an attempt's run time (TaskResult.runtime_ms, which drives scheduling and
+  // speculation) is measured on; null for Env::Default(). Not owned.
+  Env* env = nullptr;
 };
 
 proto::TaskResult RunTask(const proto::JobDefinition& job, const proto::TaskAssignment& task,

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <filesystem>
 #include <thread>
 #include <utility>
 
@@ -85,8 +84,9 @@ void Worker::OnMessage(proto::Envelope& message) {
       const std::string& job = message.job_finished().job_id();
       jobs_.erase(job);
       if (!options_.scratch_dir.empty() && !job.empty() && job.find('/') == std::string::npos) {
-        std::error_code ignored;
-        std::filesystem::remove_all(std::filesystem::path(options_.scratch_dir) / job, ignored);
+        const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
+        absl::Status removed = env().RemoveAll(dir);
+        if (!removed.ok()) LOG(WARNING) << "cannot remove job " << job << "'s data: " << removed;
       }
       break;
     }
@@ -227,8 +227,7 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
   if (running.discard) {
     // Nobody wants this attempt's output any more.
     for (const proto::MapOutput& output : result->outputs()) {
-      std::error_code ignored;
-      std::filesystem::remove(output.path(), ignored);
+      env().RemoveFile(output.path()).IgnoreError();  // gone already is as good
     }
   } else {
     Report(*std::move(result));

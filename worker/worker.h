@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/env.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -45,6 +46,9 @@ struct WorkerOptions {
   // The jobs this worker runs (advertised in its hello).
   std::vector<std::string> job_kinds;
   LinkOptions link;
+  // Removes what the worker keeps in scratch_dir; null for Env::Default(). Must outlive the
+  // worker.
+  Env* env = nullptr;
 };
 
 // "host:pid": the name a worker goes by unless it is given one.
@@ -79,6 +83,7 @@ class Worker {
   const Link& link() const { return *link_; }
 
  private:
+  Env& env() const { return options_.env != nullptr ? *options_.env : *Env::Default(); }
   struct Running {
     proto::TaskAttempt attempt;
     std::shared_ptr<std::atomic<bool>> cancelled;
