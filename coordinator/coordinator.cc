@@ -175,12 +175,35 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
     hub_.Forget(peer);
     return;
   }
+  if (hello.name().empty()) {
+    hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs a name"));
+    hub_.Forget(peer);
+    return;
+  }
+  if (std::optional<PeerId> old = scheduler_.PeerOf(hello.name()); old.has_value()) {
+    const std::string& old_host = scheduler_.workers().at(*old).host;
+    if (old_host != hello.host()) {
+      // Two machines calling their workers the same: their attempts would be mistaken for each
+      // other's.
+      hub_.Reject(peer, message.message_id(),
+                  absl::AlreadyExistsError(absl::StrCat(
+                      "a worker named '", hello.name(), "' is connected already, from host ",
+                      old_host, " (this one is on ", hello.host(), "): give each a --name")));
+      hub_.Forget(peer);
+      return;
+    }
+    // The same worker again, from its machine (restarted, or reconnecting before its old
+    // connection timed out): the new connection replaces the old, whose attempts run again.
+    LOG(INFO) << "worker " << hello.name() << " reconnected: its earlier connection is dropped";
+    scheduler_.RemoveWorker(*old, absl::UnavailableError("it connected again"));
+    hub_.Forget(*old);
+    peers_.erase(*old);
+  }
   peers_[peer] = PeerKind::kWorker;
-  uint64_t number = next_worker_number_++;
-  scheduler_.AddWorker(peer, hello, number);
+  const WorkerId id = scheduler_.AddWorker(peer, hello);
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
-  welcome.set_worker_number(number);
+  welcome.set_worker_number(id);
   hub_.Welcome(peer, message.message_id(), welcome);
   LOG(INFO) << "worker " << hello.name() << " joined with " << hello.slots() << " slots and jobs "
             << absl::StrJoin(hello.job_kinds(), ",");

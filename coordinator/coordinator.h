@@ -122,7 +122,6 @@ class Coordinator final : private JobLog {
   Hub hub_;
   Scheduler scheduler_;
   absl::flat_hash_map<PeerId, PeerKind> peers_;
-  uint64_t next_worker_number_ = 1;
   uint64_t next_job_number_ = 1;
   std::string job_prefix_;
   std::map<std::string, std::unique_ptr<JobRun>> jobs_;

@@ -78,12 +78,6 @@ std::string JobRun::TaskName(TaskRef ref) const {
   return absl::StrFormat("%s task %d", ref.map ? "map" : "reduce", ref.index);
 }
 
-uint32_t JobRun::WorkerNumber(const std::string& name) {
-  auto [it, added] = worker_numbers_.emplace(name, worker_names_.size() + 1);
-  if (added) worker_names_.push_back(name);
-  return it->second;
-}
-
 void JobRun::Restore(const proto::TaskCommitted& committed) {
   const proto::TaskAttempt& attempt = committed.result().attempt();
   const TaskRef ref{attempt.kind() == proto::TASK_KIND_MAP, attempt.task()};
@@ -94,7 +88,7 @@ void JobRun::Restore(const proto::TaskCommitted& committed) {
   if (task.state == TaskState::kCompleted) {
     // Committed again (its output had been lost): the later outputs are the ones that exist.
     task.Record().outputs.assign(result.outputs().begin(), result.outputs().end());
-    if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
+    if (!result.worker().empty()) task.worker = scheduler_.directory().Intern(result.worker());
     return;
   }
   task.state = TaskState::kCompleted;
@@ -210,41 +204,35 @@ void JobRun::Enqueue(TaskRef ref, bool first) {
   scheduler_.Wake();
 }
 
-bool JobRun::Blacklisted(uint32_t worker) const {
+bool JobRun::Blacklisted(WorkerId worker) const {
   if (worker_failures_.empty()) return false;
   auto failures = worker_failures_.find(worker);
   if (failures == worker_failures_.end() || failures->second < kBlacklistFailures) return false;
   // Avoid the worker only while another connected worker that runs the job has not failed it as
   // often: a job never stalls for want of a worker it trusts.
   for (const auto& [peer, other] : scheduler_.workers()) {
-    if (!other.kinds.contains(spec_.job()) || other.draining) continue;
-    auto number = worker_numbers_.find(other.name);
-    if (number == worker_numbers_.end()) return true;  // it has not run this job yet
-    if (number->second == worker) continue;
-    auto theirs = worker_failures_.find(number->second);
+    if (!other.kinds.contains(spec_.job()) || other.draining || other.id == worker) continue;
+    auto theirs = worker_failures_.find(other.id);
     if (theirs == worker_failures_.end() || theirs->second < kBlacklistFailures) return true;
   }
   return false;
 }
 
-bool JobRun::FailedOn(TaskRef ref, uint32_t worker) const {
+bool JobRun::FailedOn(TaskRef ref, WorkerId worker) const {
   const Task& task = ref.map ? maps_[ref.index] : reduces_[ref.index];
   return task.failures > 0 && task.worker == worker;
 }
 
-bool JobRun::HasOtherWorker(uint32_t worker) const {
+bool JobRun::HasOtherWorker(WorkerId worker) const {
   for (const auto& [peer, other] : scheduler_.workers()) {
     if (!other.kinds.contains(spec_.job()) || other.draining) continue;
-    auto number = worker_numbers_.find(other.name);
-    if (number == worker_numbers_.end()) return true;
-    if (number->second != worker && !Blacklisted(number->second)) return true;
+    if (other.id != worker && !Blacklisted(other.id)) return true;
   }
   return false;
 }
 
-bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) {
-  const uint32_t number = WorkerNumber(worker);
-  if (Blacklisted(number)) return false;
+bool JobRun::TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) {
+  if (Blacklisted(worker)) return false;
   TaskRef ref;
   bool picked = false;
   // A task that failed goes to another worker than the one it failed on, if there is one (the
@@ -257,7 +245,7 @@ bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assig
       ready_.erase(ready_.begin() + static_cast<long>(i));
       continue;
     }
-    if (FailedOn(candidate, number) && HasOtherWorker(number)) {
+    if (FailedOn(candidate, worker) && HasOtherWorker(worker)) {
       ++i;
       continue;
     }
@@ -276,7 +264,7 @@ bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assig
       return task.state != TaskState::kInProgress || task.live != 1 || task.backed_up;
     });
     auto backup = std::find_if(backups_.begin(), backups_.end(),
-                               [&](uint32_t index) { return phase[index].worker != number; });
+                               [&](uint32_t index) { return phase[index].worker != worker; });
     if (backup == backups_.end()) return false;
     ref = TaskRef{phase_ == proto::TASK_KIND_MAP, *backup};
     backups_.erase(backup);
@@ -287,7 +275,7 @@ bool JobRun::TakeAttempt(const std::string& worker, proto::TaskAssignment& assig
   ++task.attempts;
   ++task.live;
   if (!backup) {
-    task.worker = number;
+    task.worker = worker;
     task.started = time_.Now();
   }
   Changed();
@@ -400,7 +388,7 @@ void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> 
   }
   if (!phase_open_) return;
   Task& task = TaskOf(ref);
-  const uint32_t worker = task.worker;
+  const WorkerId worker = task.worker;
   if (!result.ok()) {
     if (absl::IsCancelled(result.status())) return;
     // Lost with its worker or not reachable (not the task's failure), or, after a race, the
@@ -441,7 +429,7 @@ void JobRun::OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> 
   Retry(ref, outcome, /*counts_as_failure=*/!forgiven, worker);
 }
 
-void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, uint32_t worker) {
+void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, WorkerId worker) {
   Task& task = TaskOf(ref);
   if (task.live > 0) return;  // another attempt of the task still runs
   task.state = TaskState::kIdle;
@@ -449,7 +437,7 @@ void JobRun::Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure,
   Changed();
   absl::Status gave_up;
   if (counts_as_failure) {
-    if (worker > 0) ++worker_failures_[worker];
+    if (worker != kNoWorker) ++worker_failures_[worker];
     if (++task.failures >= max_attempts_) {
       gave_up = absl::Status(why.code(), absl::StrCat(TaskName(ref), " failed ", task.failures,
                                                       " times; last error: ", why.message()));
@@ -541,7 +529,7 @@ void JobRun::Completed(TaskRef ref, bool raced) {
   }
 }
 
-bool JobRun::SlowWorker(uint32_t worker) const {
+bool JobRun::SlowWorker(WorkerId worker) const {
   auto pace = worker_pace_.find(worker);
   return pace != worker_pace_.end() && pace->second.tasks > 0 &&
          pace->second.ratio_sum / pace->second.tasks >= kSpeculation.factor;
@@ -602,7 +590,7 @@ void JobRun::Apply(Task& task, proto::TaskResult& result) {
     task.Record().skipped_records.assign(result.skipped_records().begin(),
                                          result.skipped_records().end());
   }
-  if (!result.worker().empty()) task.worker = WorkerNumber(result.worker());
+  if (!result.worker().empty()) task.worker = scheduler_.directory().Intern(result.worker());
   if (!result.status().empty()) task.Record().status = result.status();
   counters_.Add(result.counters());
 }
@@ -661,7 +649,7 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
         t->set_task(i);
         t->set_state(TaskStateName(static_cast<int>(task.state)));
         t->set_attempts(task.attempts);
-        if (task.worker > 0) t->set_worker(worker_names_[task.worker - 1]);
+        if (task.worker != kNoWorker) t->set_worker(scheduler_.directory().name(task.worker));
         if (task.record == nullptr) continue;
         for (const std::string& error : task.record->errors) t->add_errors(error);
         for (uint64_t record : task.record->skipped_records) t->add_skipped_records(record);

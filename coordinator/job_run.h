@@ -115,7 +115,7 @@ class JobRun final : public AttemptSource {
     return wire_definition_;
   }
   size_t ready() const override { return ready_.size() + backups_.size(); }
-  bool TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) override;
+  bool TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) override;
   void AttemptStarted(const proto::TaskAttempt& attempt,
                       Deferred<proto::TaskResult> result) override;
 
@@ -134,14 +134,14 @@ class JobRun final : public AttemptSource {
   struct Task {
     Deferred<void> done;  // fires when an attempt commits; fails when the task fails for good
     TaskState state = TaskState::kIdle;
-    uint8_t live = 0;        // attempts in flight
-    bool backed_up = false;  // a backup attempt runs (or ran) for the current try
-    uint16_t attempts = 0;   // attempts made
-    uint16_t failures = 0;   // attempts that failed (counted against max_attempts)
-    uint16_t retries = 0;    // attempts lost with their worker, or handed back
-    uint32_t lone = 0;       // the number of the attempt that runs alone (before any backup)
-    uint32_t worker = 0;     // of the latest attempt: 1 + its index in worker_names_ (0: none)
-    absl::Time started;      // the latest attempt's start
+    uint8_t live = 0;             // attempts in flight
+    bool backed_up = false;       // a backup attempt runs (or ran) for the current try
+    uint16_t attempts = 0;        // attempts made
+    uint16_t failures = 0;        // attempts that failed (counted against max_attempts)
+    uint16_t retries = 0;         // attempts lost with their worker, or handed back
+    uint32_t lone = 0;            // the number of the attempt that runs alone (before any backup)
+    WorkerId worker = kNoWorker;  // of the latest attempt
+    absl::Time started;           // the latest attempt's start
     std::unique_ptr<TaskRecord> record;
     TaskRecord& Record();
   };
@@ -152,7 +152,7 @@ class JobRun final : public AttemptSource {
   };
   struct Attempt {
     Deferred<proto::TaskResult> result;
-    uint32_t worker;
+    WorkerId worker;
   };
 
   Deferred<void> RunJob();
@@ -167,7 +167,7 @@ class JobRun final : public AttemptSource {
   // One attempt's outcome, or a race's (a task with a backup).
   void OnOutcome(TaskRef ref, uint32_t attempt, Result<proto::TaskResult> result);
   // An attempt of `ref` did not commit: runs it again, or fails it for good.
-  void Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, uint32_t worker);
+  void Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, WorkerId worker);
   // A reduce attempt could not read these map tasks' outputs: they run again first.
   void RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps);
   absl::Status CommitTask(TaskRef ref, proto::TaskResult& result);
@@ -177,17 +177,16 @@ class JobRun final : public AttemptSource {
   // `raced`: a backup attempt ran beside the original.
   void Completed(TaskRef ref, bool raced);
   // Whether `worker`'s tasks of this job took kStragglerFactor times their phase's mean or more.
-  bool SlowWorker(uint32_t worker) const;
+  bool SlowWorker(WorkerId worker) const;
   void CheckStragglers();
-  bool Blacklisted(uint32_t worker) const;
+  bool Blacklisted(WorkerId worker) const;
   // Whether `ref`'s latest attempt failed on `worker`.
-  bool FailedOn(TaskRef ref, uint32_t worker) const;
+  bool FailedOn(TaskRef ref, WorkerId worker) const;
   // Whether a connected worker other than `worker` runs this job.
-  bool HasOtherWorker(uint32_t worker) const;
+  bool HasOtherWorker(WorkerId worker) const;
   absl::Status CommitJob();
   void Changed() { ++version_; }
   std::string TaskName(TaskRef ref) const;
-  uint32_t WorkerNumber(const std::string& name);
   static uint64_t AttemptKey(TaskRef ref, uint32_t attempt) {
     return uint64_t{ref.map} << 63 | uint64_t{ref.index} << 24 | attempt;
   }
@@ -215,9 +214,7 @@ class JobRun final : public AttemptSource {
   std::vector<Task> reduces_;
   uint32_t maps_done_ = 0;
   uint32_t reduces_done_ = 0;
-  std::vector<std::string> worker_names_;
-  absl::flat_hash_map<std::string, uint32_t> worker_numbers_;
-  absl::flat_hash_map<uint32_t, uint32_t> worker_failures_;  // by worker number
+  absl::flat_hash_map<WorkerId, uint32_t> worker_failures_;
 
   proto::TaskKind phase_ = proto::TASK_KIND_MAP;
   bool phase_open_ = false;
@@ -233,7 +230,7 @@ class JobRun final : public AttemptSource {
     double ratio_sum = 0;
     uint32_t tasks = 0;
   };
-  absl::flat_hash_map<uint32_t, WorkerPace> worker_pace_;
+  absl::flat_hash_map<WorkerId, WorkerPace> worker_pace_;
   std::optional<LoopingCall> straggler_check_;
   std::optional<Deferred<void>> run_;
   Counters counters_;

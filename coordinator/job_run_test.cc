@@ -75,7 +75,7 @@ class JobRunTest : public ::testing::Test {
   }
   Taken Take(const std::string& worker = "w1") {
     Taken taken;
-    EXPECT_TRUE(job_->TakeAttempt(worker, taken.assignment));
+    EXPECT_TRUE(job_->TakeAttempt(scheduler_.directory().Intern(worker), taken.assignment));
     job_->AttemptStarted(taken.attempt(), taken.result);
     return taken;
   }

@@ -27,17 +27,28 @@ Scheduler::~Scheduler() {
   }
 }
 
-void Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hello, uint64_t number) {
+WorkerId Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hello) {
   WorkerInfo& worker = workers_[peer];
   worker.peer = peer;
   worker.name = hello.name();
+  worker.host = hello.host();
   worker.slots = std::max<uint32_t>(1, hello.slots());
   worker.kinds =
       absl::flat_hash_set<std::string>(hello.job_kinds().begin(), hello.job_kinds().end());
   worker.build_version = hello.build_version();
-  worker.number = number;
+  worker.id = directory_.Intern(hello.name());
   worker.last_heard = time_.Now();
   Wake();
+  return worker.id;
+}
+
+std::optional<PeerId> Scheduler::PeerOf(absl::string_view name) const {
+  const WorkerId id = directory_.Find(name);
+  if (id == kNoWorker) return std::nullopt;
+  for (const auto& [peer, worker] : workers_) {
+    if (worker.id == id) return peer;
+  }
+  return std::nullopt;
 }
 
 void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
@@ -183,7 +194,7 @@ void Scheduler::Assign() {
   }
   std::sort(order.begin(), order.end(), [](const WorkerInfo* a, const WorkerInfo* b) {
     return a->outstanding * b->slots < b->outstanding * a->slots ||
-           (a->outstanding * b->slots == b->outstanding * a->slots && a->number < b->number);
+           (a->outstanding * b->slots == b->outstanding * a->slots && a->id < b->id);
   });
   // Beyond its free slots, a worker queues no more than its share of what is ready, so that the
   // first worker asked does not take everything.
@@ -207,7 +218,7 @@ void Scheduler::Assign() {
         continue;
       }
       proto::TaskAssignment* assignment = assign->add_tasks();
-      if (!source.source->TakeAttempt(worker->name, *assignment)) {
+      if (!source.source->TakeAttempt(worker->id, *assignment)) {
         assign->mutable_tasks()->RemoveLast();
         ++skipped;
         continue;

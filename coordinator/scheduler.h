@@ -21,12 +21,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "coordinator/worker_directory.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -45,7 +47,7 @@ class AttemptSource {
   virtual size_t ready() const = 0;
   // Takes the next ready attempt that worker `worker` may run and describes it in `assignment`;
   // false if none of the ready attempts suits that worker.
-  virtual bool TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) = 0;
+  virtual bool TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) = 0;
   // The outcome of the attempt just taken: `result` fires with the worker's TaskResult, or fails
   // with kUnavailable if the worker is lost or cannot be reached. Cancelling it stops the attempt.
   virtual void AttemptStarted(const proto::TaskAttempt& attempt,
@@ -57,10 +59,11 @@ class Scheduler {
   struct WorkerInfo {
     PeerId peer;
     std::string name;
+    std::string host;  // as its hello says
     uint32_t slots = 1;
     absl::flat_hash_set<std::string> kinds;
     std::string build_version;
-    uint64_t number = 0;
+    WorkerId id = kNoWorker;
     uint32_t outstanding = 0;
     bool draining = false;
     absl::Time last_heard;
@@ -73,7 +76,11 @@ class Scheduler {
   // Running attempts fail with kCancelled.
   ~Scheduler();
 
-  void AddWorker(const PeerId& peer, const proto::WorkerHello& hello, uint64_t number);
+  // A worker joined as `peer`; its id (from directory()). A connected worker of the same name
+  // must have been removed first (PeerOf).
+  WorkerId AddWorker(const PeerId& peer, const proto::WorkerHello& hello);
+  // The peer of the connected worker named `name`, if there is one.
+  std::optional<PeerId> PeerOf(absl::string_view name) const;
   // Forgets a worker; its attempts fail with kUnavailable naming `why`.
   void RemoveWorker(const PeerId& peer, const absl::Status& why);
   void OnHeartbeat(const PeerId& peer, const proto::Heartbeat& heartbeat);
@@ -90,6 +97,9 @@ class Scheduler {
   // Whether some connected worker (not draining) has job `kind`.
   bool HasWorkerFor(const std::string& kind) const;
   const absl::flat_hash_map<PeerId, WorkerInfo>& workers() const { return workers_; }
+  // Every worker that was ever connected, by id.
+  WorkerDirectory& directory() { return directory_; }
+  const WorkerDirectory& directory() const { return directory_; }
 
  private:
   // An attempt, as workers and results name it.
@@ -122,6 +132,7 @@ class Scheduler {
 
   ReactorTime& time_;
   Hub& hub_;
+  WorkerDirectory directory_;
   absl::flat_hash_map<PeerId, WorkerInfo> workers_;
   absl::flat_hash_map<uint32_t, Source> sources_;       // by number
   absl::flat_hash_map<std::string, uint32_t> numbers_;  // job id -> source number

@@ -43,7 +43,7 @@ class FakeSource final : public AttemptSource {
     return definition_;
   }
   size_t ready() const override { return ready_.size(); }
-  bool TakeAttempt(const std::string& worker, proto::TaskAssignment& assignment) override {
+  bool TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) override {
     if (ready_.empty() || refuse_.contains(worker)) return false;
     proto::TaskAttempt* attempt = assignment.mutable_attempt();
     attempt->set_job_id(definition_->job_id());
@@ -62,7 +62,7 @@ class FakeSource final : public AttemptSource {
   Deferred<proto::TaskResult>& started(uint32_t task) { return started_.at(task); }
   size_t started_count() const { return started_.size(); }
   // Workers TakeAttempt turns down (a blacklist).
-  std::set<std::string> refuse_;
+  std::set<WorkerId> refuse_;
 
  private:
   std::shared_ptr<const proto::JobDefinition> definition_;
@@ -119,7 +119,7 @@ class SchedulerTest : public ::testing::Test {
         [this](const PeerId& peer, proto::Envelope& message) {
           if (message.has_worker_hello()) {
             hub_.Welcome(peer, message.message_id(), proto::Welcome());
-            scheduler_.AddWorker(peer, message.worker_hello(), next_number_++);
+            scheduler_.AddWorker(peer, message.worker_hello());
             peers_.push_back(peer);
           } else if (message.has_task_results()) {
             scheduler_.OnResults(peer, *message.mutable_task_results());
@@ -157,7 +157,6 @@ class SchedulerTest : public ::testing::Test {
   MemoryNetwork network_;
   Hub hub_;
   Scheduler scheduler_;
-  uint64_t next_number_ = 1;
   std::vector<PeerId> peers_;
   std::vector<std::unique_ptr<ScriptedWorker>> workers_;
 };
@@ -215,7 +214,7 @@ TEST_F(SchedulerTest, AWorkerWithoutTheJobKindGetsNone) {
 
 TEST_F(SchedulerTest, AnAttemptTheSourceTurnsDownGoesToAnotherWorker) {
   FakeSource job("job_1", "lines", 1);
-  job.refuse_.insert("blacklisted");
+  job.refuse_.insert(scheduler_.directory().Intern("blacklisted"));
   ScriptedWorker& blacklisted = AddWorker("blacklisted", 2);
   scheduler_.AddSource("job_1", &job);
   Turn();
@@ -307,6 +306,19 @@ TEST_F(SchedulerTest, ShortTasksQueueOnTheWorkerBeyondItsSlots) {
   Turn();
   // 1 ms tasks: 20 ms of work per slot is queued, not one task per round trip.
   EXPECT_EQ(worker.tasks().size(), 1u + 20u);
+}
+
+TEST_F(SchedulerTest, AWorkerKeepsItsIdAcrossConnections) {
+  AddWorker("w1", 1);
+  const WorkerId first = scheduler_.workers().at(peers_[0]).id;
+  EXPECT_EQ(scheduler_.PeerOf("w1"), peers_[0]);
+  scheduler_.RemoveWorker(peers_[0], absl::UnavailableError("gone"));
+  EXPECT_EQ(scheduler_.PeerOf("w1"), std::nullopt);
+  AddWorker("w2", 1);
+  AddWorker("w1", 1);
+  EXPECT_EQ(scheduler_.workers().at(peers_[2]).id, first);
+  EXPECT_EQ(scheduler_.directory().name(first), "w1");
+  EXPECT_NE(scheduler_.workers().at(peers_[1]).id, first);
 }
 
 TEST_F(SchedulerTest, ADrainingWorkerIsGivenNothingNew) {

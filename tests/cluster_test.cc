@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/envelope.h"
 #include "tests/job_outputs.h"
 #include "third_party/absl_compat/status_matchers.h"
 
@@ -475,6 +476,65 @@ TEST(Cluster, StoppingTheCoordinatorCancelsEveryJob) {
     ASSERT_THAT(accepted, IsOk());
   }
   cluster.StopCoordinator();
+}
+
+TEST(Cluster, AWorkerThatConnectsAgainReplacesItsEarlierConnection) {
+  testing::Cluster::Options options;
+  options.workers = 0;
+  testing::Cluster cluster(options);
+  TaskEnvironment environment;
+  environment.registry = &JobRegistry::Global();
+  InlineTaskExecutor executor(environment);
+  WorkerOptions worker_options;
+  worker_options.name = "restarted";
+  worker_options.slots = 1;
+  worker_options.job_kinds = {"noop"};
+  Worker first(cluster.clock(), cluster.network().Connect("coordinator"), executor, worker_options);
+  ASSERT_THAT(cluster.Await(first.Start()), IsOk());
+  Worker second(cluster.clock(), cluster.network().Connect("coordinator"), executor,
+                worker_options);
+  ASSERT_THAT(cluster.Await(second.Start()), IsOk());
+  EXPECT_EQ(cluster.coordinator().workers(), 1u);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run([] {
+    proto::JobSpec spec;
+    spec.set_job("noop");
+    (*spec.mutable_config())["tasks"] = "3";
+    return spec;
+  }());
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+}
+
+TEST(Cluster, AWorkerNameTakenOnAnotherHostIsRefused) {
+  testing::Cluster::Options options;
+  options.workers = 0;
+  testing::Cluster cluster(options);
+  TaskEnvironment environment;
+  InlineTaskExecutor executor(environment);
+  WorkerOptions worker_options;
+  worker_options.name = "taken";
+  worker_options.job_kinds = {"noop"};
+  Worker first(cluster.clock(), cluster.network().Connect("coordinator"), executor, worker_options);
+  ASSERT_THAT(cluster.Await(first.Start()), IsOk());
+  // A hello as another machine's worker would send it.
+  std::unique_ptr<ClientTransport> other = cluster.network().Connect("coordinator");
+  std::vector<proto::Envelope> answers;
+  other->SetReceiver([&](absl::string_view frame) {
+    absl::StatusOr<proto::Envelope> answer = DecodeEnvelope(frame);
+    if (answer.ok()) answers.push_back(*answer);
+  });
+  proto::Envelope hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_message_id(1);
+  hello.mutable_worker_hello()->set_name("taken");
+  hello.mutable_worker_hello()->set_host("another-machine");
+  hello.mutable_worker_hello()->set_slots(1);
+  ASSERT_THAT(other->Send(EncodeEnvelope(hello)), IsOk());
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_THAT(answers, ::testing::SizeIs(1));
+  ASSERT_TRUE(answers[0].has_reject());
+  EXPECT_THAT(answers[0].reject().message(), HasSubstr("connected already, from host"));
+  EXPECT_EQ(cluster.coordinator().workers(), 1u);
 }
 
 }  // namespace
