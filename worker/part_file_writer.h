@@ -10,7 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "job/job.h"
+#include "worker/checksummed_file_writer.h"
 
 namespace braid {
 
@@ -20,39 +22,33 @@ void AppendOutputLine(OutputFormat format, absl::string_view key, absl::string_v
 
 class PartFileWriter final : public Emitter {
  public:
-  // Creates (or truncates) `path`, making its directory if needed.
+  // Creates (or truncates) `path` on `env`, making its directory if needed.
   static absl::StatusOr<std::unique_ptr<PartFileWriter>> Create(const std::string& path,
-                                                                OutputFormat format);
+                                                                OutputFormat format,
+                                                                Env& env = *Env::Default());
   PartFileWriter(const PartFileWriter&) = delete;
   PartFileWriter& operator=(const PartFileWriter&) = delete;
-  ~PartFileWriter() override;
 
-  void Emit(absl::string_view key, absl::string_view value) override;
+  void Emit(absl::string_view key, absl::string_view value) override {
+    AppendOutputLine(format_, key, value, file_.buffer());
+    file_.Added();
+  }
   // Writes out what is buffered, syncs the data to disk and closes. The first write error, if
   // any.
-  absl::Status Finish();
+  absl::Status Finish() { return file_.Finish(/*sync=*/true); }
 
-  const std::string& path() const { return path_; }
-  uint64_t bytes() const { return bytes_ + buffer_.size(); }
-  uint64_t records() const { return records_; }
-  uint32_t crc32c() const { return crc_; }
+  const std::string& path() const { return file_.path(); }
+  uint64_t bytes() const { return file_.bytes(); }
+  uint64_t records() const { return file_.records(); }
+  uint32_t crc32c() const { return file_.crc32c(); }
 
  private:
-  PartFileWriter(std::string path, int fd, OutputFormat format);
-  void Flush();
+  PartFileWriter(ChecksummedFileWriter file, OutputFormat format)
+      : file_(std::move(file)), format_(format) {}
 
-  std::string path_;
-  int fd_;
+  ChecksummedFileWriter file_;
   OutputFormat format_;
-  std::string buffer_;
-  uint64_t bytes_ = 0;
-  uint64_t records_ = 0;
-  uint32_t crc_ = 0;
-  absl::Status status_;
 };
-
-// Makes `directory` and its parents (like mkdir -p). Errors name the directory.
-absl::Status MakeDirectories(const std::string& directory);
 
 }  // namespace braid
 

@@ -14,7 +14,7 @@
 namespace braid {
 namespace {
 
-constexpr size_t kBufferBytes = 1 << 20;
+constexpr size_t kBufferBytes = ChecksummedFileWriter::kBufferBytes;
 
 void PutVarint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
@@ -40,45 +40,19 @@ bool GetVarint(const char** p, const char* end, uint64_t* value) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RunWriter>> RunWriter::Create(const std::string& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError("create", path);
-  return std::unique_ptr<RunWriter>(new RunWriter(path, fd));
-}
-
-RunWriter::RunWriter(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
-  buffer_.reserve(kBufferBytes + 64);
-}
-
-RunWriter::~RunWriter() {
-  if (fd_ >= 0) close(fd_);
+absl::StatusOr<std::unique_ptr<RunWriter>> RunWriter::Create(const std::string& path, Env& env) {
+  absl::StatusOr<ChecksummedFileWriter> file = ChecksummedFileWriter::Create(env, path);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<RunWriter>(new RunWriter(*std::move(file)));
 }
 
 void RunWriter::Add(absl::string_view key, absl::string_view value) {
-  PutVarint(buffer_, key.size());
-  PutVarint(buffer_, value.size());
-  buffer_.append(key.data(), key.size());
-  buffer_.append(value.data(), value.size());
-  ++records_;
-  if (buffer_.size() >= kBufferBytes) Flush();
-}
-
-void RunWriter::Flush() {
-  if (buffer_.empty() || !status_.ok()) {
-    buffer_.clear();
-    return;
-  }
-  crc_ = braid_compat::ExtendCrc32c(crc_, buffer_);
-  status_ = WriteAll(fd_, buffer_, path_);
-  bytes_ += buffer_.size();
-  buffer_.clear();
-}
-
-absl::Status RunWriter::Finish() {
-  Flush();
-  if (close(fd_) != 0 && status_.ok()) status_ = FileError("close", path_);
-  fd_ = -1;
-  return status_;
+  std::string& buffer = file_.buffer();
+  PutVarint(buffer, key.size());
+  PutVarint(buffer, value.size());
+  buffer.append(key.data(), key.size());
+  buffer.append(value.data(), value.size());
+  file_.Added();
 }
 
 absl::StatusOr<std::unique_ptr<RunReader>> RunReader::Open(const std::string& path, uint64_t offset,

@@ -15,39 +15,35 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/env.h"
+#include "worker/checksummed_file_writer.h"
 
 namespace braid {
 
 class RunWriter {
  public:
-  // Creates (or truncates) `path`. Errors name the file.
-  static absl::StatusOr<std::unique_ptr<RunWriter>> Create(const std::string& path);
+  // Creates (or truncates) `path` on `env`. Errors name the file.
+  static absl::StatusOr<std::unique_ptr<RunWriter>> Create(const std::string& path,
+                                                           Env& env = *Env::Default());
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
-  ~RunWriter();
 
   // Appends a record. A write error is kept and returned by Finish.
   void Add(absl::string_view key, absl::string_view value);
-  // Writes out what is buffered and closes the file.
-  absl::Status Finish();
+  // Writes out what is buffered and closes the file (without syncing it: run files are
+  // intermediate data, made again if lost).
+  absl::Status Finish() { return file_.Finish(/*sync=*/false); }
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
   // Bytes in the file once Finish has run (including what is still buffered).
-  uint64_t bytes() const { return bytes_ + buffer_.size(); }
-  uint64_t records() const { return records_; }
-  uint32_t crc32c() const { return crc_; }
+  uint64_t bytes() const { return file_.bytes(); }
+  uint64_t records() const { return file_.records(); }
+  uint32_t crc32c() const { return file_.crc32c(); }
 
  private:
-  RunWriter(std::string path, int fd);
-  void Flush();
+  explicit RunWriter(ChecksummedFileWriter file) : file_(std::move(file)) {}
 
-  std::string path_;
-  int fd_;
-  std::string buffer_;
-  uint64_t bytes_ = 0;
-  uint64_t records_ = 0;
-  uint32_t crc_ = 0;
-  absl::Status status_;
+  ChecksummedFileWriter file_;
 };
 
 class RunReader {

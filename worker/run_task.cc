@@ -169,7 +169,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
     sink = part.get();
   } else {
     std::string directory = MapRunDirectory(environment.scratch_dir, attempt);
-    absl::Status made = MakeDirectories(directory);
+    absl::Status made = Env::Default()->CreateDirs(directory);
     if (!made.ok()) return made;
     partitioner = MakePartitioner(definition, job);
     if (definition.combiner) combiner = definition.combiner();

@@ -39,7 +39,8 @@ struct TaskEnvironment {
   // Faults to inflict (tests only). May be null.
   FaultInjection* faults = nullptr;
   // The clock an attempt's run time (TaskResult.runtime_ms, which drives scheduling and
-  // speculation) is measured on; null for Env::Default(). Not owned.
+  // speculation) is measured on; null for Env::Default(). Not owned. (A task's files — its split,
+  // runs and part file — are on the machine's filesystem, Env::Default().)
   Env* env = nullptr;
 };
 

@@ -223,7 +223,7 @@ absl::Status StreamingTask::MakeWorkingDirectory() {
   std::string base = environment_.scratch_dir.empty()
                          ? std::filesystem::temp_directory_path().string()
                          : absl::StrCat(environment_.scratch_dir, "/", job_id);
-  absl::Status made = MakeDirectories(base);
+  absl::Status made = Env::Default()->CreateDirs(base);
   if (!made.ok()) return made;
   std::string pattern = absl::StrCat(base, "/work-", attempt_name_, "-XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
