@@ -18,10 +18,9 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "glog/logging.h"
+#include "bench/driver.h"
 #include "messaging/link.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
@@ -99,9 +98,4 @@ int Main() {
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  google::InitGoogleLogging(argv[0]);
-  FLAGS_minloglevel = 2;
-  return braid::Main();
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

@@ -8,18 +8,17 @@
 //
 //   bazel run -c opt //bench:messaging_bench [-- --repetitions=5]
 
-#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <string>
 #include <thread>
-#include <vector>
 #include <zmq.hpp>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/driver.h"
+#include "bench/zmq_echo_baseline.h"
 #include "glog/logging.h"
 #include "messaging/hub.h"
 #include "messaging/link.h"
@@ -135,37 +134,11 @@ Seconds LinkRoundTrips(int n) {
 }
 
 Seconds BareRoundTrips(int n) {
-  const std::string endpoint = Endpoint("bare-rtt");
   proto::Envelope request;
   request.set_protocol_version(kProtocolVersion);
   request.set_message_id(1);
   request.mutable_status_request()->set_job_id("job-1");
-  const std::string payload = EncodeEnvelope(request);
-  zmq::context_t context;
-  zmq::socket_t router(context, zmq::socket_type::router);
-  router.set(zmq::sockopt::linger, 0);
-  router.bind(endpoint);
-  std::thread server([&] {
-    zmq::message_t id, body;
-    for (int i = 0; i < n; ++i) {
-      (void)router.recv(id);
-      (void)router.recv(body);
-      router.send(id, zmq::send_flags::sndmore);
-      router.send(body, zmq::send_flags::none);
-    }
-  });
-  zmq::socket_t dealer(context, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.connect(endpoint);
-  zmq::message_t reply;
-  absl::Time start = absl::Now();
-  for (int i = 0; i < n; ++i) {
-    dealer.send(zmq::buffer(payload), zmq::send_flags::none);
-    (void)dealer.recv(reply);
-  }
-  Seconds elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  server.join();
-  return elapsed;
+  return bench::BareZmqEchoSeconds(Endpoint("bare-rtt"), EncodeEnvelope(request), n);
 }
 
 Seconds LinkPipelined(int n) {
@@ -231,25 +204,14 @@ Seconds BarePipelined(int n) {
   return absl::ToDoubleSeconds(done - start);
 }
 
-Seconds Median(std::vector<Seconds> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-template <typename F>
-Seconds Measure(F f) {
-  std::vector<Seconds> runs;
-  for (int i = 0; i < absl::GetFlag(FLAGS_repetitions); ++i) runs.push_back(f());
-  return Median(runs);
-}
-
-void Main() {
+int Main() {
   const int trips = absl::GetFlag(FLAGS_round_trips);
   const int messages = absl::GetFlag(FLAGS_messages);
-  Seconds bare_rtt = Measure([&] { return BareRoundTrips(trips); });
-  Seconds link_rtt = Measure([&] { return LinkRoundTrips(trips); });
-  Seconds bare_pipe = Measure([&] { return BarePipelined(messages); });
-  Seconds link_pipe = Measure([&] { return LinkPipelined(messages); });
+  const int runs = absl::GetFlag(FLAGS_repetitions);
+  Seconds bare_rtt = bench::MedianOf(runs, [&] { return BareRoundTrips(trips); });
+  Seconds link_rtt = bench::MedianOf(runs, [&] { return LinkRoundTrips(trips); });
+  Seconds bare_pipe = bench::MedianOf(runs, [&] { return BarePipelined(messages); });
+  Seconds link_pipe = bench::MedianOf(runs, [&] { return LinkPipelined(messages); });
   std::printf("%-46s %14s %12s\n", "messaging (median of runs)", "per second", "vs bare");
   std::printf("%-46s %14.0f %12s\n", "request/reply round trips, bare cppzmq", trips / bare_rtt,
               "baseline");
@@ -260,13 +222,10 @@ void Main() {
   std::printf("%-46s %14.0f %11.0f%%\n", "pipelined one-way messages, Link to Hub",
               messages / link_pipe, 100 * bare_pipe / link_pipe);
   std::printf("targets: pipelined >= 70%% of bare; >= 300000 messages/s into the Hub\n");
+  return 0;
 }
 
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  braid::Main();
-  return 0;
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

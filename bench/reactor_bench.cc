@@ -8,18 +8,18 @@
 //
 //   bazel run -c opt //bench:reactor_bench [-- --repetitions=5]
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
-#include <vector>
 #include <zmq.hpp>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "bench/driver.h"
+#include "bench/zmq_echo_baseline.h"
 #include "reactor/fake_clock.h"
 #include "reactor/poll_reactor.h"
 
@@ -88,6 +88,9 @@ Seconds CallsFromThread(int n) {
   return elapsed;
 }
 
+// What each echo round trip carries.
+constexpr absl::string_view kEchoPayload = "0123456789abcdef";
+
 std::string Endpoint(const char* name) {
   return absl::StrCat("ipc:///tmp/braid-bench-", name, "-", getpid());
 }
@@ -128,7 +131,8 @@ Seconds ReactorEcho(int n) {
     }
     return absl::OkStatus();
   });
-  client.CallWhenRunning([&] { dealer.send(zmq::str_buffer("0123456789abcdef")); });
+  client.CallWhenRunning(
+      [&] { dealer.send(zmq::buffer(kEchoPayload.data(), kEchoPayload.size())); });
   absl::Time start = absl::Now();
   (void)client.Run();
   Seconds elapsed = Elapsed(start);
@@ -137,59 +141,20 @@ Seconds ReactorEcho(int n) {
   return elapsed;
 }
 
-// The same echo with bare cppzmq: blocking recv and send in two threads.
-Seconds BareEcho(int n) {
-  const std::string endpoint = Endpoint("bare-echo");
-  zmq::context_t context;
-  zmq::socket_t router(context, zmq::socket_type::router);
-  router.set(zmq::sockopt::linger, 0);
-  router.bind(endpoint);
-  std::thread server([&] {
-    zmq::message_t identity, body;
-    for (int i = 0; i < n; ++i) {
-      (void)router.recv(identity);
-      (void)router.recv(body);
-      router.send(identity, zmq::send_flags::sndmore);
-      router.send(body, zmq::send_flags::none);
-    }
-  });
-  zmq::socket_t dealer(context, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.connect(endpoint);
-  zmq::message_t body;
-  absl::Time start = absl::Now();
-  for (int i = 0; i < n; ++i) {
-    dealer.send(zmq::str_buffer("0123456789abcdef"));
-    (void)dealer.recv(body);
-  }
-  Seconds elapsed = Elapsed(start);
-  server.join();
-  return elapsed;
-}
-
-Seconds Median(std::vector<Seconds> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-template <typename F>
-Seconds Measure(F f) {
-  std::vector<Seconds> runs;
-  for (int i = 0; i < absl::GetFlag(FLAGS_repetitions); ++i) runs.push_back(f());
-  return Median(runs);
-}
-
-void Main() {
+int Main() {
   const int timers = absl::GetFlag(FLAGS_timers);
   const int calls = absl::GetFlag(FLAGS_calls);
   const int trips = absl::GetFlag(FLAGS_round_trips);
   const int stress = absl::GetFlag(FLAGS_stress_timers);
-  Seconds reactor_timers = Measure([&] { return ReactorTimers(timers); });
-  Seconds stress_timers = Measure([&] { return ReactorTimers(stress); });
-  Seconds clock_timers = Measure([&] { return ClockTimers(timers); });
-  Seconds thread_calls = Measure([&] { return CallsFromThread(calls); });
-  Seconds reactor_echo = Measure([&] { return ReactorEcho(trips); });
-  Seconds bare_echo = Measure([&] { return BareEcho(trips); });
+  const int runs = absl::GetFlag(FLAGS_repetitions);
+  Seconds reactor_timers = bench::MedianOf(runs, [&] { return ReactorTimers(timers); });
+  Seconds stress_timers = bench::MedianOf(runs, [&] { return ReactorTimers(stress); });
+  Seconds clock_timers = bench::MedianOf(runs, [&] { return ClockTimers(timers); });
+  Seconds thread_calls = bench::MedianOf(runs, [&] { return CallsFromThread(calls); });
+  Seconds reactor_echo = bench::MedianOf(runs, [&] { return ReactorEcho(trips); });
+  // The same echo with bare cppzmq: blocking recv and send in two threads.
+  Seconds bare_echo = bench::MedianOf(
+      runs, [&] { return bench::BareZmqEchoSeconds(Endpoint("bare-echo"), kEchoPayload, trips); });
 
   std::printf("%-44s %14s %14s\n", "reactor (median of runs)", "per second", "time ratio");
   std::printf("%-44s %14.0f %14s\n",
@@ -208,13 +173,10 @@ void Main() {
               reactor_echo / bare_echo);  // time per round trip, reactor over bare
   std::printf("round-trip time: reactor %.1f us, bare %.1f us (target: ratio <= 1.30)\n",
               reactor_echo / trips * 1e6, bare_echo / trips * 1e6);
+  return 0;
 }
 
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  braid::Main();
-  return 0;
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

@@ -16,8 +16,6 @@
 // and the CPU of the idle_workers processes over the last interval (the other side of the
 // heartbeats). The coordinator's status must show every worker and the job still waiting.
 
-#include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,14 +27,14 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "glog/logging.h"
+#include "bench/driver.h"
+#include "bench/local_cluster.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/child_process.h"
@@ -100,26 +98,13 @@ double CpuPercent(const std::vector<pid_t>& pids, absl::Duration interval) {
 
 // Runs `body` with a connected client on a fresh reactor; false if anything failed.
 // The client waits out a coordinator whose loop stalls for up to a minute (planning a million
-// tasks may): the stall is measured, not failed.
-bool WithClient(const std::string& endpoint, absl::AnyInvocable<Deferred<void>(Client&)> body) {
-  PollReactor reactor;
-  auto transport = ZmqClientTransport::Connect(reactor, endpoint);
-  if (!transport.ok()) return false;
+// A busy coordinator (a million tasks queued, a thousand workers joining) may answer slowly: the
+// client waits for it rather than give up.
+LinkOptions PatientLink() {
   LinkOptions options;
   options.liveness = 60;
   options.request_timeout = absl::Seconds(120);
-  Client client(reactor, *std::move(transport), options);
-  bool ok = false;
-  reactor.CallWhenRunning([&] {
-    client.Connect().Then([&] { return body(client); }).Both([&](absl::Status status) {
-      if (!status.ok()) absl::FPrintF(stderr, "%s\n", status.message());
-      ok = status.ok();
-      client.Close();
-      reactor.Stop().IgnoreError();
-    });
-  });
-  (void)reactor.Run();
-  return ok;
+  return options;
 }
 
 struct Figures {
@@ -152,7 +137,7 @@ int WorkersLost(const std::string& log_path) {
 // The workers the coordinator knows now, or -1.
 int ConnectedWorkers(const std::string& endpoint) {
   int workers = -1;
-  bool ok = WithClient(endpoint, [&](Client& client) {
+  bool ok = bench::WithClient(endpoint, PatientLink(), [&](Client& client) {
     return client.Status().Then(
         [&](proto::StatusResponse status) { workers = status.workers_size(); });
   });
@@ -171,29 +156,25 @@ int64_t PeakBytes(pid_t pid) {
   return -1;
 }
 
-bool WriteJson(const std::string& path, const Figures& f) {
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  if (out == nullptr) return false;
+// The figures, as the JSON document bench/run reads.
+std::string FiguresJson(const Figures& f) {
   const int tasks = absl::GetFlag(FLAGS_tasks);
   const int workers = absl::GetFlag(FLAGS_workers);
-  absl::FPrintF(out,
-                "{\"workers\": %d, \"tasks\": %d, \"rss_empty\": %d, \"rss_workers\": %d, "
-                "\"rss_queued\": %d, \"rss_peak\": %d, \"bytes_per_task\": %.1f, "
-                "\"bytes_per_worker\": %.1f, \"cpu_workers_percent\": %.3f, "
-                "\"cpu_queued_percent\": %.3f, \"idle_workers_cpu_percent\": %.3f, "
-                "\"submit_ms\": %.1f, \"workers_lost\": %d, \"rejoined_s\": %.1f}\n",
-                workers, tasks, f.rss_empty, f.rss_workers, f.rss_queued, f.hwm,
-                static_cast<double>(f.rss_queued - f.rss_workers) / tasks,
-                static_cast<double>(f.rss_workers - f.rss_empty) / workers, f.cpu_workers_percent,
-                f.cpu_queued_percent, f.idle_workers_cpu_percent, f.submit_ms, f.workers_lost,
-                f.rejoined_s);
-  return std::fclose(out) == 0;
+  return absl::StrFormat(
+      "{\"workers\": %d, \"tasks\": %d, \"rss_empty\": %d, \"rss_workers\": %d, "
+      "\"rss_queued\": %d, \"rss_peak\": %d, \"bytes_per_task\": %.1f, "
+      "\"bytes_per_worker\": %.1f, \"cpu_workers_percent\": %.3f, "
+      "\"cpu_queued_percent\": %.3f, \"idle_workers_cpu_percent\": %.3f, "
+      "\"submit_ms\": %.1f, \"workers_lost\": %d, \"rejoined_s\": %.1f}\n",
+      workers, tasks, f.rss_empty, f.rss_workers, f.rss_queued, f.hwm,
+      static_cast<double>(f.rss_queued - f.rss_workers) / tasks,
+      static_cast<double>(f.rss_workers - f.rss_empty) / workers, f.cpu_workers_percent,
+      f.cpu_queued_percent, f.idle_workers_cpu_percent, f.submit_ms, f.workers_lost, f.rejoined_s);
 }
 
 int Main() {
-  std::string pattern = "/tmp/braid-scale-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return 1;
-  const std::string dir = pattern;
+  const std::string dir = bench::MakeTempDir("scale");
+  if (dir.empty()) return 1;
   const std::string endpoint = absl::StrCat("ipc://", dir, "/coordinator");
   const std::string braid = std::filesystem::absolute(absl::GetFlag(FLAGS_braid));
   const std::string idle = std::filesystem::absolute(absl::GetFlag(FLAGS_idle_workers));
@@ -204,14 +185,9 @@ int Main() {
   Figures figures;
   int exit_code = 1;
   {
-    auto coordinator = ChildProcess::Start(
-        {braid, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work"},
-        dir + "/coordinator.log");
-    if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {
-      absl::FPrintF(stderr, "the coordinator did not start; see %s\n", dir);
-      return 1;
-    }
-    const pid_t pid = (*coordinator)->pid();
+    std::unique_ptr<ChildProcess> coordinator = bench::StartCoordinator(braid, dir, endpoint);
+    if (coordinator == nullptr) return 1;
+    const pid_t pid = coordinator->pid();
     absl::SleepFor(absl::Seconds(1));
     figures.rss_empty = ResidentBytes(pid);
 
@@ -250,7 +226,7 @@ int Main() {
     spec.set_reducers(0);
     (*spec.mutable_config())["tasks"] = absl::StrCat(tasks);
     const absl::Time submitted = absl::Now();
-    bool ok = WithClient(endpoint, [&](Client& client) {
+    bool ok = bench::WithClient(endpoint, PatientLink(), [&](Client& client) {
       return client.Submit(spec).Then([&](proto::JobAccepted accepted) -> absl::Status {
         figures.submit_ms = absl::ToDoubleMilliseconds(absl::Now() - submitted);
         if (accepted.map_tasks() != static_cast<uint32_t>(tasks)) {
@@ -284,7 +260,7 @@ int Main() {
         100 * (CpuSeconds(pid) - coordinator_before) / absl::ToDoubleSeconds(interval);
 
     // The coordinator must still know every worker, and the job must still wait.
-    ok = WithClient(endpoint, [&](Client& client) {
+    ok = bench::WithClient(endpoint, PatientLink(), [&](Client& client) {
       return client.Status().Then([&](proto::StatusResponse status) -> absl::Status {
         figures.status_workers = status.workers_size();
         if (status.jobs_size() != 1 || status.jobs(0).maps_done() != 0 ||
@@ -317,15 +293,9 @@ int Main() {
           "queued too (target < 5%%); idle_workers processes: %.2f%%\n",
           figures.cpu_workers_percent, figures.cpu_queued_percent,
           figures.idle_workers_cpu_percent);
-      exit_code = 0;
-      if (!absl::GetFlag(FLAGS_json).empty() && !WriteJson(absl::GetFlag(FLAGS_json), figures)) {
-        absl::FPrintF(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_json));
-        exit_code = 1;
-      }
+      exit_code = bench::WriteJsonFile(absl::GetFlag(FLAGS_json), FiguresJson(figures)) ? 0 : 1;
     }
-    for (auto& child : children) child->Signal(SIGINT);
-    for (auto& child : children) child->Stop(absl::Seconds(10));
-    (*coordinator)->Stop(absl::Seconds(10));
+    bench::StopCluster(children, *coordinator);
   }
   if (exit_code == 0) std::filesystem::remove_all(dir);
   return exit_code;
@@ -334,9 +304,4 @@ int Main() {
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  google::InitGoogleLogging(argv[0]);
-  FLAGS_minloglevel = 2;
-  return braid::Main();
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

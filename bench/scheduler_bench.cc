@@ -14,9 +14,6 @@
 //               submitting, watching to the end) — the fixed cost a user at a shell feels.
 // Prints each round and the medians; --json writes every round's figures to PATH (bench/run
 // reads them).
-#include <signal.h>
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -25,12 +22,12 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "glog/logging.h"
+#include "bench/driver.h"
+#include "bench/local_cluster.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/child_process.h"
@@ -47,11 +44,6 @@ ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
 namespace braid {
 namespace {
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
@@ -63,25 +55,6 @@ proto::JobSpec NoopJob(int tasks) {
   spec.set_reducers(0);
   (*spec.mutable_config())["tasks"] = absl::StrCat(tasks);
   return spec;
-}
-
-// Runs `body` with a connected client on a fresh reactor; false if anything failed.
-bool WithClient(const std::string& endpoint, absl::AnyInvocable<Deferred<void>(Client&)> body) {
-  PollReactor reactor;
-  auto transport = ZmqClientTransport::Connect(reactor, endpoint);
-  if (!transport.ok()) return false;
-  Client client(reactor, *std::move(transport));
-  bool ok = false;
-  reactor.CallWhenRunning([&] {
-    client.Connect().Then([&] { return body(client); }).Both([&](absl::Status status) {
-      if (!status.ok()) absl::FPrintF(stderr, "%s\n", status.message());
-      ok = status.ok();
-      client.Close();
-      reactor.Stop().IgnoreError();
-    });
-  });
-  (void)reactor.Run();
-  return ok;
 }
 
 // Submits `spec` and watches it to its end; fails unless it succeeded.
@@ -108,38 +81,32 @@ struct Round {
   double cli_p99_ms = 0;
 };
 
-bool WriteJson(const std::string& path, const std::vector<Round>& rounds) {
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  if (out == nullptr) return false;
-  absl::FPrintF(out, "{\"tasks\": %d, \"workers\": %d, \"rounds\": [", absl::GetFlag(FLAGS_tasks),
-                absl::GetFlag(FLAGS_workers));
+// Every round's figures, as the JSON document bench/run reads.
+std::string RoundsJson(const std::vector<Round>& rounds) {
+  std::string json = absl::StrFormat("{\"tasks\": %d, \"workers\": %d, \"rounds\": [",
+                                     absl::GetFlag(FLAGS_tasks), absl::GetFlag(FLAGS_workers));
   for (size_t i = 0; i < rounds.size(); ++i) {
     const Round& r = rounds[i];
-    absl::FPrintF(out,
-                  "%s\n  {\"tasks_per_s\": %.1f, \"job_tasks_per_s\": %.1f, \"p50_ms\": %.3f, "
-                  "\"p99_ms\": %.3f, \"cli_p50_ms\": %.3f, \"cli_p99_ms\": %.3f}",
-                  i == 0 ? "" : ",", r.tasks_per_s, r.job_tasks_per_s, r.p50_ms, r.p99_ms,
-                  r.cli_p50_ms, r.cli_p99_ms);
+    absl::StrAppendFormat(
+        &json,
+        "%s\n  {\"tasks_per_s\": %.1f, \"job_tasks_per_s\": %.1f, \"p50_ms\": %.3f, "
+        "\"p99_ms\": %.3f, \"cli_p50_ms\": %.3f, \"cli_p99_ms\": %.3f}",
+        i == 0 ? "" : ",", r.tasks_per_s, r.job_tasks_per_s, r.p50_ms, r.p99_ms, r.cli_p50_ms,
+        r.cli_p99_ms);
   }
-  absl::FPrintF(out, "\n]}\n");
-  return std::fclose(out) == 0;
+  json += "\n]}\n";
+  return json;
 }
 
 int Main() {
-  std::string pattern = "/tmp/braid-bench-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return 1;
-  const std::string dir = pattern;
+  const std::string dir = bench::MakeTempDir("bench");
+  if (dir.empty()) return 1;
   const std::string endpoint = absl::StrCat("ipc://", dir, "/coordinator");
   const std::string braid = std::filesystem::absolute(absl::GetFlag(FLAGS_braid));
   int exit_code = 1;
   {
-    auto coordinator = ChildProcess::Start(
-        {braid, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work"},
-        dir + "/coordinator.log");
-    if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {
-      absl::FPrintF(stderr, "the coordinator did not start; see %s\n", dir);
-      return 1;
-    }
+    std::unique_ptr<ChildProcess> coordinator = bench::StartCoordinator(braid, dir, endpoint);
+    if (coordinator == nullptr) return 1;
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (int i = 0; i < absl::GetFlag(FLAGS_workers); ++i) {
       auto worker = ChildProcess::Start({braid, "worker", "--coordinator", endpoint, "--slots", "1",
@@ -166,7 +133,7 @@ int Main() {
       if (tasks > 0) {
         absl::Time start;
         double seconds = 0, job_seconds = 0;
-        ok = WithClient(endpoint, [&](Client& client) {
+        ok = bench::WithClient(endpoint, LinkOptions(), [&](Client& client) {
           start = absl::Now();
           return RunJob(client, NoopJob(tasks)).Then([&](proto::JobStatus status) {
             seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -178,7 +145,7 @@ int Main() {
       }
       if (ok && latency_jobs > 0) {
         std::vector<double> latencies;
-        ok = WithClient(endpoint, [&](Client& client) -> Deferred<void> {
+        ok = bench::WithClient(endpoint, LinkOptions(), [&](Client& client) -> Deferred<void> {
           for (int i = 0; i < latency_jobs; ++i) {
             const absl::Time begin = absl::Now();
             Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
@@ -229,7 +196,7 @@ int Main() {
       auto median = [&](double Round::*field) {
         std::vector<double> values;
         for (const Round& round : rounds) values.push_back(round.*field);
-        return Median(values);
+        return bench::Median(values);
       };
       absl::PrintF("median:");
       if (tasks > 0) {
@@ -245,15 +212,9 @@ int Main() {
                      median(&Round::cli_p99_ms));
       }
       absl::PrintF("\n");
-      exit_code = 0;
-      if (!absl::GetFlag(FLAGS_json).empty() && !WriteJson(absl::GetFlag(FLAGS_json), rounds)) {
-        absl::FPrintF(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_json));
-        exit_code = 1;
-      }
+      exit_code = bench::WriteJsonFile(absl::GetFlag(FLAGS_json), RoundsJson(rounds)) ? 0 : 1;
     }
-    for (auto& worker : workers) worker->Signal(SIGINT);
-    for (auto& worker : workers) worker->Stop(absl::Seconds(10));
-    (*coordinator)->Stop(absl::Seconds(10));
+    bench::StopCluster(workers, *coordinator);
   }
   if (exit_code == 0) std::filesystem::remove_all(dir);
   return exit_code;
@@ -262,9 +223,4 @@ int Main() {
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  google::InitGoogleLogging(argv[0]);
-  FLAGS_minloglevel = 2;
-  return braid::Main();
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

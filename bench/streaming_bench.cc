@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -137,7 +136,4 @@ int Main() {
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  return braid::Main();
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }

@@ -25,7 +25,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -133,6 +132,20 @@ std::vector<std::string> SortedLines(const std::vector<std::string>& paths) {
 
 double Seconds(absl::Time start) { return absl::ToDoubleSeconds(absl::Now() - start); }
 
+// Every round's MB/s (one thread, two threads, Braid) over `bytes` of input, as the JSON document
+// bench/run reads.
+std::string RoundsJson(uint64_t bytes, const std::vector<std::array<double, 3>>& rounds) {
+  std::string json = absl::StrFormat("{\"bytes\": %d, \"rounds\": [", bytes);
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    absl::StrAppendFormat(&json,
+                          "%s\n  {\"one_thread_mb_per_s\": %.2f, \"two_threads_mb_per_s\": %.2f, "
+                          "\"braid_mb_per_s\": %.2f}",
+                          i == 0 ? "" : ",", rounds[i][0], rounds[i][1], rounds[i][2]);
+  }
+  json += "\n]}\n";
+  return json;
+}
+
 int Main() {
   absl::StatusOr<uint64_t> size = ParseByteSize(absl::GetFlag(FLAGS_size));
   if (!size.ok()) {
@@ -225,22 +238,7 @@ int Main() {
       "median: braid/1 thread %.2fx (target >= 1.5x); 2 threads/1 thread %.2fx (the machine's "
       "ceiling for this code); braid/2 threads %.2fx\n",
       bench::Median(ratios), bench::Median(two_thread_ratios), bench::Median(efficiencies));
-  if (!absl::GetFlag(FLAGS_json).empty()) {
-    std::FILE* json = std::fopen(absl::GetFlag(FLAGS_json).c_str(), "w");
-    if (json == nullptr) {
-      absl::FPrintF(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_json));
-      return 1;
-    }
-    absl::FPrintF(json, "{\"bytes\": %d, \"rounds\": [", bytes);
-    for (size_t i = 0; i < rounds.size(); ++i) {
-      absl::FPrintF(json,
-                    "%s\n  {\"one_thread_mb_per_s\": %.2f, \"two_threads_mb_per_s\": %.2f, "
-                    "\"braid_mb_per_s\": %.2f}",
-                    i == 0 ? "" : ",", rounds[i][0], rounds[i][1], rounds[i][2]);
-    }
-    absl::FPrintF(json, "\n]}\n");
-    std::fclose(json);
-  }
+  if (!bench::WriteJsonFile(absl::GetFlag(FLAGS_json), RoundsJson(bytes, rounds))) return 1;
   if (corpus.empty()) std::filesystem::remove_all(dir);
   return 0;
 }
@@ -248,7 +246,4 @@ int Main() {
 }  // namespace
 }  // namespace braid
 
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  return braid::Main();
-}
+int main(int argc, char** argv) { return braid::bench::DriverMain(argc, argv, braid::Main); }
