@@ -26,6 +26,8 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
       registry_(registry),
       options_(std::move(options)),
       env_(options_.env != nullptr ? *options_.env : *Env::Default()),
+      blocking_calls_(options_.blocking_calls != nullptr ? *options_.blocking_calls
+                                                         : inline_calls_),
       hub_(time, std::move(transport), options_.hub),
       scheduler_(time, hub_),
       job_prefix_(absl::FormatTime("job_%Y%m%d%H%M%S_", env_.Now(), absl::UTCTimeZone())),
@@ -282,13 +284,16 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
 
 JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
                               const std::vector<proto::TaskCommitted>& committed) {
-  auto run = std::make_unique<JobRun>(id, spec, std::move(plan), registry_.Find(spec.job()),
-                                      scheduler_, time_, env_, static_cast<JobLog*>(this));
+  auto run =
+      std::make_unique<JobRun>(id, spec, std::move(plan), registry_.Find(spec.job()), scheduler_,
+                               time_, env_, blocking_calls_, static_cast<JobLog*>(this));
   JobRun& job = *run;
   jobs_[id] = std::move(run);
   if (store_ != nullptr) job.set_attempt_base((store_->epoch() - 1) * kAttemptsPerEpoch);
   for (const proto::TaskCommitted& task : committed) job.Restore(task);
-  job.Run().Both([this, id](absl::Status) { JobEnded(id); });
+  job.Run().Both([this, alive = liveness_.token(), id](absl::Status) {
+    if (alive) JobEnded(id);
+  });
   return job;
 }
 
@@ -411,8 +416,8 @@ void Coordinator::JobEnded(const std::string& job_id) {
   // Only once the end is on record: a restart must not resume a job whose output is gone.
   if (run->state() != proto::JOB_STATE_SUCCEEDED) {
     if (on_record.ok()) {
-      absl::Status removed = jobs_[job_id]->RemoveOutput();
-      if (!removed.ok()) LOG(ERROR) << "job " << job_id << ": " << removed;
+      jobs_[job_id]->RemoveOutput().Catch(
+          [job_id](absl::Status error) { LOG(ERROR) << "job " << job_id << ": " << error; });
     } else {
       LOG(ERROR) << "job " << job_id << " ended " << proto::JobState_Name(run->state())
                  << " but its end is not on record (" << on_record

@@ -41,6 +41,7 @@
 #include "job/registry.h"
 #include "messaging/hub.h"
 #include "messaging/transport.h"
+#include "reactor/blocking_calls.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
@@ -58,6 +59,10 @@ struct CoordinatorOptions {
   // The wall clock and the filesystem (state directory, inputs, outputs); null for
   // Env::Default(). Must outlive the coordinator.
   Env* env = nullptr;
+  // Where the filesystem calls too slow for the loop run (removing an output directory: a failed
+  // job's, or the old one an --overwrite replaces); null to run them inline. Must outlive the
+  // coordinator.
+  BlockingCalls* blocking_calls = nullptr;
 };
 
 class Coordinator final : private JobLog {
@@ -119,6 +124,8 @@ class Coordinator final : private JobLog {
   const JobRegistry& registry_;
   CoordinatorOptions options_;
   Env& env_;
+  InlineBlockingCalls inline_calls_;
+  BlockingCalls& blocking_calls_;
   Hub hub_;
   Scheduler scheduler_;
   absl::flat_hash_map<PeerId, PeerKind> peers_;

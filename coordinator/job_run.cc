@@ -41,10 +41,12 @@ const char* TaskStateName(int state) {
 }  // namespace
 
 JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-               Scheduler& scheduler, ReactorTime& time, Env& env, JobLog* log)
+               Scheduler& scheduler, ReactorTime& time, Env& env, BlockingCalls& blocking_calls,
+               JobLog* log)
     : id_(std::move(id)),
       spec_(std::move(spec)),
       committer_(env, spec_.output()),
+      blocking_calls_(blocking_calls),
       plan_(std::move(plan)),
       definition_(definition),
       scheduler_(scheduler),
@@ -100,8 +102,8 @@ void JobRun::Restore(const proto::TaskCommitted& committed) {
 Deferred<void> JobRun::Run() {
   started_ = time_.Now();
   scheduler_.AddSource(id_, this);
-  run_ = RunJob().Both([this](absl::Status outcome) {
-    if (suspended_) return outcome;
+  run_ = RunJob().Both([this, alive = liveness_.token()](absl::Status outcome) {
+    if (!alive || suspended_) return outcome;
     ended_ = time_.Now();
     if (outcome.ok()) {
       state_ = proto::JOB_STATE_SUCCEEDED;
@@ -134,7 +136,17 @@ void JobRun::Suspend() {
 }
 
 Deferred<void> JobRun::RunJob() {
-  absl::Status prepared = committer_.Prepare(spec_.overwrite(), resumed_);
+  // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun may
+  // be gone by the time it has.
+  // (Named, not a temporary of the co_await expression: GCC 12 destroys such temporaries twice.)
+  const Liveness::Token alive = liveness_.token();
+  absl::AnyInvocable<absl::Status()> prepare = [committer = committer_,
+                                                overwrite = spec_.overwrite(), resumed = resumed_] {
+    return committer.Prepare(overwrite, resumed);
+  };
+  Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));
+  absl::Status prepared = co_await preparing;
+  if (!alive) co_yield Raise(absl::CancelledError("the job is gone"));
   if (!prepared.ok()) co_yield Raise(prepared);
 
   state_ = proto::JOB_STATE_MAPPING;
@@ -609,7 +621,9 @@ absl::Status JobRun::CommitJob() {
   return committer_.CommitJob();
 }
 
-absl::Status JobRun::RemoveOutput() { return committer_.Abort(); }
+Deferred<void> JobRun::RemoveOutput() {
+  return blocking_calls_.Run([committer = committer_] { return committer.Abort(); });
+}
 
 proto::JobStatus JobRun::Status(bool with_tasks) const {
   proto::JobStatus status;

@@ -59,6 +59,7 @@
 #include "job/job.h"
 #include "proto/braid.pb.h"
 #include "proto/journal.pb.h"
+#include "reactor/blocking_calls.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
@@ -74,9 +75,11 @@ class JobLog {
 class JobRun final : public AttemptSource {
  public:
   // `definition` may be null (only workers know the job); `log` may be null. The output is
-  // committed on `env`. All referenced objects outlive this.
+  // committed on `env`; removing an output directory (the old one of an --overwrite, a failed
+  // job's) runs on `blocking_calls`. All referenced objects outlive this.
   JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
-         Scheduler& scheduler, ReactorTime& time, Env& env, JobLog* log);
+         Scheduler& scheduler, ReactorTime& time, Env& env, BlockingCalls& blocking_calls,
+         JobLog* log);
   JobRun(const JobRun&) = delete;
   JobRun& operator=(const JobRun&) = delete;
   ~JobRun() override;
@@ -99,8 +102,9 @@ class JobRun final : public AttemptSource {
   void set_attempt_base(uint32_t base) { attempt_base_ = base; }
 
   // After a failed or cancelled job's end is on record: removes its output directory, so that
-  // nothing partial is left behind. The Env's error if it cannot.
-  absl::Status RemoveOutput();
+  // nothing partial is left behind; fires when it is gone (with the Env's error if it cannot
+  // be). The removal does not need this JobRun to live on.
+  Deferred<void> RemoveOutput();
 
   const std::string& id() const { return id_; }
   const proto::JobSpec& spec() const { return spec_; }
@@ -194,6 +198,7 @@ class JobRun final : public AttemptSource {
   std::string id_;
   proto::JobSpec spec_;
   OutputCommitter committer_;
+  BlockingCalls& blocking_calls_;
   JobPlan plan_;
   const JobDefinition* definition_;
   Scheduler& scheduler_;

@@ -3,6 +3,7 @@
 
 #include "coordinator/job_run.h"
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,7 +68,7 @@ class JobRunTest : public ::testing::Test {
     plan.splits.resize(maps);
     plan.reducers = reducers;
     job_ = std::make_unique<JobRun>("job_1", spec_, std::move(plan), nullptr, scheduler_, clock_,
-                                    env_, &log_);
+                                    env_, *blocking_calls_, &log_);
     for (const proto::TaskCommitted& task : committed) job_->Restore(task);
     done_ = job_->Run();
     clock_.Advance(absl::ZeroDuration());
@@ -125,6 +126,8 @@ class JobRunTest : public ::testing::Test {
   Hub hub_;
   Scheduler scheduler_;
   FakeEnv env_;
+  InlineBlockingCalls inline_calls_;
+  BlockingCalls* blocking_calls_ = &inline_calls_;
   RecordingLog log_;
   proto::JobSpec spec_;
   std::unique_ptr<JobRun> job_;
@@ -206,7 +209,9 @@ TEST_F(JobRunTest, ATaskFailingMaxAttemptsTimesFailsTheJobNamingIt) {
   EXPECT_TRUE(*good.cancelled);
   // The output goes only when the caller says the end is on record.
   EXPECT_TRUE(env_.Exists(kOut));
-  EXPECT_THAT(job.RemoveOutput(), IsOk());
+  Deferred<void> removed = job.RemoveOutput();
+  ASSERT_TRUE(HasResult(removed));
+  EXPECT_THAT(*ResultNow(removed), IsOk());
   EXPECT_FALSE(env_.Exists(kOut));
 }
 
@@ -279,6 +284,51 @@ TEST_F(JobRunTest, AnOutputThatCannotBeMadeFailsTheJobBeforeAnyTask) {
   JobRun& job = Start(3);
   EXPECT_THAT(Outcome(), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(job.ready(), 0u);
+}
+
+// Blocking calls that run when the test says.
+class HeldBlockingCalls final : public BlockingCalls {
+ public:
+  Deferred<void> Run(absl::AnyInvocable<absl::Status()> call) override {
+    held.push_back({std::move(call), Deferred<void>()});
+    return held.back().done;
+  }
+  void RunNext() {
+    Held next = std::move(held.front());
+    held.pop_front();
+    ASSERT_THAT(next.done.Fire(next.call()), IsOk());
+  }
+  struct Held {
+    absl::AnyInvocable<absl::Status()> call;
+    Deferred<void> done;
+  };
+  std::deque<Held> held;
+};
+
+TEST_F(JobRunTest, TheOldOutputOfAnOverwriteIsRemovedOffTheLoopBeforeAnyTask) {
+  HeldBlockingCalls held;
+  blocking_calls_ = &held;
+  ASSERT_THAT(env_.CreateDirs(kOut), IsOk());
+  ASSERT_THAT(env_.WriteStringToFile("/out/part-r-00000", "old"), IsOk());
+  spec_.set_overwrite(true);
+  JobRun& job = Start(1);
+  EXPECT_EQ(job.ready(), 0u);
+  EXPECT_TRUE(env_.Exists("/out/part-r-00000"));
+  ASSERT_EQ(held.held.size(), 1u);
+  held.RunNext();
+  clock_.Advance(absl::ZeroDuration());
+  EXPECT_FALSE(env_.Exists("/out/part-r-00000"));
+  EXPECT_EQ(job.ready(), 1u);
+}
+
+TEST_F(JobRunTest, AJobGoneBeforeItsOutputWasPreparedIsNotTouched) {
+  HeldBlockingCalls held;
+  blocking_calls_ = &held;
+  Start(1);
+  job_.reset();
+  held.RunNext();  // a use of the JobRun now would be a use after free (ASan)
+  clock_.Advance(absl::ZeroDuration());
+  EXPECT_TRUE(env_.Exists(TemporaryOutputDir(kOut)));
 }
 
 }  // namespace

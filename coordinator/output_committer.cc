@@ -7,7 +7,7 @@
 
 namespace braid {
 
-absl::Status OutputCommitter::Prepare(bool overwrite, bool resumed) {
+absl::Status OutputCommitter::Prepare(bool overwrite, bool resumed) const {
   if (output_.empty()) return absl::OkStatus();
   if (overwrite && !resumed) {
     absl::Status removed = env_.RemoveAll(output_);
@@ -54,7 +54,7 @@ absl::Status OutputCommitter::CommitJob() {
   return env_.WriteStringToFile(SuccessMarkerPath(output_), "");
 }
 
-absl::Status OutputCommitter::Abort() {
+absl::Status OutputCommitter::Abort() const {
   if (output_.empty()) return absl::OkStatus();
   return env_.RemoveAll(output_);
 }

@@ -3,9 +3,9 @@
 // written last, and everything removed if the job fails. The layout is job/output_layout.h, the
 // same rule the worker writes by. A job with no output directory commits nothing.
 //
-// The calls are the Env's blocking filesystem calls, made on the coordinator's loop: renames and
-// small files are quick; removing a large failed output is not, and is the next thing to move off
-// the loop.
+// The calls are the Env's blocking filesystem calls. Renames and small files are quick and are
+// made on the coordinator's loop; Prepare and Abort, which may remove a large directory tree, are
+// const and need only a copy of the committer, so that JobRun can run them on its BlockingCalls.
 
 #ifndef BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
 #define BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
@@ -28,7 +28,7 @@ class OutputCommitter {
 
   // Makes OUT and OUT/_temporary. With `overwrite`, what OUT held goes first — except for a job
   // resumed after a restart (`resumed`), which keeps what it committed before.
-  absl::Status Prepare(bool overwrite, bool resumed);
+  absl::Status Prepare(bool overwrite, bool resumed) const;
 
   // Commits the part files that `attempt` wrote (`outputs`, as the worker reported them) by
   // renaming each into place. kInvalidArgument for a path that is not where the layout says this
@@ -43,7 +43,7 @@ class OutputCommitter {
   absl::Status CommitJob();
 
   // Removes OUT and everything in it: a failed job leaves nothing partial behind.
-  absl::Status Abort();
+  absl::Status Abort() const;
 
   const std::string& output() const { return output_; }
 

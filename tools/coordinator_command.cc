@@ -41,6 +41,8 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
   CoordinatorOptions options;
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   if (options.state_dir.empty()) options.state_dir = absl::GetFlag(FLAGS_work_dir) + "/state";
+  PoolBlockingCalls blocking_calls(reactor);
+  options.blocking_calls = &blocking_calls;
   Coordinator coordinator(reactor, *std::move(transport), JobRegistry::Global(), options);
   absl::Status recovered = coordinator.Recover();
   if (!recovered.ok()) {
