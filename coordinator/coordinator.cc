@@ -134,8 +134,8 @@ bool Coordinator::FindStatus(const std::string& id, bool with_tasks,
   return true;
 }
 
-void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) {
-  if (store_ != nullptr) store_->TaskCommitted(job_id, committed);
+void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskResult& result) {
+  if (store_ != nullptr) store_->TaskCommitted(job_id, result);
 }
 
 void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
@@ -275,7 +275,7 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
     accepted.set_input_bytes(plan->input_bytes);
     accepted.set_number(number);
     accepted.set_accepted_at_ms(absl::ToUnixMillis(env_.Now()));
-    absl::Status journaled = store_->JobAccepted(*job_id, accepted);
+    absl::Status journaled = store_->JobAccepted(*job_id, std::move(accepted));
     if (!journaled.ok()) return journaled;
   }
   StartJob(*job_id, spec, *std::move(plan), {});
@@ -411,7 +411,7 @@ void Coordinator::JobEnded(const std::string& job_id) {
     ended.set_message(ended.status().message());
     ended.set_ended_at_ms(absl::ToUnixMillis(env_.Now()));
     ended.set_number(JobNumber(job_id));
-    on_record = store_->JobEnded(job_id, ended);
+    on_record = store_->JobEnded(job_id, std::move(ended));
   }
   // Only once the end is on record: a restart must not resume a job whose output is gone.
   if (run->state() != proto::JOB_STATE_SUCCEEDED) {

@@ -110,7 +110,7 @@ class Coordinator final : private JobLog {
   // The status of a job, running or ended; false if it is unknown.
   bool FindStatus(const std::string& id, bool with_tasks, proto::JobStatus* status) const;
   // JobLog.
-  void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) override;
+  void TaskCommitted(const std::string& job_id, const proto::TaskResult& result) override;
   void MaybeCompactJournal();
   // The number in a job id of this cluster (0 if it is not one).
   uint64_t JobNumber(const std::string& id) const;

@@ -581,11 +581,7 @@ absl::Status JobRun::CommitTask(TaskRef ref, proto::TaskResult& result) {
     absl::Status committed = committer_.CommitTask(result.attempt(), result.outputs());
     if (!committed.ok()) return committed;
   }
-  if (log_ != nullptr) {
-    proto::TaskCommitted committed;
-    *committed.mutable_result() = result;
-    log_->TaskCommitted(id_, committed);
-  }
+  if (log_ != nullptr) log_->TaskCommitted(id_, result);
   Apply(TaskOf(ref), result);
   return absl::OkStatus();
 }

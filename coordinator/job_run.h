@@ -69,7 +69,7 @@ class JobLog {
  public:
   virtual ~JobLog() = default;
   // Task `committed.task()` of job `job_id` has committed (its output is in place).
-  virtual void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) = 0;
+  virtual void TaskCommitted(const std::string& job_id, const proto::TaskResult& result) = 0;
 };
 
 class JobRun final : public AttemptSource {

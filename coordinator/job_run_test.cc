@@ -32,11 +32,11 @@ constexpr char kOut[] = "/out";
 
 class RecordingLog final : public JobLog {
  public:
-  void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) override {
+  void TaskCommitted(const std::string& job_id, const proto::TaskResult& result) override {
     EXPECT_EQ(job_id, "job_1");
-    commits.push_back(committed);
+    commits.push_back(result);
   }
-  std::vector<proto::TaskCommitted> commits;
+  std::vector<proto::TaskResult> commits;
 };
 
 // An attempt as the scheduler holds it.
@@ -245,7 +245,7 @@ TEST_F(JobRunTest, EveryCommitIsLoggedWithTheWholeResult) {
   Taken taken = Take();
   Succeed(taken, "halfway through");
   ASSERT_THAT(log_.commits, SizeIs(1));
-  const proto::TaskResult& logged = log_.commits[0].result();
+  const proto::TaskResult& logged = log_.commits[0];
   EXPECT_EQ(logged.attempt().task(), 0u);
   EXPECT_EQ(logged.worker(), "w1");
   EXPECT_EQ(logged.status(), "halfway through");

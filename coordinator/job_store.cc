@@ -108,31 +108,30 @@ absl::Status JobStore::Refusal() const {
 }
 
 absl::Status JobStore::JobAccepted(const std::string& job_id,
-                                   const proto::JournalRecord::JobAccepted& accepted) {
+                                   proto::JournalRecord::JobAccepted accepted) {
   if (!error_.ok()) return Refusal();
   proto::JournalRecord record;
   record.set_job_id(job_id);
-  *record.mutable_job_accepted() = accepted;
+  *record.mutable_job_accepted() = std::move(accepted);
   journal_->Append(record);
   Sync();
   return error_.ok() ? absl::OkStatus() : Refusal();
 }
 
-void JobStore::TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed) {
+void JobStore::TaskCommitted(const std::string& job_id, const proto::TaskResult& result) {
   if (!error_.ok()) return;
   proto::JournalRecord record;
   record.set_job_id(job_id);
-  *record.mutable_task_committed() = committed;
+  *record.mutable_task_committed()->mutable_result() = result;
   journal_->Append(record);
   ScheduleFlush();
 }
 
-absl::Status JobStore::JobEnded(const std::string& job_id,
-                                const proto::JournalRecord::JobEnded& ended) {
+absl::Status JobStore::JobEnded(const std::string& job_id, proto::JournalRecord::JobEnded ended) {
   if (!error_.ok()) return error_;
   proto::JournalRecord record;
   record.set_job_id(job_id);
-  *record.mutable_job_ended() = ended;
+  *record.mutable_job_ended() = std::move(ended);
   journal_->Append(record);
   Sync();
   return error_;

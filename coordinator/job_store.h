@@ -82,12 +82,13 @@ class JobStore {
 
   // Records job `job_id`'s acceptance and syncs it. kUnavailable, naming the cause, if the store
   // failed before or fails now.
-  absl::Status JobAccepted(const std::string& job_id,
-                           const proto::JournalRecord::JobAccepted& accepted);
-  // Records a task's commit (buffered; see above). Dropped if the store has failed.
-  void TaskCommitted(const std::string& job_id, const proto::TaskCommitted& committed);
+  // (Records are taken by value, to be moved in: a plan or a final status may be large.)
+  absl::Status JobAccepted(const std::string& job_id, proto::JournalRecord::JobAccepted accepted);
+  // Records a task's commit, its accepted result (buffered; see above). Dropped if the store has
+  // failed.
+  void TaskCommitted(const std::string& job_id, const proto::TaskResult& result);
   // Records a job's end and syncs it: OK only if it is on disk.
-  absl::Status JobEnded(const std::string& job_id, const proto::JournalRecord::JobEnded& ended);
+  absl::Status JobEnded(const std::string& job_id, proto::JournalRecord::JobEnded ended);
 
   // Whether the journal has grown enough to be compacted (the caller knows whether no job runs).
   bool compaction_due() const;

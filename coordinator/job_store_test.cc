@@ -30,11 +30,11 @@ proto::JournalRecord::JobAccepted Accepted(uint64_t number) {
   return accepted;
 }
 
-proto::TaskCommitted Committed(uint32_t task) {
-  proto::TaskCommitted committed;
-  committed.mutable_result()->mutable_attempt()->set_kind(proto::TASK_KIND_MAP);
-  committed.mutable_result()->mutable_attempt()->set_task(task);
-  return committed;
+proto::TaskResult Committed(uint32_t task) {
+  proto::TaskResult result;
+  result.mutable_attempt()->set_kind(proto::TASK_KIND_MAP);
+  result.mutable_attempt()->set_task(task);
+  return result;
 }
 
 proto::JournalRecord::JobEnded Ended(uint64_t number, proto::JobState state) {

@@ -26,11 +26,17 @@ uint32_t GetFixed32(const char* p) {
   return value;
 }
 
+// Appends `message`'s frame to `out`, serializing it in place.
 void Frame(const google::protobuf::MessageLite& message, std::string& out) {
-  const std::string bytes = message.SerializeAsString();
-  PutFixed32(out, static_cast<uint32_t>(bytes.size()));
-  PutFixed32(out, Mask(braid_compat::ComputeCrc32c(bytes)));
-  out += bytes;
+  const size_t size = message.ByteSizeLong();
+  const size_t at = out.size();
+  out.resize(at + kFrameHeader + size);
+  char* bytes = out.data() + at + kFrameHeader;
+  message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(bytes));
+  std::string header;
+  PutFixed32(header, static_cast<uint32_t>(size));
+  PutFixed32(header, Mask(braid_compat::ComputeCrc32c(absl::string_view(bytes, size))));
+  out.replace(at, kFrameHeader, header);
 }
 
 // Parses `data` into `contents`; `*good` is the length of the records that are whole.
