@@ -37,6 +37,14 @@ class WritableFile {
   virtual absl::Status Close() = 0;
 };
 
+// A file read from front to back.
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to `n` bytes into `scratch`: how many it read, 0 at the end of the file.
+  virtual absl::StatusOr<size_t> Read(char* scratch, size_t n) = 0;
+};
+
 // Held while it lives: another holder's LockFile of the same path fails.
 class FileLock {
  public:
@@ -69,6 +77,9 @@ class Env {
   // Opens `path` to append to it, creating it if there is none.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) = 0;
+  // Opens `path` to read it from byte `offset` on (the system reads ahead).
+  virtual absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
+                                                                            uint64_t offset) = 0;
   // The whole of `path`.
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
   // OK if `path` can be opened for reading (it is opened and closed again).

@@ -76,6 +76,20 @@ TEST_P(EnvTest, WrittenFileReadsBack) {
   EXPECT_THAT(env().ReadFile(Path("a")), IsOkAndHolds("hello world"));
 }
 
+TEST_P(EnvTest, SequentialFileReadsFromItsOffsetToTheEnd) {
+  ASSERT_THAT(env().WriteStringToFile(Path("a"), "0123456789"), IsOk());
+  auto file = env().NewSequentialFile(Path("a"), 3);
+  ASSERT_THAT(file, IsOk());
+  char buffer[4];
+  EXPECT_THAT((*file)->Read(buffer, sizeof(buffer)), IsOkAndHolds(4));
+  EXPECT_EQ(std::string(buffer, 4), "3456");
+  EXPECT_THAT((*file)->Read(buffer, sizeof(buffer)), IsOkAndHolds(3));
+  EXPECT_EQ(std::string(buffer, 3), "789");
+  EXPECT_THAT((*file)->Read(buffer, sizeof(buffer)), IsOkAndHolds(0));
+  EXPECT_THAT(env().NewSequentialFile(Path("none"), 0).status(),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("none")));
+}
+
 TEST_P(EnvTest, NewWritableFileEmptiesAnExistingFile) {
   ASSERT_THAT(env().WriteStringToFile(Path("a"), "old contents"), IsOk());
   ASSERT_THAT(env().WriteStringToFile(Path("a"), "new"), IsOk());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,28 @@ class FakeEnv::File final : public WritableFile {
   const std::shared_ptr<Node> node_;
   const uint64_t generation_;
   bool closed_ = false;
+};
+
+class FakeEnv::Reader final : public SequentialFile {
+ public:
+  Reader(FakeEnv& env, std::string path, std::shared_ptr<Node> node, uint64_t at)
+      : env_(env), path_(std::move(path)), node_(std::move(node)), at_(at) {}
+
+  absl::StatusOr<size_t> Read(char* scratch, size_t n) override {
+    absl::MutexLock lock(&env_.mu_);
+    if (absl::Status injected = env_.Check(Op::kRead, path_); !injected.ok()) return injected;
+    if (at_ >= node_->data.size()) return 0;
+    const size_t got = std::min<size_t>(n, node_->data.size() - at_);
+    std::memcpy(scratch, node_->data.data() + at_, got);
+    at_ += got;
+    return got;
+  }
+
+ private:
+  FakeEnv& env_;
+  const std::string path_;
+  const std::shared_ptr<Node> node_;
+  uint64_t at_;
 };
 
 class FakeEnv::Lock final : public FileLock {
@@ -192,6 +215,16 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewWritableFile(const std
 
 absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewAppendableFile(const std::string& path) {
   return Open(path, /*truncate=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(const std::string& path,
+                                                                           uint64_t offset) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
+  if (IsDir(path)) return FileError("read", path, EISDIR);
+  auto it = files_.find(path);
+  if (it == files_.end()) return FileError("read", path, ENOENT);
+  return std::make_unique<Reader>(*this, path, it->second, offset);
 }
 
 absl::StatusOr<std::string> FakeEnv::ReadFile(const std::string& path) {

@@ -37,7 +37,7 @@ class FakeEnv final : public Env {
     kTruncate,
     kSync,
     kClose,
-    kRead,  // ReadFile, CheckReadable
+    kRead,  // ReadFile, CheckReadable, NewSequentialFile and each of its reads
     kStat,
     kList,  // GetChildren, Glob
     kCreateDirs,
@@ -76,6 +76,8 @@ class FakeEnv final : public Env {
   absl::Duration Monotonic() override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
+                                                                    uint64_t offset) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status CheckReadable(const std::string& path) override;
   absl::StatusOr<FileInfo> Stat(const std::string& path) override;
@@ -90,6 +92,7 @@ class FakeEnv final : public Env {
 
  private:
   class File;
+  class Reader;
   class Lock;
   struct Node {
     std::string data;

@@ -36,6 +36,18 @@ TEST(FakeEnvTest, FailOnCountsDown) {
   EXPECT_EQ(env.calls(FakeEnv::Op::kStat), 2);
 }
 
+TEST(FakeEnvTest, AReadCanFailMidFile) {
+  FakeEnv env;
+  ASSERT_THAT(env.WriteStringToFile("/f", "abcdef"), IsOk());
+  auto file = env.NewSequentialFile("/f", 0);
+  ASSERT_THAT(file, IsOk());
+  char buffer[3];
+  ASSERT_THAT((*file)->Read(buffer, 3), IsOkAndHolds(3));
+  env.FailOn(FakeEnv::Op::kRead, "/f", absl::DataLossError("EIO"), 1);
+  EXPECT_THAT((*file)->Read(buffer, 3).status(), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT((*file)->Read(buffer, 3), IsOkAndHolds(3));
+}
+
 TEST(FakeEnvTest, ClearFailuresEndsThem) {
   FakeEnv env;
   env.FailOn(FakeEnv::Op::kCreate, "", absl::PermissionDeniedError("no"));

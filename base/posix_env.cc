@@ -58,6 +58,24 @@ class PosixWritableFile final : public WritableFile {
   int fd_;
 };
 
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { close(fd_); }
+
+  absl::StatusOr<size_t> Read(char* scratch, size_t n) override {
+    while (true) {
+      const ssize_t got = read(fd_, scratch, n);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return FileError("read", path_);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(int fd) : fd_(fd) {}
@@ -88,6 +106,19 @@ class PosixEnv final : public Env {
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) override {
     return OpenForWrite(path, O_APPEND);
+  }
+
+  absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
+                                                                    uint64_t offset) override {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return FileError("read", path);
+    if (offset > 0 && lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      absl::Status error = FileError("seek in", path);
+      close(fd);
+      return error;
+    }
+    posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
+    return std::make_unique<PosixSequentialFile>(path, fd);
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {

@@ -68,9 +68,9 @@ std::vector<proto::InputSplit> CutBySize(const std::string& path, uint64_t size,
 }
 
 // Splits of `records` lines each.
-absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(const std::string& path, uint64_t size,
-                                                            uint32_t records) {
-  absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, size);
+absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(Env& env, const std::string& path,
+                                                            uint64_t size, uint32_t records) {
+  absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, size, env);
   if (!reader.ok()) return reader.status();
   std::vector<proto::InputSplit> splits;
   Record record;
@@ -91,13 +91,13 @@ absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(const std::string& p
 
 // Reducers - 1 boundaries at the quantiles of keys sampled from the start of each split.
 absl::StatusOr<std::vector<std::string>> SampleBoundaries(
-    const std::vector<proto::InputSplit>& splits, uint32_t reducers,
+    Env& env, const std::vector<proto::InputSplit>& splits, uint32_t reducers,
     const std::function<std::string(absl::string_view)>& sample_key) {
   std::vector<std::string> samples;
   const size_t per_split = std::max<size_t>(1, kSamples / std::max<size_t>(1, splits.size()));
   for (const proto::InputSplit& split : splits) {
     absl::StatusOr<std::unique_ptr<SplitReader>> reader =
-        SplitReader::Open(split.path(), split.offset(), split.length());
+        SplitReader::Open(split.path(), split.offset(), split.length(), env);
     if (!reader.ok()) return reader.status();
     Record record;
     for (size_t i = 0; i < per_split && (*reader)->Next(&record); ++i) {
@@ -242,7 +242,7 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     if (size == 0) continue;  // no lines, no task
     if (bag) {
       absl::StatusOr<std::vector<proto::InputSplit>> splits =
-          CutByRecords(file, size, spec.records_per_task());
+          CutByRecords(env, file, size, spec.records_per_task());
       if (!splits.ok()) return splits.status();
       for (proto::InputSplit& split : *splits) plan.splits.push_back(std::move(split));
     } else {
@@ -257,7 +257,7 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
   }
   if (definition != nullptr && definition->sample_key && plan.reducers > 1) {
     absl::StatusOr<std::vector<std::string>> boundaries =
-        SampleBoundaries(plan.splits, plan.reducers, definition->sample_key);
+        SampleBoundaries(env, plan.splits, plan.reducers, definition->sample_key);
     if (!boundaries.ok()) return boundaries.status();
     plan.boundaries = *std::move(boundaries);
   }

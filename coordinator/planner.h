@@ -35,8 +35,8 @@ struct JobPlan {
   uint64_t input_bytes = 0;
 };
 
-// Checks `spec` and plans it, looking at the inputs and the output through `env` (reading the
-// input's records, for task bags and sampling, goes through SplitReader). `definition` is the
+// Checks `spec` and plans it, looking at the inputs and the output through `env` (and reading
+// them through it, for task bags and sort's sampling). `definition` is the
 // coordinator's own definition of the job, or null if only workers have it (then job-specific
 // checks and sampling are skipped). Errors:
 //   kInvalidArgument   bad reducers, split size, configuration, streaming commands, or no

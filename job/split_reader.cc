@@ -1,54 +1,38 @@
 #include "job/split_reader.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
-
-#include "absl/strings/str_cat.h"
+#include <utility>
 
 namespace braid {
 namespace {
 
 constexpr size_t kChunk = 4 << 20;
 
-absl::Status FileError(absl::string_view what, const std::string& path) {
-  std::string message = absl::StrCat("cannot ", what, " '", path, "': ", std::strerror(errno));
-  switch (errno) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SplitReader>> SplitReader::Open(const std::string& path,
-                                                               uint64_t offset, uint64_t length) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return FileError("open", path);
-  posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
-  std::unique_ptr<SplitReader> reader(new SplitReader(path, fd, offset + length));
+                                                               uint64_t offset, uint64_t length,
+                                                               Env& env) {
+  // From the byte before the split: whether it is a newline says where the split's first line
+  // starts.
+  absl::StatusOr<std::unique_ptr<SequentialFile>> file =
+      env.NewSequentialFile(path, offset == 0 ? 0 : offset - 1);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<SplitReader> reader(new SplitReader(*std::move(file), offset + length));
   absl::Status positioned = reader->Seek(offset);
   if (!positioned.ok()) return positioned;
   return reader;
 }
 
-SplitReader::SplitReader(std::string path, int fd, uint64_t end)
-    : path_(std::move(path)), fd_(fd), split_end_(end), buffer_(kChunk) {}
+SplitReader::SplitReader(std::unique_ptr<SequentialFile> file, uint64_t end)
+    : file_(std::move(file)), split_end_(end), buffer_(kChunk) {}
 
-SplitReader::~SplitReader() { close(fd_); }
+SplitReader::~SplitReader() = default;
 
 absl::Status SplitReader::Seek(uint64_t offset) {
   if (offset == 0) return absl::OkStatus();
   // A line starts at `offset` only if the byte before it is a newline; otherwise the line under
   // `offset` belongs to the previous split, and this one starts after it.
-  if (lseek(fd_, static_cast<off_t>(offset - 1), SEEK_SET) < 0) return FileError("seek in", path_);
   line_start_ = offset - 1;
   if (!Fill()) return status_;
   // Skip through the first newline (which is at offset - 1 if a line starts at offset).
@@ -76,20 +60,17 @@ bool SplitReader::Fill() {
     begin_ = 0;
   }
   if (filled_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a very long line
-  ssize_t got;
-  do {
-    got = read(fd_, buffer_.data() + filled_, buffer_.size() - filled_);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0) {
-    status_ = FileError("read", path_);
+  absl::StatusOr<size_t> got = file_->Read(buffer_.data() + filled_, buffer_.size() - filled_);
+  if (!got.ok()) {
+    status_ = got.status();
     return false;
   }
-  if (got == 0) {
+  if (*got == 0) {
     eof_ = true;
     return false;
   }
-  filled_ += static_cast<size_t>(got);
-  bytes_read_ += static_cast<uint64_t>(got);
+  filled_ += *got;
+  bytes_read_ += *got;
   return true;
 }
 

@@ -20,15 +20,18 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "job/job.h"
 
 namespace braid {
 
 class SplitReader {
  public:
-  // kNotFound / kPermissionDenied naming the file if it cannot be opened.
+  // Reads `path` on `env`. The Env's error naming the file (kNotFound, kPermissionDenied, ...) if
+  // it cannot be opened; later read errors are status().
   static absl::StatusOr<std::unique_ptr<SplitReader>> Open(const std::string& path, uint64_t offset,
-                                                           uint64_t length);
+                                                           uint64_t length,
+                                                           Env& env = *Env::Default());
   SplitReader(const SplitReader&) = delete;
   SplitReader& operator=(const SplitReader&) = delete;
   ~SplitReader();
@@ -42,14 +45,13 @@ class SplitReader {
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
-  SplitReader(std::string path, int fd, uint64_t end);
+  SplitReader(std::unique_ptr<SequentialFile> file, uint64_t end);
   // Reads more of the file into the buffer, keeping [begin_, end_of_data_). False at end of file.
   bool Fill();
   // Positions the reader at the first line that starts at or after `offset`.
   absl::Status Seek(uint64_t offset);
 
-  std::string path_;
-  int fd_;
+  std::unique_ptr<SequentialFile> file_;
   uint64_t split_end_;       // lines starting at or after this belong to the next split
   uint64_t line_start_ = 0;  // file offset of the next line
   std::vector<char> buffer_;

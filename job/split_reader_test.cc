@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fake_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_files.h"
@@ -129,6 +130,30 @@ TEST(SplitReader, SplitsCutAnywhereReadEachLineExactlyOnce) {
 TEST(SplitReader, AMissingFileIsNotFoundNamingIt) {
   EXPECT_THAT(SplitReader::Open("/no/such/file", 0, 10),
               StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("/no/such/file")));
+}
+
+TEST(SplitReader, ReadsThroughTheEnvItIsGiven) {
+  FakeEnv env;
+  ASSERT_TRUE(env.WriteStringToFile("/in", "one\ntwo\nthree\n").ok());
+  auto reader = SplitReader::Open("/in", 2, 5, env);  // starts inside "one": owns "two" only
+  ASSERT_THAT(reader, braid_compat::testing::IsOk());
+  Record record;
+  ASSERT_TRUE((*reader)->Next(&record));
+  EXPECT_EQ(record.line, "two");
+  EXPECT_EQ(record.offset, 4u);
+  EXPECT_FALSE((*reader)->Next(&record));
+  EXPECT_TRUE((*reader)->status().ok());
+}
+
+TEST(SplitReader, AReadErrorEndsTheLinesAndIsItsStatus) {
+  FakeEnv env;
+  ASSERT_TRUE(env.WriteStringToFile("/in", "one\ntwo\n").ok());
+  auto reader = SplitReader::Open("/in", 0, 8, env);
+  ASSERT_THAT(reader, braid_compat::testing::IsOk());
+  env.FailOn(FakeEnv::Op::kRead, "/in", absl::DataLossError("EIO on /in"));
+  Record record;
+  EXPECT_FALSE((*reader)->Next(&record));
+  EXPECT_THAT((*reader)->status(), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 }  // namespace

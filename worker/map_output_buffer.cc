@@ -1,7 +1,5 @@
 #include "worker/map_output_buffer.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -66,7 +64,7 @@ MapOutputBuffer::MapOutputBuffer(MapOutputOptions options, Counters* counters)
 }
 
 MapOutputBuffer::~MapOutputBuffer() {
-  for (const Spill& spill : spills_) unlink(spill.path.c_str());
+  for (const Spill& spill : spills_) Env::Default()->RemoveFile(spill.path).IgnoreError();
 }
 
 void MapOutputBuffer::Emit(absl::string_view key, absl::string_view value) {
@@ -204,13 +202,13 @@ absl::StatusOr<std::vector<PartitionRun>> MapOutputBuffer::MergeSpills() {
     absl::Status finished = (*writer)->Finish();
     if (!finished.ok()) return finished;
     if ((*writer)->records() == 0) {
-      unlink((*writer)->path().c_str());
+      Env::Default()->RemoveFile((*writer)->path()).IgnoreError();
       continue;
     }
     runs.push_back(PartitionRun{p, (*writer)->path(), (*writer)->bytes(), (*writer)->records(),
                                 (*writer)->crc32c()});
   }
-  for (const Spill& spill : spills_) unlink(spill.path.c_str());
+  for (const Spill& spill : spills_) Env::Default()->RemoveFile(spill.path).IgnoreError();
   spills_.clear();
   return runs;
 }

@@ -1,14 +1,9 @@
 #include "worker/run_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "base/file_error.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
@@ -57,26 +52,20 @@ void RunWriter::Add(absl::string_view key, absl::string_view value) {
 
 absl::StatusOr<std::unique_ptr<RunReader>> RunReader::Open(const std::string& path, uint64_t offset,
                                                            uint64_t length,
-                                                           std::optional<uint32_t> expected) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return FileError("open", path);
-  if (offset > 0 && lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
-    absl::Status error = FileError("seek in", path);
-    close(fd);
-    return error;
-  }
-  posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<RunReader>(new RunReader(path, fd, length, expected));
+                                                           std::optional<uint32_t> expected,
+                                                           Env& env) {
+  absl::StatusOr<std::unique_ptr<SequentialFile>> file = env.NewSequentialFile(path, offset);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<RunReader>(new RunReader(path, *std::move(file), length, expected));
 }
 
-RunReader::RunReader(std::string path, int fd, uint64_t length, std::optional<uint32_t> expected)
+RunReader::RunReader(std::string path, std::unique_ptr<SequentialFile> file, uint64_t length,
+                     std::optional<uint32_t> expected)
     : path_(std::move(path)),
-      fd_(fd),
+      file_(std::move(file)),
       remaining_(length),
       expected_crc_(expected),
       buffer_(kBufferBytes) {}
-
-RunReader::~RunReader() { close(fd_); }
 
 bool RunReader::Ensure(size_t needed) {
   while (filled_ - begin_ < needed) {
@@ -88,20 +77,20 @@ bool RunReader::Ensure(size_t needed) {
     }
     if (filled_ + needed > buffer_.size()) buffer_.resize(std::max(buffer_.size() * 2, needed));
     size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size() - filled_, remaining_));
-    ssize_t got = read(fd_, buffer_.data() + filled_, want);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      status_ = FileError("read", path_);
+    absl::StatusOr<size_t> read = file_->Read(buffer_.data() + filled_, want);
+    if (!read.ok()) {
+      status_ = read.status();
       return false;
     }
+    const size_t got = *read;
     if (got == 0) {
       if (remaining_ != UINT64_MAX) return Corrupt("it ends early");
       remaining_ = 0;
       return false;
     }
     crc_ = braid_compat::ExtendCrc32c(crc_, absl::string_view(buffer_.data() + filled_, got));
-    filled_ += static_cast<size_t>(got);
-    if (remaining_ != UINT64_MAX) remaining_ -= static_cast<uint64_t>(got);
+    filled_ += got;
+    if (remaining_ != UINT64_MAX) remaining_ -= got;
   }
   return true;
 }

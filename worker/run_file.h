@@ -53,10 +53,9 @@ class RunReader {
   // kDataLoss naming the file.
   static absl::StatusOr<std::unique_ptr<RunReader>> Open(
       const std::string& path, uint64_t offset = 0, uint64_t length = UINT64_MAX,
-      std::optional<uint32_t> expected_crc32c = std::nullopt);
+      std::optional<uint32_t> expected_crc32c = std::nullopt, Env& env = *Env::Default());
   RunReader(const RunReader&) = delete;
   RunReader& operator=(const RunReader&) = delete;
-  ~RunReader();
 
   // Moves to the next record (its views live until the next call); false at the end or on an
   // error (see status()).
@@ -67,13 +66,14 @@ class RunReader {
   uint64_t bytes_read() const { return consumed_; }
 
  private:
-  RunReader(std::string path, int fd, uint64_t length, std::optional<uint32_t> expected);
+  RunReader(std::string path, std::unique_ptr<SequentialFile> file, uint64_t length,
+            std::optional<uint32_t> expected);
   // Makes at least `needed` unread bytes available; false if the range ends first.
   bool Ensure(size_t needed);
   bool Corrupt(absl::string_view why);
 
   std::string path_;
-  int fd_;
+  std::unique_ptr<SequentialFile> file_;
   uint64_t remaining_;  // bytes of the range not yet read from the file
   std::optional<uint32_t> expected_crc_;
   uint32_t crc_ = 0;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fake_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_files.h"
@@ -77,6 +78,24 @@ TEST(RunFile, ARangeOfAFileReadsJustThoseRecords) {
   auto reader = RunReader::Open(dir.File("r"), middle, last - middle);
   std::vector<std::pair<std::string, std::string>> expected = {{"b", "2"}, {"c", "3"}};
   EXPECT_EQ(ReadAll(**reader), expected);
+}
+
+TEST(RunFile, WrittenAndReadThroughAnEnvAReadErrorIsTheReadersStatus) {
+  FakeEnv env;
+  auto writer = RunWriter::Create("/run", env);
+  ASSERT_THAT(writer, braid_compat::testing::IsOk());
+  (*writer)->Add("key", "value");
+  ASSERT_THAT((*writer)->Finish(), braid_compat::testing::IsOk());
+  auto reader = RunReader::Open("/run", 0, UINT64_MAX, (*writer)->crc32c(), env);
+  ASSERT_THAT(reader, braid_compat::testing::IsOk());
+  ASSERT_TRUE((*reader)->Next());
+  EXPECT_EQ((*reader)->key(), "key");
+  auto failing = RunReader::Open("/run", 0, UINT64_MAX, std::nullopt, env);
+  ASSERT_THAT(failing, braid_compat::testing::IsOk());
+  env.FailOn(FakeEnv::Op::kRead, "/run", absl::DataLossError("EIO"));
+  EXPECT_FALSE((*failing)->Next());
+  EXPECT_THAT((*failing)->status(),
+              braid_compat::testing::StatusIs(absl::StatusCode::kDataLoss, "EIO"));
 }
 
 }  // namespace
