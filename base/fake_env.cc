@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/file_error.h"
 
 namespace braid {
@@ -17,8 +18,25 @@ absl::Status Crashed(const std::string& path) {
   return absl::AbortedError(absl::StrCat("'", path, "' was open when the machine crashed"));
 }
 
+// Whether `path` lies below directory `dir` (both normalized).
 bool Within(const std::string& path, const std::string& dir) {
+  if (path == dir) return false;
+  if (dir == "/") return absl::StartsWith(path, "/");
+  if (dir == ".") return !absl::StartsWith(path, "/");
   return path.size() > dir.size() && absl::StartsWith(path, dir) && path[dir.size()] == '/';
+}
+
+// `path` without empty or "." components and trailing slashes, as the kernel reads it ("a//b/"
+// is "a/b", "./a" is "a"); "" stays "". (".." is kept as it is: the fake resolves no links.)
+std::string Normalize(const std::string& path) {
+  if (path.empty()) return path;
+  std::string normal = path[0] == '/' ? "/" : "";
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (!normal.empty() && normal.back() != '/') normal += '/';
+    normal.append(part.data(), part.size());
+  }
+  return normal.empty() ? "." : normal;
 }
 
 }  // namespace
@@ -209,16 +227,21 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::Open(const std::string& p
   return std::make_unique<File>(*this, path, node, generation_);
 }
 
-absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewWritableFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewWritableFile(
+    const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   return Open(path, /*truncate=*/true);
 }
 
-absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewAppendableFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewAppendableFile(
+    const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   return Open(path, /*truncate=*/false);
 }
 
-absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(const std::string& path,
-                                                                           uint64_t offset) {
+absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(
+    const std::string& path_given, uint64_t offset) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
   if (IsDir(path)) return FileError("read", path, EISDIR);
@@ -227,7 +250,8 @@ absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(const
   return std::make_unique<Reader>(*this, path, it->second, offset);
 }
 
-absl::StatusOr<std::string> FakeEnv::ReadFile(const std::string& path) {
+absl::StatusOr<std::string> FakeEnv::ReadFile(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
   if (IsDir(path)) return FileError("read", path, EISDIR);
@@ -236,14 +260,16 @@ absl::StatusOr<std::string> FakeEnv::ReadFile(const std::string& path) {
   return it->second->data;
 }
 
-absl::Status FakeEnv::CheckReadable(const std::string& path) {
+absl::Status FakeEnv::CheckReadable(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
   if (!IsDir(path) && !files_.contains(path)) return FileError("read", path, ENOENT);
   return absl::OkStatus();
 }
 
-absl::StatusOr<FileInfo> FakeEnv::Stat(const std::string& path) {
+absl::StatusOr<FileInfo> FakeEnv::Stat(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kStat, path); !injected.ok()) return injected;
   FileInfo info;
@@ -259,7 +285,8 @@ absl::StatusOr<FileInfo> FakeEnv::Stat(const std::string& path) {
   return info;
 }
 
-absl::StatusOr<std::vector<std::string>> FakeEnv::GetChildren(const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> FakeEnv::GetChildren(const std::string& dir_given) {
+  const std::string dir = Normalize(dir_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kList, dir); !injected.ok()) return injected;
   if (!IsDir(dir)) {
@@ -274,7 +301,8 @@ absl::StatusOr<std::vector<std::string>> FakeEnv::GetChildren(const std::string&
   return names;
 }
 
-absl::StatusOr<std::vector<std::string>> FakeEnv::Glob(const std::string& pattern) {
+absl::StatusOr<std::vector<std::string>> FakeEnv::Glob(const std::string& pattern_given) {
+  const std::string pattern = Normalize(pattern_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kList, pattern); !injected.ok()) return injected;
   std::vector<std::string> paths;
@@ -289,26 +317,43 @@ absl::StatusOr<std::vector<std::string>> FakeEnv::Glob(const std::string& patter
   return paths;
 }
 
-absl::Status FakeEnv::CreateDirs(const std::string& path) {
+absl::Status FakeEnv::CreateDirs(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kCreateDirs, path); !injected.ok()) return injected;
   std::vector<std::string> missing;
   for (std::string at = path; !IsDir(at); at = DirName(at)) {
-    if (files_.contains(at)) return FileError("create the directory", path, ENOTDIR);
+    if (files_.contains(at)) {
+      return FileError("create the directory", path, ENOTDIR);  // as create_directories says
+    }
     missing.push_back(at);
   }
   dirs_.insert(missing.begin(), missing.end());
   return absl::OkStatus();
 }
 
-absl::Status FakeEnv::RenameFile(const std::string& from, const std::string& to) {
+absl::Status FakeEnv::RenameFile(const std::string& from_given, const std::string& to_given) {
+  const std::string from = Normalize(from_given);
+  const std::string to = Normalize(to_given);
   absl::MutexLock lock(&mu_);
   const std::string what = absl::StrCat("rename '", from, "' to");
   if (absl::Status injected = Check(Op::kRename, from); !injected.ok()) return injected;
+  if (from == to)
+    return IsDir(from) || files_.contains(from) ? absl::OkStatus() : FileError(what, to, ENOENT);
   if (!IsDir(DirName(to))) return FileError(what, to, ENOENT);
   if (IsDir(from)) {
     if (files_.contains(to)) return FileError(what, to, ENOTDIR);
-    if (IsDir(to)) return FileError(what, to, ENOTEMPTY);
+    if (Within(to, from)) return FileError(what, to, EINVAL);
+    if (IsDir(to)) {
+      // An empty directory is replaced; one with entries is not.
+      for (const auto& [path, node] : files_) {
+        if (Within(path, to)) return FileError(what, to, ENOTEMPTY);
+      }
+      for (const std::string& dir : dirs_) {
+        if (Within(dir, to)) return FileError(what, to, ENOTEMPTY);
+      }
+      dirs_.erase(to);
+    }
     // A directory moves with everything in it.
     std::set<std::string> dirs;
     for (const std::string& dir : dirs_) {
@@ -331,7 +376,8 @@ absl::Status FakeEnv::RenameFile(const std::string& from, const std::string& to)
   return absl::OkStatus();
 }
 
-absl::Status FakeEnv::RemoveFile(const std::string& path) {
+absl::Status FakeEnv::RemoveFile(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kRemove, path); !injected.ok()) return injected;
   if (IsDir(path)) return FileError("remove", path, EISDIR);
@@ -339,25 +385,28 @@ absl::Status FakeEnv::RemoveFile(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status FakeEnv::RemoveAll(const std::string& path) {
+absl::Status FakeEnv::RemoveAll(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kRemove, path); !injected.ok()) return injected;
+  if (path.empty()) return absl::InvalidArgumentError("RemoveAll of an empty path");
   files_.erase(path);
   std::erase_if(files_, [&](const auto& entry) { return Within(entry.first, path); });
-  if (path != "/" && path != ".") {
-    std::erase_if(dirs_, [&](const std::string& dir) { return dir == path || Within(dir, path); });
-  }
+  std::erase_if(dirs_, [&](const std::string& dir) { return Within(dir, path); });
+  if (path != "/" && path != ".") dirs_.erase(path);  // the roots stay
   return absl::OkStatus();
 }
 
-absl::Status FakeEnv::SyncDir(const std::string& dir) {
+absl::Status FakeEnv::SyncDir(const std::string& dir_given) {
+  const std::string dir = Normalize(dir_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kSyncDir, dir); !injected.ok()) return injected;
   if (!IsDir(dir)) return FileError("open the directory", dir, ENOENT);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<FileLock>> FakeEnv::LockFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<FileLock>> FakeEnv::LockFile(const std::string& path_given) {
+  const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kLock, path); !injected.ok()) return injected;
   if (!IsDir(DirName(path))) return FileError("open", path, ENOENT);

@@ -1,13 +1,15 @@
 // FakeEnv: an Env whose filesystem lives in memory and whose wall clock is set by hand — for
 // tests of what a full disk, a failed call or a crash of the machine does to the code above it.
 //
-// Paths are strings: "/" and "." exist from the start, a file can be made only in a directory
-// that exists (kNotFound otherwise), and an open WritableFile keeps writing to its file after a
-// rename or a remove, as a descriptor does. Errors are coded as PosixEnv codes them (FileError
-// with the errno the real call would set).
+// Paths are read as the kernel reads them ("a//b/" is "a/b"; ".." is not resolved): "/" and "."
+// exist from the start, a file can be made only in a directory that exists (kNotFound
+// otherwise), and an open WritableFile keeps writing to its file after a rename or a remove, as a
+// descriptor does. Errors are coded as PosixEnv codes them (FileError with the errno the real
+// call would set). Rules given to FailOn match the path a call names (for a rename, its source).
 //
 // A simulated crash loses, for every file, what was appended since its last Sync; files,
-// renames and removals themselves survive it (directory entries count as durable at once).
+// renames and removals themselves survive it (directory entries count as durable at once, which
+// POSIX promises only after a sync of the directory: a test cannot find a missing SyncDir here).
 //
 // Threading: safe from any thread.
 
@@ -47,6 +49,7 @@ class FakeEnv final : public Env {
     kLock,
   };
   static constexpr int kAlways = std::numeric_limits<int>::max();
+  static constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 
   FakeEnv();
   ~FakeEnv() override;
@@ -120,7 +123,7 @@ class FakeEnv final : public Env {
   std::set<std::string> locked_ ABSL_GUARDED_BY(mu_);
   std::vector<Failure> failures_ ABSL_GUARDED_BY(mu_);
   std::map<Op, int> calls_ ABSL_GUARDED_BY(mu_);
-  uint64_t capacity_ ABSL_GUARDED_BY(mu_) = std::numeric_limits<uint64_t>::max();
+  uint64_t capacity_ ABSL_GUARDED_BY(mu_) = kUnlimited;
   // Raised by each crash: handles from an earlier one are dead.
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };

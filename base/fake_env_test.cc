@@ -120,6 +120,20 @@ TEST(FakeEnvTest, TheMonotonicClockIgnoresWallClockJumps) {
   EXPECT_EQ(env.Monotonic() - start, absl::Seconds(2));
 }
 
+TEST(FakeEnvTest, RemoveAllOfTheRootEmptiesItAndAnEmptyPathIsRefused) {
+  FakeEnv env;
+  ASSERT_THAT(env.CreateDirs("/a/b"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("/a/b/f", "f"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("rel", "r"), IsOk());
+  EXPECT_THAT(env.RemoveAll(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(env.RemoveAll("/"), IsOk());
+  EXPECT_FALSE(env.Exists("/a"));
+  EXPECT_TRUE(env.Exists("/"));
+  EXPECT_TRUE(env.Exists("rel"));
+  EXPECT_THAT(env.RemoveAll("."), IsOk());
+  EXPECT_FALSE(env.Exists("rel"));
+}
+
 TEST(FakeEnvTest, FileInPlaceOfADirectoryIsRefused) {
   FakeEnv env;
   ASSERT_THAT(env.WriteStringToFile("/f", ""), IsOk());
