@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(Env& env, ReactorTime& 
   if (!journal.ok()) return journal.status();
   *recovered = Recovered();
   recovered->cut_bytes = contents.cut_bytes;
+  recovered->next_job_number = std::max<uint64_t>(1, contents.header.next_job_number());
 
   // Replay: what each job was given, what it committed, how it ended.
   struct Replayed {
@@ -82,6 +83,7 @@ absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(Env& env, ReactorTime& 
   for (proto::JournalRecord& record : contents.records) {
     if (resumed.contains(record.job_id())) kept.push_back(std::move(record));
   }
+  (*journal)->set_next_job_number(recovered->next_job_number);
   absl::Status rewritten = (*journal)->Rewrite(kept);
   if (!rewritten.ok()) return rewritten;
   std::unique_ptr<JobStore> store(new JobStore(time, std::move(options), *std::move(journal)));
@@ -110,12 +112,19 @@ absl::Status JobStore::Refusal() const {
 absl::Status JobStore::JobAccepted(const std::string& job_id,
                                    proto::JournalRecord::JobAccepted accepted) {
   if (!error_.ok()) return Refusal();
+  const uint64_t next_number = accepted.number() + 1;
   proto::JournalRecord record;
   record.set_job_id(job_id);
   *record.mutable_job_accepted() = std::move(accepted);
-  journal_->Append(record);
+  if (absl::Status appended = journal_->Append(record); !appended.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("the job's plan is too large to journal (",
+                                                   appended.message(),
+                                                   "): use a larger --split-size"));
+  }
   Sync();
-  return error_.ok() ? absl::OkStatus() : Refusal();
+  if (!error_.ok()) return Refusal();
+  journal_->set_next_job_number(std::max(journal_->next_job_number(), next_number));
+  return absl::OkStatus();
 }
 
 void JobStore::TaskCommitted(const std::string& job_id, const proto::TaskResult& result) {
@@ -123,7 +132,11 @@ void JobStore::TaskCommitted(const std::string& job_id, const proto::TaskResult&
   proto::JournalRecord record;
   record.set_job_id(job_id);
   *record.mutable_task_committed()->mutable_result() = result;
-  journal_->Append(record);
+  if (absl::Status appended = journal_->Append(record); !appended.ok()) {
+    // Not journaled, so a restart runs the task again; the job goes on.
+    LOG(WARNING) << "job " << job_id << ": a commit not journaled: " << appended;
+    return;
+  }
   ScheduleFlush();
 }
 
@@ -132,7 +145,11 @@ absl::Status JobStore::JobEnded(const std::string& job_id, proto::JournalRecord:
   proto::JournalRecord record;
   record.set_job_id(job_id);
   *record.mutable_job_ended() = std::move(ended);
-  journal_->Append(record);
+  if (!journal_->Append(record).ok()) {
+    // Too large with every task's status: the end without them.
+    record.mutable_job_ended()->mutable_status()->clear_tasks();
+    if (absl::Status appended = journal_->Append(record); !appended.ok()) return appended;
+  }
   Sync();
   return error_;
 }

@@ -58,7 +58,7 @@ class JobStore {
     std::vector<Unfinished> unfinished;
     // The latest ended jobs (at most kept_ended_jobs), in the order they ended.
     std::vector<std::pair<std::string, proto::JobStatus>> ended;
-    // Above every job number the journal names.
+    // Above every job number given on this state directory (kept through compactions).
     uint64_t next_job_number = 1;
     // Bytes of a torn or damaged tail that were cut.
     uint64_t cut_bytes = 0;
@@ -81,13 +81,15 @@ class JobStore {
   const absl::Status& error() const { return error_; }
 
   // Records job `job_id`'s acceptance and syncs it. kUnavailable, naming the cause, if the store
-  // failed before or fails now.
+  // failed before or fails now; kInvalidArgument (the store still working) for a plan too large
+  // to journal.
   // (Records are taken by value, to be moved in: a plan or a final status may be large.)
   absl::Status JobAccepted(const std::string& job_id, proto::JournalRecord::JobAccepted accepted);
   // Records a task's commit, its accepted result (buffered; see above). Dropped if the store has
   // failed.
   void TaskCommitted(const std::string& job_id, const proto::TaskResult& result);
-  // Records a job's end and syncs it: OK only if it is on disk.
+  // Records a job's end and syncs it: OK only if it is on disk. (An end too large to journal with
+  // every task's status is journaled without them.)
   absl::Status JobEnded(const std::string& job_id, proto::JournalRecord::JobEnded ended);
 
   // Whether the journal has grown enough to be compacted (the caller knows whether no job runs).

@@ -184,12 +184,45 @@ TEST_F(JobStoreTest, AFullDiskAtSubmitRefusesTheJobAndEveryLaterOne) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("cannot journal the job")));
   EXPECT_THAT(store->error(), StatusIs(absl::StatusCode::kResourceExhausted));
   // Sticky: room on the disk again does not make the lost buffer come back.
-  env_.SetCapacity(FakeEnv::kAlways);
+  env_.SetCapacity(FakeEnv::kUnlimited);
   EXPECT_THAT(store->JobAccepted("job_2", Accepted(2)),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("restarted")));
   JobStore::Recovered after = CrashAndReopen(store);
   EXPECT_THAT(after.unfinished, IsEmpty());
   EXPECT_THAT(store->error(), IsOk());
+}
+
+TEST_F(JobStoreTest, ASubmitRefusedForAFailedSyncIsNotReplayedByARestart) {
+  JobStore::Recovered recovered;
+  std::unique_ptr<JobStore> store = Open(&recovered);
+  env_.FailOn(FakeEnv::Op::kSync, "journal", absl::DataLossError("EIO"), 1);
+  EXPECT_THAT(store->JobAccepted("job_1", Accepted(1)), StatusIs(absl::StatusCode::kUnavailable));
+  // The process restarts; the machine did not crash, so unsynced bytes would still be there.
+  store.reset();
+  JobStore::Recovered after;
+  store = Open(&after);
+  EXPECT_THAT(after.unfinished, IsEmpty());
+}
+
+TEST_F(JobStoreTest, JobNumbersAreNeverGivenTwiceWhateverOrderJobsEndIn) {
+  options_.kept_ended_jobs = 2;
+  JobStore::Recovered recovered;
+  std::unique_ptr<JobStore> store = Open(&recovered);
+  for (uint64_t number : {1, 2, 3}) {
+    ASSERT_THAT(store->JobAccepted(absl::StrCat("job_", number), Accepted(number)), IsOk());
+  }
+  for (uint64_t number : {3, 1, 2}) {
+    ASSERT_THAT(
+        store->JobEnded(absl::StrCat("job_", number), Ended(number, proto::JOB_STATE_SUCCEEDED)),
+        IsOk());
+  }
+  for (int restart = 0; restart < 2; ++restart) {
+    store.reset();
+    JobStore::Recovered after;
+    store = Open(&after);
+    EXPECT_THAT(EndedIds(after), ElementsAre("job_1", "job_2"));
+    EXPECT_EQ(after.next_job_number, 4u) << "restart " << restart;
+  }
 }
 
 TEST_F(JobStoreTest, AFailedSyncOfCommitsMakesTheEndOfAJobUnrecorded) {

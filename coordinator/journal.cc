@@ -164,13 +164,20 @@ Journal::~Journal() {
 }
 
 absl::Status Journal::Unusable() const {
-  return absl::FailedPreconditionError(
-      absl::StrCat("the journal ", path_, " was replaced but could not be opened again"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the journal ", path_, " was replaced, but it could not be opened again or made durable"));
 }
 
-void Journal::Append(const proto::JournalRecord& record) {
+absl::Status Journal::Append(const proto::JournalRecord& record) {
+  const size_t size = record.ByteSizeLong();
+  if (size > kMaxRecord) {
+    return absl::InvalidArgumentError(absl::StrCat("a journal record of ", size,
+                                                   " bytes is more than the ", kMaxRecord,
+                                                   " a journal reads back"));
+  }
   Frame(record, buffer_);
   dirty_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status Journal::Flush() {
@@ -195,7 +202,18 @@ absl::Status Journal::Sync() {
   if (!flushed.ok()) return flushed;
   if (file_ == nullptr) return Unusable();
   absl::Status synced = file_->Sync();
-  if (!synced.ok()) return synced;
+  if (!synced.ok()) {
+    // What was written since the last sync may or may not be on disk, and a restart of this
+    // process alone would find it in the page cache: cut it, so that what the caller was told
+    // did not happen does not come back (best effort: the disk is failing).
+    if (absl::Status cut = file_->Truncate(synced_); !cut.ok()) {
+      LOG(ERROR) << "journal " << path_ << ": cannot cut the records that did not sync: " << cut;
+    } else {
+      written_ = synced_;
+    }
+    return synced;
+  }
+  synced_ = written_;
   dirty_ = false;
   return absl::OkStatus();
 }
@@ -215,21 +233,26 @@ absl::Status Journal::Rewrite(const std::vector<proto::JournalRecord>& records) 
     absl::Status written = (*file)->Append(data);
     if (written.ok()) written = (*file)->Sync();
     absl::Status closed = (*file)->Close();
-    if (!written.ok()) return written;
-    if (!closed.ok()) return closed;
+    if (written.ok()) written = closed;
+    if (written.ok()) written = env_.RenameFile(temporary, path_);
+    if (!written.ok()) {
+      env_.RemoveFile(temporary).IgnoreError();  // a full disk wants its space back
+      return written;
+    }
   }
-  absl::Status renamed = env_.RenameFile(temporary, path_);
-  if (!renamed.ok()) return renamed;
-  // From here the file open for appending is the replaced one: it goes whatever happens next.
+  // From here the file open for appending is the replaced one: it goes whatever happens next,
+  // and the journal is unusable unless the new one is open and its directory entry durable (so
+  // that a machine crash cannot bring the old journal back under later records).
   if (file_ != nullptr) file_->Close().IgnoreError();  // nothing buffered is left to lose
   file_.reset();
   written_ = data.size();
+  synced_ = data.size();
   dirty_ = false;
   absl::StatusOr<std::unique_ptr<WritableFile>> appending = env_.NewAppendableFile(path_);
   if (!appending.ok()) return appending.status();
+  if (absl::Status dir_synced = env_.SyncDir(DirName(path_)); !dir_synced.ok()) return dir_synced;
   file_ = *std::move(appending);
-  // The directory entry too, so that the new file is the journal after a machine crash.
-  return env_.SyncDir(DirName(path_));
+  return absl::OkStatus();
 }
 
 }  // namespace braid

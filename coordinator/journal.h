@@ -62,12 +62,14 @@ class Journal {
   // Counts the coordinator's starts on this state directory, from 1.
   uint32_t epoch() const { return header_.epoch(); }
 
-  // Buffers `record`.
-  void Append(const proto::JournalRecord& record);
+  // Buffers `record`. kInvalidArgument (and nothing buffered) for a record larger than a journal
+  // reads back (256 MiB).
+  absl::Status Append(const proto::JournalRecord& record);
   // Writes what is buffered. On failure nothing of it stays in the file (a partly written
   // record is cut off again) and the buffer is dropped: the caller decides what the loss means.
   absl::Status Flush();
-  // Writes what is buffered and fsyncs it.
+  // Writes what is buffered and fsyncs it. On failure what was written since the last Sync is
+  // cut off again (if the file can still be cut): none of it may count as journaled.
   absl::Status Sync();
   // Whether records were written or buffered since the last Sync.
   bool dirty() const { return dirty_; }
@@ -76,9 +78,14 @@ class Journal {
 
   // Replaces the journal, atomically, by one holding the header and `records` (compaction: the
   // records of a job that ended can go). On failure the journal is either as it was (usable()),
-  // or replaced but not open again: then every later Flush and Sync fails.
+  // or replaced but not open again or not durably: then every later Flush and Sync fails.
   absl::Status Rewrite(const std::vector<proto::JournalRecord>& records);
   bool usable() const { return file_ != nullptr; }
+
+  // Job numbers start above this, whatever records a compaction dropped: kept in the header by
+  // the next Rewrite.
+  uint64_t next_job_number() const { return header_.next_job_number(); }
+  void set_next_job_number(uint64_t number) { header_.set_next_job_number(number); }
 
  private:
   Journal(Env& env, std::string path, std::unique_ptr<FileLock> lock, proto::JournalHeader header)
@@ -92,6 +99,7 @@ class Journal {
   // Null until the first Rewrite.
   std::unique_ptr<WritableFile> file_;
   uint64_t written_ = 0;
+  uint64_t synced_ = 0;  // the first written_ bytes known durable
   proto::JournalHeader header_;
   std::string buffer_;
   bool dirty_ = false;

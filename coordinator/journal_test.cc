@@ -39,7 +39,7 @@ class JournalTest : public ::testing::Test {
     Journal::Contents contents;
     absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
     ASSERT_THAT(journal, IsOk());
-    for (const std::string& job : jobs) (*journal)->Append(Ended(job));
+    for (const std::string& job : jobs) ASSERT_THAT((*journal)->Append(Ended(job)), IsOk());
     ASSERT_THAT((*journal)->Sync(), IsOk());
   }
   void AppendBytes(const std::string& bytes) {
@@ -192,9 +192,9 @@ TEST_F(JournalTest, RewriteKeepsOnlyTheGivenRecords) {
   Journal::Contents contents;
   absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
-  for (const char* job : {"a", "b", "c"}) (*journal)->Append(Ended(job));
+  for (const char* job : {"a", "b", "c"}) ASSERT_THAT((*journal)->Append(Ended(job)), IsOk());
   ASSERT_THAT((*journal)->Rewrite({Ended("b")}), IsOk());
-  (*journal)->Append(Ended("d"));
+  ASSERT_THAT((*journal)->Append(Ended("d")), IsOk());
   ASSERT_THAT((*journal)->Flush(), IsOk());
   EXPECT_THAT(JobsOnDisk(), ElementsAre("b", "d"));
   EXPECT_EQ((*journal)->size(), FileSize());
@@ -204,14 +204,14 @@ TEST_F(JournalTest, AFullDiskLeavesNoPartialRecordBehind) {
   Journal::Contents contents;
   absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
-  (*journal)->Append(Ended("fits"));
+  ASSERT_THAT((*journal)->Append(Ended("fits")), IsOk());
   ASSERT_THAT((*journal)->Sync(), IsOk());
   env_.SetCapacity(env_.used_bytes() + 5);
-  (*journal)->Append(Ended("does-not-fit"));
+  ASSERT_THAT((*journal)->Append(Ended("does-not-fit")), IsOk());
   EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kResourceExhausted));
   // Room again: later records are readable, the lost one is not half there.
-  env_.SetCapacity(FakeEnv::kAlways);
-  (*journal)->Append(Ended("later"));
+  env_.SetCapacity(FakeEnv::kUnlimited);
+  ASSERT_THAT((*journal)->Append(Ended("later")), IsOk());
   ASSERT_THAT((*journal)->Sync(), IsOk());
   EXPECT_THAT(JobsOnDisk(), ElementsAre("fits", "later"));
 }
@@ -221,18 +221,53 @@ TEST_F(JournalTest, AFailedSyncIsReportedAndTheRecordStaysDirty) {
   absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
   env_.FailOn(FakeEnv::Op::kSync, "journal", absl::DataLossError("EIO"), 1);
-  (*journal)->Append(Ended("a"));
+  ASSERT_THAT((*journal)->Append(Ended("a")), IsOk());
   EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_TRUE((*journal)->dirty());
+}
+
+TEST_F(JournalTest, AFailedSyncCutsWhatItDidNotSync) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  ASSERT_THAT((*journal)->Append(Ended("synced")), IsOk());
+  ASSERT_THAT((*journal)->Sync(), IsOk());
+  ASSERT_THAT((*journal)->Append(Ended("not-synced")), IsOk());
+  env_.FailOn(FakeEnv::Op::kSync, "journal", absl::DataLossError("EIO"), 1);
+  EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(JobsOnDisk(), ElementsAre("synced"));
+  EXPECT_EQ((*journal)->size(), FileSize());
+}
+
+TEST_F(JournalTest, AFailedRewriteLeavesNoTemporaryFileBehind) {
+  Write({"a"});
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  env_.FailOn(FakeEnv::Op::kSync, "journal.new", absl::ResourceExhaustedError("ENOSPC"), 1);
+  EXPECT_THAT((*journal)->Rewrite({}), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_FALSE(env_.Exists("/state/journal.new"));
+  EXPECT_TRUE((*journal)->usable());
+}
+
+TEST_F(JournalTest, ARewriteWhoseDirectoryCannotBeSyncedLeavesTheJournalUnusable) {
+  Journal::Contents contents;
+  absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
+  ASSERT_THAT(journal, IsOk());
+  env_.FailOn(FakeEnv::Op::kSyncDir, kDir, absl::DataLossError("EIO"), 1);
+  EXPECT_THAT((*journal)->Rewrite({}), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_FALSE((*journal)->usable());
+  ASSERT_THAT((*journal)->Append(Ended("later")), IsOk());
+  EXPECT_THAT((*journal)->Sync(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(JournalTest, ACrashLosesOnlyWhatWasNotSynced) {
   Journal::Contents contents;
   absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(env_, kDir, &contents);
   ASSERT_THAT(journal, IsOk());
-  (*journal)->Append(Ended("synced"));
+  ASSERT_THAT((*journal)->Append(Ended("synced")), IsOk());
   ASSERT_THAT((*journal)->Sync(), IsOk());
-  (*journal)->Append(Ended("flushed-only"));
+  ASSERT_THAT((*journal)->Append(Ended("flushed-only")), IsOk());
   ASSERT_THAT((*journal)->Flush(), IsOk());
   env_.SimulateCrash();
   journal->reset();
@@ -250,7 +285,7 @@ TEST_F(JournalTest, AFailedRenameAtRewriteKeepsTheOldJournal) {
   EXPECT_THAT((*journal)->Rewrite({}), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(JobsOnDisk(), ElementsAre("a", "b"));
   // The journal still appends where it was.
-  (*journal)->Append(Ended("c"));
+  ASSERT_THAT((*journal)->Append(Ended("c")), IsOk());
   ASSERT_THAT((*journal)->Sync(), IsOk());
   EXPECT_THAT(JobsOnDisk(), ElementsAre("a", "b", "c"));
 }
@@ -262,7 +297,7 @@ TEST(JournalOnDisk, WritesAndReadsARealFile) {
     absl::StatusOr<std::unique_ptr<Journal>> journal =
         Journal::Open(*Env::Default(), dir.path(), &contents);
     ASSERT_THAT(journal, IsOk());
-    (*journal)->Append(Ended("a"));
+    ASSERT_THAT((*journal)->Append(Ended("a")), IsOk());
     ASSERT_THAT((*journal)->Sync(), IsOk());
   }
   absl::StatusOr<Journal::Contents> read = ReadJournal(*Env::Default(), dir.File("journal"));

@@ -384,9 +384,14 @@ TEST(Journal, OnceTheJournalFailsSubmitsAreRefusedAndStatusSaysWhy) {
   Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
   ASSERT_THAT(status, braid_compat::testing::IsOk());
   EXPECT_THAT(status->journal_error(), HasSubstr("No space left on device"));
-  // A restart on the mended disk works again.
+  // A restart on the mended disk works again, and knows nothing of the refused jobs.
   ASSERT_THAT(cluster.RestartCoordinator(), braid_compat::testing::IsOk());
   cluster.Pass(absl::Seconds(5));
+  Result<proto::StatusResponse> restarted = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(restarted, braid_compat::testing::IsOk());
+  ASSERT_EQ(restarted->jobs_size(), 1);
+  EXPECT_EQ(restarted->jobs(0).job_id(), first->job_id());
+  EXPECT_TRUE(restarted->journal_error().empty());
   absl::StatusOr<proto::JobStatus> after = cluster.Run(Noop(2));
   ASSERT_THAT(after, braid_compat::testing::IsOk());
   EXPECT_EQ(after->state(), proto::JOB_STATE_SUCCEEDED);
@@ -399,6 +404,7 @@ TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {
   options.coordinator_env = &env;
   options.manual_tasks = true;  // the tasks never run: the job is cancelled first
   testing::Cluster cluster(options);
+  std::string unrecorded;
   for (const bool journal_fails : {false, true}) {
     SCOPED_TRACE(journal_fails ? "the end cannot be journaled" : "the end is journaled");
     proto::JobSpec spec = Noop(2);
@@ -412,9 +418,18 @@ TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {
     ASSERT_THAT(cluster.Await(cluster.client().Cancel(accepted->job_id())),
                 braid_compat::testing::IsOk());
     cluster.Pass(absl::Milliseconds(100));
-    // A restart resumes the job whose end is not on record: it needs what it committed.
     EXPECT_EQ(env.Exists(output), journal_fails);
+    if (journal_fails) unrecorded = accepted->job_id();
   }
+  // A restart resumes the job whose end is not on record: it needs what it committed.
+  env.ClearFailures();
+  ASSERT_THAT(cluster.RestartCoordinator(), braid_compat::testing::IsOk());
+  cluster.Pass(absl::Seconds(5));  // the client finds the new coordinator
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status(unrecorded));
+  ASSERT_THAT(status, braid_compat::testing::IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_MAPPING);
+  EXPECT_TRUE(env.Exists("/out-kept"));
 }
 
 }  // namespace
