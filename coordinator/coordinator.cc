@@ -84,7 +84,7 @@ absl::Status Coordinator::Recover() {
     plan.boundaries.assign(job.accepted.partition_boundaries().begin(),
                            job.accepted.partition_boundaries().end());
     plan.input_bytes = job.accepted.input_bytes();
-    StartJob(job.job_id, job.accepted.spec(), std::move(plan), job.committed);
+    StartJob(job.job_id, job.accepted.spec(), std::move(plan), /*resumed=*/true, job.committed);
     LOG(INFO) << "resumed job " << job.job_id << " with " << job.committed.size()
               << " tasks committed before the restart";
   }
@@ -183,23 +183,26 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
     return;
   }
   if (std::optional<PeerId> old = scheduler_.PeerOf(hello.name()); old.has_value()) {
-    const std::string& old_host = scheduler_.workers().at(*old).host;
-    if (old_host != hello.host()) {
-      // Two machines calling their workers the same: their attempts would be mistaken for each
-      // other's.
+    const Scheduler::WorkerInfo& known = scheduler_.workers().at(*old);
+    if (*old != peer && (known.host != hello.host() || known.pid != hello.pid())) {
+      // Another process calling itself the same: its attempts would be mistaken for the other's.
       hub_.Reject(peer, message.message_id(),
-                  absl::AlreadyExistsError(absl::StrCat(
-                      "a worker named '", hello.name(), "' is connected already, from host ",
-                      old_host, " (this one is on ", hello.host(), "): give each a --name")));
+                  absl::AlreadyExistsError(absl::StrFormat(
+                      "a worker named '%s' is connected already (pid %d on %s; this one is pid %d "
+                      "on %s): give each worker its own --name, or start it again once the "
+                      "coordinator has declared the old one lost",
+                      hello.name(), known.pid, known.host, hello.pid(), hello.host())));
       hub_.Forget(peer);
       return;
     }
-    // The same worker again, from its machine (restarted, or reconnecting before its old
-    // connection timed out): the new connection replaces the old, whose attempts run again.
+    // The same process again (its link reconnected before its old connection timed out): the
+    // new connection replaces the old, and what ran on the old runs again.
     LOG(INFO) << "worker " << hello.name() << " reconnected: its earlier connection is dropped";
     scheduler_.RemoveWorker(*old, absl::UnavailableError("it connected again"));
-    hub_.Forget(*old);
-    peers_.erase(*old);
+    if (*old != peer) {
+      hub_.Forget(*old);
+      peers_.erase(*old);
+    }
   }
   peers_[peer] = PeerKind::kWorker;
   const WorkerId id = scheduler_.AddWorker(peer, hello);
@@ -260,6 +263,11 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
           absl::StrCat("job ", id, " is writing to '", spec.output(), "' already"));
     }
   }
+  if (auto removing = removing_outputs_.find(spec.output()); removing != removing_outputs_.end()) {
+    return absl::UnavailableError(absl::StrCat("the output directory '", spec.output(),
+                                               "' of failed job ", removing->second,
+                                               " is still being removed: submit again shortly"));
+  }
   absl::StatusOr<JobPlan> plan = PlanJob(env_, spec, definition);
   if (!plan.ok()) return plan.status();
   const uint64_t number = next_job_number_++;
@@ -278,18 +286,19 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
     absl::Status journaled = store_->JobAccepted(*job_id, std::move(accepted));
     if (!journaled.ok()) return journaled;
   }
-  StartJob(*job_id, spec, *std::move(plan), {});
+  StartJob(*job_id, spec, *std::move(plan), /*resumed=*/false, {});
   return absl::OkStatus();
 }
 
 JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
-                              const std::vector<proto::TaskCommitted>& committed) {
+                              bool resumed, const std::vector<proto::TaskCommitted>& committed) {
   auto run =
       std::make_unique<JobRun>(id, spec, std::move(plan), registry_.Find(spec.job()), scheduler_,
                                time_, env_, blocking_calls_, static_cast<JobLog*>(this));
   JobRun& job = *run;
   jobs_[id] = std::move(run);
   if (store_ != nullptr) job.set_attempt_base((store_->epoch() - 1) * kAttemptsPerEpoch);
+  if (resumed) job.set_resumed();
   for (const proto::TaskCommitted& task : committed) job.Restore(task);
   job.Run().Both([this, alive = liveness_.token(), id](absl::Status) {
     if (alive) JobEnded(id);
@@ -402,7 +411,7 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
 void Coordinator::JobEnded(const std::string& job_id) {
   scheduler_.RemoveSource(job_id);
   const JobRun* run = job(job_id);
-  if (run == nullptr) return;
+  if (run == nullptr || !run->finished()) return;  // (a suspended job has not ended)
   absl::Status on_record = absl::OkStatus();
   if (store_ != nullptr) {
     proto::JournalRecord::JobEnded ended;
@@ -416,8 +425,14 @@ void Coordinator::JobEnded(const std::string& job_id) {
   // Only once the end is on record: a restart must not resume a job whose output is gone.
   if (run->state() != proto::JOB_STATE_SUCCEEDED) {
     if (on_record.ok()) {
-      jobs_[job_id]->RemoveOutput().Catch(
-          [job_id](absl::Status error) { LOG(ERROR) << "job " << job_id << ": " << error; });
+      // Until it is gone, no job may take the directory (its removal would race the new job).
+      const std::string output = run->spec().output();
+      if (!output.empty()) removing_outputs_[output] = job_id;
+      jobs_[job_id]->RemoveOutput().Both(
+          [this, alive = liveness_.token(), job_id, output](absl::Status removed) {
+            if (!removed.ok()) LOG(ERROR) << "job " << job_id << ": " << removed;
+            if (alive) removing_outputs_.erase(output);
+          });
     } else {
       LOG(ERROR) << "job " << job_id << " ended " << proto::JobState_Name(run->state())
                  << " but its end is not on record (" << on_record

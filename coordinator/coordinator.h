@@ -104,7 +104,8 @@ class Coordinator final : private JobLog {
   void OnCancel(const PeerId& peer, const proto::Envelope& message);
   absl::Status Accept(const proto::JobSpec& spec, std::string* job_id);
   // Starts a JobRun (a new one, or one the journal resumes).
-  JobRun& StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan,
+  // `resumed`: the journal had accepted it before a restart (`committed` is what it had done).
+  JobRun& StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan, bool resumed,
                    const std::vector<proto::TaskCommitted>& committed);
   void JobEnded(const std::string& job_id);
   // The status of a job, running or ended; false if it is unknown.
@@ -137,6 +138,8 @@ class Coordinator final : private JobLog {
   // Ended jobs, oldest first (at most kKeptEndedJobs).
   std::deque<std::string> ended_;
   std::unique_ptr<JobStore> store_;
+  // Output directories of failed jobs being removed (off the loop), and their jobs.
+  absl::flat_hash_map<std::string, std::string> removing_outputs_;
   Liveness liveness_;
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;

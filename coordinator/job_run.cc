@@ -126,7 +126,9 @@ void JobRun::Cancel(const absl::Status& why) {
   message_ = std::string(why.message());
   Changed();
   EndPhase();
-  if (run_.has_value()) run_->Cancel();
+  // While the output is being prepared off the loop the job ends when that is done (RunJob looks
+  // at the state then): removing the output must not race the preparation.
+  if (run_.has_value() && !preparing_) run_->Cancel();
 }
 
 void JobRun::Suspend() {
@@ -144,9 +146,13 @@ Deferred<void> JobRun::RunJob() {
                                                 overwrite = spec_.overwrite(), resumed = resumed_] {
     return committer.Prepare(overwrite, resumed);
   };
+  preparing_ = true;
   Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));
-  absl::Status prepared = co_await preparing;
+  absl::Status prepared = co_await std::move(preparing);
   if (!alive) co_yield Raise(absl::CancelledError("the job is gone"));
+  preparing_ = false;
+  if (state_ == proto::JOB_STATE_CANCELLED) co_yield Raise(absl::CancelledError(message_));
+  if (suspended_) co_yield Raise(absl::CancelledError("suspended"));
   if (!prepared.ok()) co_yield Raise(prepared);
 
   state_ = proto::JOB_STATE_MAPPING;

@@ -76,7 +76,8 @@ class JobRun final : public AttemptSource {
  public:
   // `definition` may be null (only workers know the job); `log` may be null. The output is
   // committed on `env`; removing an output directory (the old one of an --overwrite, a failed
-  // job's) runs on `blocking_calls`. All referenced objects outlive this.
+  // job's) runs on `blocking_calls`. All referenced objects outlive this; `env` and
+  // `blocking_calls` also outlive the calls it started there.
   JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefinition* definition,
          Scheduler& scheduler, ReactorTime& time, Env& env, BlockingCalls& blocking_calls,
          JobLog* log);
@@ -100,6 +101,9 @@ class JobRun final : public AttemptSource {
   // Attempt numbers start above `base` (a restarted coordinator's attempts never share a name
   // with those of an earlier run that a worker may still be finishing). Before Run.
   void set_attempt_base(uint32_t base) { attempt_base_ = base; }
+  // Before Run: the job was accepted before a restart. Its output directory may hold what it
+  // wrote then, which is kept, --overwrite or not.
+  void set_resumed() { resumed_ = true; }
 
   // After a failed or cancelled job's end is on record: removes its output directory, so that
   // nothing partial is left behind; fires when it is gone (with the Env's error if it cannot
@@ -213,7 +217,8 @@ class JobRun final : public AttemptSource {
   absl::Time started_ = absl::InfinitePast();
   absl::Time ended_;
   uint64_t version_ = 0;
-  bool resumed_ = false;  // restored from the journal
+  bool resumed_ = false;    // restored from the journal
+  bool preparing_ = false;  // the output directory is being prepared, off the loop
   bool suspended_ = false;
   std::vector<Task> maps_;
   std::vector<Task> reduces_;

@@ -321,14 +321,29 @@ TEST_F(JobRunTest, TheOldOutputOfAnOverwriteIsRemovedOffTheLoopBeforeAnyTask) {
   EXPECT_EQ(job.ready(), 1u);
 }
 
-TEST_F(JobRunTest, AJobGoneBeforeItsOutputWasPreparedIsNotTouched) {
+TEST_F(JobRunTest, AJobDestroyedWhileItsOutputIsPreparedIsNotTouchedAfterwards) {
   HeldBlockingCalls held;
   blocking_calls_ = &held;
   Start(1);
   job_.reset();
   held.RunNext();  // a use of the JobRun now would be a use after free (ASan)
   clock_.Advance(absl::ZeroDuration());
-  EXPECT_TRUE(env_.Exists(TemporaryOutputDir(kOut)));
+  EXPECT_THAT(Outcome(), StatusIs(absl::StatusCode::kCancelled));
+}
+
+TEST_F(JobRunTest, AJobCancelledWhileItsOutputIsPreparedEndsOnlyOnceThatIsDone) {
+  HeldBlockingCalls held;
+  blocking_calls_ = &held;
+  JobRun& job = Start(1);
+  job.Cancel(absl::CancelledError("cancelled by a client"));
+  clock_.Advance(absl::ZeroDuration());
+  // Ending now would let the output's removal race its preparation.
+  EXPECT_FALSE(HasResult(done_));
+  held.RunNext();
+  clock_.Advance(absl::ZeroDuration());
+  EXPECT_THAT(Outcome(), StatusIs(absl::StatusCode::kCancelled, "cancelled by a client"));
+  EXPECT_EQ(job.state(), proto::JOB_STATE_CANCELLED);
+  EXPECT_EQ(job.ready(), 0u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 #include "job/output_layout.h"
 
 namespace braid {
@@ -49,8 +50,11 @@ absl::Status OutputCommitter::WriteBagOutput(
 
 absl::Status OutputCommitter::CommitJob() {
   if (output_.empty()) return absl::OkStatus();
-  absl::Status removed = env_.RemoveAll(TemporaryOutputDir(output_));
-  if (!removed.ok()) return removed;
+  // Every part is in place: a _temporary left behind (what the losing attempts wrote) is untidy,
+  // not a reason to fail the job and remove its output.
+  if (absl::Status removed = env_.RemoveAll(TemporaryOutputDir(output_)); !removed.ok()) {
+    LOG(WARNING) << "output " << output_ << ": " << removed;
+  }
   return env_.WriteStringToFile(SuccessMarkerPath(output_), "");
 }
 

@@ -39,7 +39,7 @@ class OutputCommitter {
   // Writes a task-bag job's lines, in task order, as OUT/part-m-00000 (before CommitJob).
   absl::Status WriteBagOutput(const std::vector<const std::vector<std::string>*>& lines_by_task);
 
-  // Removes OUT/_temporary and writes OUT/_SUCCESS.
+  // Removes OUT/_temporary (a failure to is logged, not returned) and writes OUT/_SUCCESS.
   absl::Status CommitJob();
 
   // Removes OUT and everything in it: a failed job leaves nothing partial behind.

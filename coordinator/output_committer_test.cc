@@ -157,6 +157,13 @@ TEST_F(OutputCommitterFailureTest, AFullDiskAtTheSuccessMarkerFailsTheCommit) {
   EXPECT_THAT(committer_.CommitJob(), StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
+TEST_F(OutputCommitterFailureTest, ATemporaryDirectoryThatCannotBeRemovedDoesNotFailTheCommit) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  env_.FailOn(FakeEnv::Op::kRemove, "_temporary", absl::PermissionDeniedError("EACCES"));
+  EXPECT_THAT(committer_.CommitJob(), IsOk());
+  EXPECT_TRUE(env_.Exists(SuccessMarkerPath("/out")));
+}
+
 TEST_F(OutputCommitterFailureTest, AnOutputThatCannotBeMadeFailsPrepare) {
   env_.FailOn(FakeEnv::Op::kCreateDirs, "/out", absl::PermissionDeniedError("EACCES"));
   EXPECT_THAT(committer_.Prepare(false, false), StatusIs(absl::StatusCode::kPermissionDenied));

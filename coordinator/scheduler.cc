@@ -32,6 +32,7 @@ WorkerId Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hell
   worker.peer = peer;
   worker.name = hello.name();
   worker.host = hello.host();
+  worker.pid = hello.pid();
   worker.slots = std::max<uint32_t>(1, hello.slots());
   worker.kinds =
       absl::flat_hash_set<std::string>(hello.job_kinds().begin(), hello.job_kinds().end());

@@ -60,6 +60,7 @@ class Scheduler {
     PeerId peer;
     std::string name;
     std::string host;  // as its hello says
+    uint32_t pid = 0;
     uint32_t slots = 1;
     absl::flat_hash_set<std::string> kinds;
     std::string build_version;

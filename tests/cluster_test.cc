@@ -10,8 +10,10 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -478,62 +480,50 @@ TEST(Cluster, StoppingTheCoordinatorCancelsEveryJob) {
   cluster.StopCoordinator();
 }
 
-TEST(Cluster, AWorkerThatConnectsAgainReplacesItsEarlierConnection) {
-  testing::Cluster::Options options;
-  options.workers = 0;
-  testing::Cluster cluster(options);
-  TaskEnvironment environment;
-  environment.registry = &JobRegistry::Global();
-  InlineTaskExecutor executor(environment);
-  WorkerOptions worker_options;
-  worker_options.name = "restarted";
-  worker_options.slots = 1;
-  worker_options.job_kinds = {"noop"};
-  Worker first(cluster.clock(), cluster.network().Connect("coordinator"), executor, worker_options);
-  ASSERT_THAT(cluster.Await(first.Start()), IsOk());
-  Worker second(cluster.clock(), cluster.network().Connect("coordinator"), executor,
-                worker_options);
-  ASSERT_THAT(cluster.Await(second.Start()), IsOk());
-  EXPECT_EQ(cluster.coordinator().workers(), 1u);
-  absl::StatusOr<proto::JobStatus> status = cluster.Run([] {
-    proto::JobSpec spec;
-    spec.set_job("noop");
-    (*spec.mutable_config())["tasks"] = "3";
-    return spec;
-  }());
-  ASSERT_THAT(status, IsOk());
-  EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
-}
-
-TEST(Cluster, AWorkerNameTakenOnAnotherHostIsRefused) {
-  testing::Cluster::Options options;
-  options.workers = 0;
-  testing::Cluster cluster(options);
-  TaskEnvironment environment;
-  InlineTaskExecutor executor(environment);
-  WorkerOptions worker_options;
-  worker_options.name = "taken";
-  worker_options.job_kinds = {"noop"};
-  Worker first(cluster.clock(), cluster.network().Connect("coordinator"), executor, worker_options);
-  ASSERT_THAT(cluster.Await(first.Start()), IsOk());
-  // A hello as another machine's worker would send it.
-  std::unique_ptr<ClientTransport> other = cluster.network().Connect("coordinator");
-  std::vector<proto::Envelope> answers;
-  other->SetReceiver([&](absl::string_view frame) {
+// Says hello as worker `name` of process `pid` on `host`, from a connection of its own; the answer.
+proto::Envelope HelloFrom(testing::Cluster& cluster, std::unique_ptr<ClientTransport>& connection,
+                          const std::string& name, const std::string& host, uint32_t pid) {
+  connection = cluster.network().Connect("coordinator");
+  auto answers = std::make_shared<std::vector<proto::Envelope>>();
+  connection->SetReceiver([answers](absl::string_view frame) {
     absl::StatusOr<proto::Envelope> answer = DecodeEnvelope(frame);
-    if (answer.ok()) answers.push_back(*answer);
+    if (answer.ok()) answers->push_back(*answer);
   });
   proto::Envelope hello;
   hello.set_protocol_version(kProtocolVersion);
   hello.set_message_id(1);
-  hello.mutable_worker_hello()->set_name("taken");
-  hello.mutable_worker_hello()->set_host("another-machine");
+  hello.mutable_worker_hello()->set_name(name);
+  hello.mutable_worker_hello()->set_host(host);
+  hello.mutable_worker_hello()->set_pid(pid);
   hello.mutable_worker_hello()->set_slots(1);
-  ASSERT_THAT(other->Send(EncodeEnvelope(hello)), IsOk());
+  EXPECT_THAT(connection->Send(EncodeEnvelope(hello)), IsOk());
   cluster.Pass(absl::Milliseconds(50));
-  ASSERT_THAT(answers, ::testing::SizeIs(1));
-  ASSERT_TRUE(answers[0].has_reject());
-  EXPECT_THAT(answers[0].reject().message(), HasSubstr("connected already, from host"));
+  return answers->empty() ? proto::Envelope() : answers->front();
+}
+
+TEST(Cluster, AWorkerProcessThatConnectsAgainReplacesItsEarlierConnection) {
+  testing::Cluster::Options options;
+  options.workers = 0;
+  testing::Cluster cluster(options);
+  std::unique_ptr<ClientTransport> first, second;
+  ASSERT_TRUE(HelloFrom(cluster, first, "w", "host-a", 42).has_welcome());
+  ASSERT_TRUE(HelloFrom(cluster, second, "w", "host-a", 42).has_welcome());
+  EXPECT_EQ(cluster.coordinator().workers(), 1u);
+}
+
+TEST(Cluster, AWorkerNameTakenByAnotherProcessIsRefused) {
+  testing::Cluster::Options options;
+  options.workers = 0;
+  testing::Cluster cluster(options);
+  std::unique_ptr<ClientTransport> taken, same_host, other_host;
+  ASSERT_TRUE(HelloFrom(cluster, taken, "w", "host-a", 42).has_welcome());
+  for (auto [connection, host, pid] :
+       {std::tuple(&same_host, "host-a", 43), std::tuple(&other_host, "host-b", 42)}) {
+    proto::Envelope answer = HelloFrom(cluster, *connection, "w", host, pid);
+    ASSERT_TRUE(answer.has_reject()) << host << " " << pid;
+    EXPECT_EQ(answer.reject().code(), static_cast<int>(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(answer.reject().message(), HasSubstr("pid 42 on host-a"));
+  }
   EXPECT_EQ(cluster.coordinator().workers(), 1u);
 }
 
