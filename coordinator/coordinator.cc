@@ -244,12 +244,13 @@ std::string Coordinator::KnownJobs() const {
   return absl::StrJoin(names, ", ");
 }
 
-absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id) {
+absl::Status Coordinator::CheckAdmissible(const proto::JobSpec& spec,
+                                          const JobDefinition** definition) const {
   if (spec.job().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("no job given; known jobs: ", KnownJobs()));
   }
-  const JobDefinition* definition = registry_.Find(spec.job());
-  bool known = definition != nullptr;
+  *definition = registry_.Find(spec.job());
+  bool known = *definition != nullptr;
   for (const auto& [peer, worker] : scheduler_.workers()) {
     known = known || worker.kinds.contains(spec.job());
   }
@@ -268,8 +269,17 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, std::string* job_id
                                                "' of failed job ", removing->second,
                                                " is still being removed: submit again shortly"));
   }
-  absl::StatusOr<JobPlan> plan = PlanJob(env_, spec, definition);
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Accept(const proto::JobSpec& spec, absl::StatusOr<JobPlan> plan,
+                                 std::string* job_id) {
   if (!plan.ok()) return plan.status();
+  // What was true when the planning started may not be now (another job took the output).
+  const JobDefinition* definition = nullptr;
+  if (absl::Status admissible = CheckAdmissible(spec, &definition); !admissible.ok()) {
+    return admissible;
+  }
   const uint64_t number = next_job_number_++;
   *job_id = absl::StrFormat("%s%04d", job_prefix_, number);
   if (store_ != nullptr) {
@@ -307,23 +317,42 @@ JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec,
 }
 
 void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
-  std::string job_id;
-  absl::Status accepted = Accept(message.submit_job().spec(), &job_id);
-  if (!accepted.ok()) {
-    hub_.Reject(peer, message.message_id(), accepted);
+  const uint64_t request = message.message_id();
+  proto::JobSpec spec = message.submit_job().spec();
+  const JobDefinition* definition = nullptr;
+  if (absl::Status admissible = CheckAdmissible(spec, &definition); !admissible.ok()) {
+    hub_.Reject(peer, request, admissible);
     return;
   }
-  const JobRun* run = job(job_id);
-  proto::Envelope reply;
-  proto::JobAccepted* answer = reply.mutable_job_accepted();
-  answer->set_job_id(job_id);
-  proto::JobStatus status = run->Status(false);
-  answer->set_map_tasks(status.maps_total());
-  answer->set_reduce_tasks(status.reduces_total());
-  hub_.Reply(peer, message.message_id(), reply);
-  LOG(INFO) << "accepted job " << job_id << " (" << message.submit_job().spec().job()
-            << "): " << status.maps_total() << " map tasks, " << status.reduces_total()
-            << " reduce tasks";
+  // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop. The
+  // call captures copies, the Env and the job's definition (the registry outlives everything).
+  auto plan = std::make_shared<absl::StatusOr<JobPlan>>(absl::UnknownError("not planned"));
+  absl::AnyInvocable<absl::Status()> planning = [plan, &env = env_, spec, definition] {
+    *plan = PlanJob(env, spec, definition);
+    return absl::OkStatus();
+  };
+  blocking_calls_.Run(std::move(planning))
+      .Both([this, alive = liveness_.token(), peer, request, spec = std::move(spec),
+             plan](absl::Status ran) {
+        if (!alive) return;
+        if (!ran.ok()) *plan = ran;  // it could not be run
+        std::string job_id;
+        absl::Status accepted = Accept(spec, std::move(*plan), &job_id);
+        if (!accepted.ok()) {
+          hub_.Reject(peer, request, accepted);
+          return;
+        }
+        const JobRun* run = job(job_id);
+        proto::Envelope reply;
+        proto::JobAccepted* answer = reply.mutable_job_accepted();
+        answer->set_job_id(job_id);
+        proto::JobStatus status = run->Status(false);
+        answer->set_map_tasks(status.maps_total());
+        answer->set_reduce_tasks(status.reduces_total());
+        hub_.Reply(peer, request, reply);
+        LOG(INFO) << "accepted job " << job_id << " (" << spec.job() << "): " << status.maps_total()
+                  << " map tasks, " << status.reduces_total() << " reduce tasks";
+      });
 }
 
 void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {

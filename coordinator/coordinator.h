@@ -59,9 +59,9 @@ struct CoordinatorOptions {
   // The wall clock and the filesystem (state directory, inputs, outputs); null for
   // Env::Default(). Must outlive the coordinator.
   Env* env = nullptr;
-  // Where the filesystem calls too slow for the loop run (removing an output directory: a failed
-  // job's, or the old one an --overwrite replaces); null to run them inline. Must outlive the
-  // coordinator.
+  // Where the filesystem calls too slow for the loop run (planning a submit: globs, a stat per
+  // input; removing an output directory: a failed job's, or the old one an --overwrite
+  // replaces); null to run them inline. Must outlive the coordinator and its calls.
   BlockingCalls* blocking_calls = nullptr;
 };
 
@@ -102,7 +102,12 @@ class Coordinator final : private JobLog {
   void OnStatus(const PeerId& peer, const proto::Envelope& message);
   void OnWatch(const PeerId& peer, const proto::Envelope& message);
   void OnCancel(const PeerId& peer, const proto::Envelope& message);
-  absl::Status Accept(const proto::JobSpec& spec, std::string* job_id);
+  // The checks of a submit that need no filesystem (the job known, the output not in use); sets
+  // `definition` (null if only workers have the job).
+  absl::Status CheckAdmissible(const proto::JobSpec& spec, const JobDefinition** definition) const;
+  // Accepts a planned submit: checks it again, journals it and starts it.
+  absl::Status Accept(const proto::JobSpec& spec, absl::StatusOr<JobPlan> plan,
+                      std::string* job_id);
   // Starts a JobRun (a new one, or one the journal resumes).
   // `resumed`: the journal had accepted it before a restart (`committed` is what it had done).
   JobRun& StartJob(const std::string& id, const proto::JobSpec& spec, JobPlan plan, bool resumed,

@@ -3,7 +3,6 @@
 
 #include "coordinator/job_run.h"
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "messaging/memory_transport.h"
 #include "proto/status_coding.h"
 #include "reactor/fake_clock.h"
+#include "reactor/held_blocking_calls.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -286,25 +286,6 @@ TEST_F(JobRunTest, AnOutputThatCannotBeMadeFailsTheJobBeforeAnyTask) {
   EXPECT_EQ(job.ready(), 0u);
 }
 
-// Blocking calls that run when the test says.
-class HeldBlockingCalls final : public BlockingCalls {
- public:
-  Deferred<void> Run(absl::AnyInvocable<absl::Status()> call) override {
-    held.push_back({std::move(call), Deferred<void>()});
-    return held.back().done;
-  }
-  void RunNext() {
-    Held next = std::move(held.front());
-    held.pop_front();
-    ASSERT_THAT(next.done.Fire(next.call()), IsOk());
-  }
-  struct Held {
-    absl::AnyInvocable<absl::Status()> call;
-    Deferred<void> done;
-  };
-  std::deque<Held> held;
-};
-
 TEST_F(JobRunTest, TheOldOutputOfAnOverwriteIsRemovedOffTheLoopBeforeAnyTask) {
   HeldBlockingCalls held;
   blocking_calls_ = &held;
@@ -314,7 +295,7 @@ TEST_F(JobRunTest, TheOldOutputOfAnOverwriteIsRemovedOffTheLoopBeforeAnyTask) {
   JobRun& job = Start(1);
   EXPECT_EQ(job.ready(), 0u);
   EXPECT_TRUE(env_.Exists("/out/part-r-00000"));
-  ASSERT_EQ(held.held.size(), 1u);
+  ASSERT_EQ(held.held(), 1u);
   held.RunNext();
   clock_.Advance(absl::ZeroDuration());
   EXPECT_FALSE(env_.Exists("/out/part-r-00000"));

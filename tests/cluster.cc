@@ -23,6 +23,7 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   CoordinatorOptions coordinator_options;
   coordinator_options.state_dir = options_.state_dir;
   coordinator_options.env = options_.coordinator_env;
+  coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   absl::Status recovered = coordinator_->Recover();
@@ -44,6 +45,7 @@ absl::Status Cluster::RestartCoordinator() {
   CoordinatorOptions coordinator_options;
   coordinator_options.state_dir = options_.state_dir;
   coordinator_options.env = options_.coordinator_env;
+  coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   return coordinator_->Recover();

@@ -62,6 +62,8 @@ class Cluster {
     // The coordinator's Env (null: the machine's). A FakeEnv suits jobs that read and write no
     // files of their own (the workers write on the machine's).
     Env* coordinator_env = nullptr;
+    // Where the coordinator's slow filesystem calls run (null: inline).
+    BlockingCalls* coordinator_blocking_calls = nullptr;
     // Workers (by index) whose every attempt fails.
     std::vector<int> failing_workers;
   };

@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/envelope.h"
+#include "reactor/held_blocking_calls.h"
 #include "tests/job_outputs.h"
 #include "third_party/absl_compat/status_matchers.h"
 
@@ -478,6 +479,34 @@ TEST(Cluster, StoppingTheCoordinatorCancelsEveryJob) {
     ASSERT_THAT(accepted, IsOk());
   }
   cluster.StopCoordinator();
+}
+
+TEST(Cluster, ASubmitIsPlannedOffTheLoopAndCheckedAgainOncePlanned) {
+  HeldBlockingCalls held;
+  testing::Cluster::Options options;
+  options.coordinator_blocking_calls = &held;
+  testing::Cluster cluster(options);
+  testing::TempDir dir;
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  spec.set_output(dir.File("out"));
+  Deferred<proto::JobAccepted> first = cluster.client().Submit(spec);
+  Deferred<proto::JobAccepted> second = cluster.client().Submit(spec);
+  cluster.Pass(absl::Milliseconds(50));
+  // Both wait for their planning; neither has an answer.
+  ASSERT_EQ(held.held(), 2u);
+  EXPECT_FALSE(HasResult(first));
+  held.RunNext();
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_TRUE(HasResult(first));
+  EXPECT_THAT(*ResultNow(first), IsOk());
+  // The second was planned against the same output: it is refused once it comes back.
+  held.RunNext();
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_TRUE(HasResult(second));
+  EXPECT_THAT(ResultNow(second)->status(),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("is writing to")));
+  while (held.held() > 0) held.RunNext();  // the first job's output preparation
 }
 
 // Says hello as worker `name` of process `pid` on `host`, from a connection of its own; the answer.
