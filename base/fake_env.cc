@@ -239,25 +239,29 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewAppendableFile(
   return Open(path, /*truncate=*/false);
 }
 
-absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(
-    const std::string& path_given, uint64_t offset) {
-  const std::string path = Normalize(path_given);
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<std::shared_ptr<FakeEnv::Node>> FakeEnv::FileToRead(const std::string& path) {
   if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
   if (IsDir(path)) return FileError("read", path, EISDIR);
   auto it = files_.find(path);
   if (it == files_.end()) return FileError("read", path, ENOENT);
-  return std::make_unique<Reader>(*this, path, it->second, offset);
+  return it->second;
+}
+
+absl::StatusOr<std::unique_ptr<SequentialFile>> FakeEnv::NewSequentialFile(
+    const std::string& path_given, uint64_t offset) {
+  const std::string path = Normalize(path_given);
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::shared_ptr<Node>> node = FileToRead(path);
+  if (!node.ok()) return node.status();
+  return std::make_unique<Reader>(*this, path, *std::move(node), offset);
 }
 
 absl::StatusOr<std::string> FakeEnv::ReadFile(const std::string& path_given) {
   const std::string path = Normalize(path_given);
   absl::MutexLock lock(&mu_);
-  if (absl::Status injected = Check(Op::kRead, path); !injected.ok()) return injected;
-  if (IsDir(path)) return FileError("read", path, EISDIR);
-  auto it = files_.find(path);
-  if (it == files_.end()) return FileError("read", path, ENOENT);
-  return it->second->data;
+  absl::StatusOr<std::shared_ptr<Node>> node = FileToRead(path);
+  if (!node.ok()) return node.status();
+  return (*node)->data;
 }
 
 absl::Status FakeEnv::CheckReadable(const std::string& path_given) {

@@ -112,6 +112,9 @@ class FakeEnv final : public Env {
   // Counts the call; the error of a matching failure rule, if any.
   absl::Status Check(Op op, const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IsDir(const std::string& path) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The file a read of `path` reads (counting the call, failing it as told).
+  absl::StatusOr<std::shared_ptr<Node>> FileToRead(const std::string& path)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t UsedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::unique_ptr<WritableFile>> Open(const std::string& path, bool truncate);
 
