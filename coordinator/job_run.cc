@@ -64,7 +64,13 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
   reduces_.resize(plan_.reducers);
 }
 
-JobRun::~JobRun() { liveness_.End(); }
+JobRun::~JobRun() {
+  liveness_.End();
+  // A job still running ends here: its coroutines are woken with the cancellation and finish
+  // (nothing they call back reaches this JobRun: its tokens are dead), so no frame is left
+  // waiting for ever.
+  if (run_.has_value()) run_->Cancel();  // (a no-op once it has fired)
+}
 
 JobRun::TaskRecord& JobRun::Task::Record() {
   if (record == nullptr) record = std::make_unique<TaskRecord>();
