@@ -324,14 +324,17 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
     hub_.Reject(peer, request, admissible);
     return;
   }
-  // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop. The
-  // call captures copies, the Env and the job's definition (the registry outlives everything).
+  // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop —
+  // unless the submit names no file at all. The call captures copies, the Env and the job's
+  // definition (the registry outlives everything).
   auto plan = std::make_shared<absl::StatusOr<JobPlan>>(absl::UnknownError("not planned"));
   absl::AnyInvocable<absl::Status()> planning = [plan, &env = env_, spec, definition] {
     *plan = PlanJob(env, spec, definition);
     return absl::OkStatus();
   };
-  blocking_calls_.Run(std::move(planning))
+  const bool names_files = !spec.inputs().empty() || !spec.output().empty();
+  (names_files ? blocking_calls_ : inline_calls_)
+      .Run(std::move(planning))
       .Both([this, alive = liveness_.token(), peer, request, spec = std::move(spec),
              plan](absl::Status ran) {
         if (!alive) return;

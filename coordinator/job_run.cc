@@ -144,22 +144,24 @@ void JobRun::Suspend() {
 }
 
 Deferred<void> JobRun::RunJob() {
-  // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun may
-  // be gone by the time it has.
-  // (Named, not a temporary of the co_await expression: GCC 12 destroys such temporaries twice.)
-  const Liveness::Token alive = liveness_.token();
-  absl::AnyInvocable<absl::Status()> prepare = [committer = committer_,
-                                                overwrite = spec_.overwrite(), resumed = resumed_] {
-    return committer.Prepare(overwrite, resumed);
-  };
-  preparing_ = true;
-  Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));
-  absl::Status prepared = co_await std::move(preparing);
-  if (!alive) co_yield Raise(absl::CancelledError("the job is gone"));
-  preparing_ = false;
-  if (state_ == proto::JOB_STATE_CANCELLED) co_yield Raise(absl::CancelledError(message_));
-  if (suspended_) co_yield Raise(absl::CancelledError("suspended"));
-  if (!prepared.ok()) co_yield Raise(prepared);
+  if (!spec_.output().empty()) {
+    // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun
+    // may be gone by the time it has. (Named, not a temporary of the co_await expression: GCC 12
+    // destroys such temporaries twice.)
+    const Liveness::Token alive = liveness_.token();
+    absl::AnyInvocable<absl::Status()> prepare =
+        [committer = committer_, overwrite = spec_.overwrite(), resumed = resumed_] {
+          return committer.Prepare(overwrite, resumed);
+        };
+    preparing_ = true;
+    Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));
+    absl::Status prepared = co_await std::move(preparing);
+    if (!alive) co_yield Raise(absl::CancelledError("the job is gone"));
+    preparing_ = false;
+    if (state_ == proto::JOB_STATE_CANCELLED) co_yield Raise(absl::CancelledError(message_));
+    if (suspended_) co_yield Raise(absl::CancelledError("suspended"));
+    if (!prepared.ok()) co_yield Raise(prepared);
+  }
 
   state_ = proto::JOB_STATE_MAPPING;
   Changed();
