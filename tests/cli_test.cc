@@ -1,6 +1,7 @@
 // The braid command line as users run it: real coordinator, worker and client processes.
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -301,11 +302,32 @@ TEST(Cli, AnUnknownCommandIsNamedWithTheUsage) {
               AllOf(HasSubstr("unknown command 'frobnicate'"), HasSubstr("braid simulate")));
 }
 
-TEST(Cli, EveryCommandExplainsItsFlags) {
-  for (const char* command :
-       {"coordinator", "worker", "submit", "status", "cancel", "simulate", "gen-corpus"}) {
-    CommandResult run = RunBraid({command, "--help"});
-    EXPECT_THAT(run.output, HasSubstr(absl::StrCat("usage: braid ", command))) << command;
+// What `braid ARGS` prints on stdout alone, and its exit code.
+std::pair<std::string, int> StdoutOfBraid(const std::string& args) {
+  const std::string command = absl::StrCat(testing::BraidPath(), " ", args, " 2>/dev/null");
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {"", -1};
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
+  const int status = pclose(pipe);
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+TEST(Cli, EveryCommandExplainsItsFlagsOnStdoutAndExitsZero) {
+  for (const char* command : {"coordinator", "worker", "submit", "status", "cancel", "simulate",
+                              "gen-corpus", "journal"}) {
+    auto [out, exit_code] = StdoutOfBraid(absl::StrCat(command, " --help"));
+    EXPECT_EQ(exit_code, 0) << command;
+    EXPECT_THAT(out, HasSubstr(absl::StrCat("usage: braid ", command))) << command;
+  }
+}
+
+TEST(Cli, HelpIsPrintedOnStdoutAndExitsZero) {
+  for (const char* asked : {"--help", "-h", "help"}) {
+    auto [out, exit_code] = StdoutOfBraid(asked);
+    EXPECT_EQ(exit_code, 0) << asked;
+    EXPECT_THAT(out, HasSubstr("usage: braid COMMAND")) << asked;
   }
 }
 

@@ -13,9 +13,12 @@
 // Flags may be written with dashes or underscores (--split-size, --split_size).
 
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -73,10 +76,11 @@ const std::vector<Command>& Commands() {
   return commands;
 }
 
-void PrintUsage() {
+// To stdout when it was asked for (--help), to stderr when it explains a mistake.
+void PrintUsage(std::FILE* to) {
   std::string usage = "usage: braid COMMAND [flags]  (braid COMMAND --help for its flags)\n\n";
   for (const Command& command : Commands()) absl::StrAppend(&usage, "  ", command.usage, "\n");
-  absl::FPrintF(stderr, "%s", usage);
+  absl::FPrintF(to, "%s", usage);
 }
 
 }  // namespace
@@ -88,7 +92,7 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   const std::string name = argc > 1 ? argv[1] : "";
   if (name.empty() || name == "help" || name == "--help" || name == "-h") {
-    braid::PrintUsage();
+    braid::PrintUsage(name.empty() ? stderr : stdout);
     return name.empty() ? 2 : 0;
   }
   if (name == "version" || name == "--version") {
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
   }
   if (command == nullptr) {
     absl::FPrintF(stderr, "braid: unknown command '%s'\n\n", name);
-    braid::PrintUsage();
+    braid::PrintUsage(stderr);
     return 2;
   }
   FLAGS_minloglevel = command->server ? 0 : 1;
@@ -136,8 +140,19 @@ int main(int argc, char** argv) {
   config.contains_helpshort_flags = config.contains_help_flags;
   config.version_string = [] { return std::string("braid 0.1.0 (protocol 1)\n"); };
   absl::SetFlagsUsageConfig(config);
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(pointers.size()), pointers.data());
+  // Abseil's own handling of --help exits 1; asking for help is no failure, so the usage flags
+  // are handled here: the help goes to stdout and the exit code is 0.
+  std::vector<char*> positional = absl::flags_internal::ParseCommandLineImpl(
+      static_cast<int>(pointers.size()), pointers.data(),
+      absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+      absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+      absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  if (const int usage =
+          absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage());
+      usage != -1) {
+    std::cout.flush();
+    return usage == 1 ? 0 : usage;
+  }
   std::vector<std::string> rest(positional.begin(), positional.end());
 
   if (name == "coordinator") return braid::CoordinatorCommand(rest);
