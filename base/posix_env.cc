@@ -197,7 +197,8 @@ class PosixEnv final : public Env {
 
   absl::Status RenameFile(const std::string& from, const std::string& to) override {
     if (rename(from.c_str(), to.c_str()) != 0) {
-      return FileError(absl::StrCat("rename '", from, "' to"), to);
+      const int error = errno;  // before the message is built
+      return FileError(absl::StrCat("rename '", from, "' to"), to, error);
     }
     return absl::OkStatus();
   }
