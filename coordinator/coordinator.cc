@@ -327,20 +327,17 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop —
   // unless the submit names no file at all. The call captures copies, the Env and the job's
   // definition (the registry outlives everything).
-  auto plan = std::make_shared<absl::StatusOr<JobPlan>>(absl::UnknownError("not planned"));
-  absl::AnyInvocable<absl::Status()> planning = [plan, &env = env_, spec, definition] {
-    *plan = PlanJob(env, spec, definition);
-    return absl::OkStatus();
+  absl::AnyInvocable<absl::StatusOr<JobPlan>()> planning = [&env = env_, spec, definition] {
+    return PlanJob(env, spec, definition);
   };
   const bool names_files = !spec.inputs().empty() || !spec.output().empty();
   (names_files ? blocking_calls_ : inline_calls_)
-      .Run(std::move(planning))
-      .Both([this, alive = liveness_.token(), peer, request, spec = std::move(spec),
-             plan](absl::Status ran) {
+      .Compute(std::move(planning))
+      .Both([this, alive = liveness_.token(), peer, request,
+             spec = std::move(spec)](absl::StatusOr<JobPlan> plan) {
         if (!alive) return;
-        if (!ran.ok()) *plan = ran;  // it could not be run
         std::string job_id;
-        absl::Status accepted = Accept(spec, std::move(*plan), &job_id);
+        absl::Status accepted = Accept(spec, std::move(plan), &job_id);
         if (!accepted.ok()) {
           hub_.Reject(peer, request, accepted);
           return;

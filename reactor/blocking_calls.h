@@ -11,10 +11,12 @@
 #ifndef BRAID_REACTOR_BLOCKING_CALLS_H_
 #define BRAID_REACTOR_BLOCKING_CALLS_H_
 
+#include <memory>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "deferred/deferred.h"
 #include "reactor/reactor.h"
 
@@ -25,6 +27,17 @@ class BlockingCalls {
   virtual ~BlockingCalls() = default;
   // Runs `call`; fires with its status (or with the reason it could not be run).
   virtual Deferred<void> Run(absl::AnyInvocable<absl::Status()> call) = 0;
+
+  // Runs `call`; fires with what it returns (or with the reason it could not be run).
+  template <typename T>
+  Deferred<T> Compute(absl::AnyInvocable<absl::StatusOr<T>()> call) {
+    auto result = std::make_shared<absl::StatusOr<T>>(absl::UnknownError("not run"));
+    return Run([result, call = std::move(call)]() mutable {
+             *result = call();
+             return absl::OkStatus();
+           })
+        .Then([result]() -> absl::StatusOr<T> { return std::move(*result); });
+  }
 };
 
 // Runs each call at once, on the caller's thread.
