@@ -56,6 +56,8 @@ struct FileInfo {
   Type type = Type::kRegular;
   uint64_t size = 0;
   absl::Time modified;
+  // The permission bits of the mode (0644, 0600, ...).
+  uint32_t permissions = 0644;
 };
 
 class Env {
@@ -77,6 +79,9 @@ class Env {
   // Opens `path` to append to it, creating it if there is none.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) = 0;
+  // Creates `path` readable and writable by its owner only (mode 0600), for secrets.
+  // kAlreadyExists if anything is at `path`: it is left as it was.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewPrivateFile(const std::string& path) = 0;
   // Opens `path` to read it from byte `offset` on (the system reads ahead).
   virtual absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
                                                                             uint64_t offset) = 0;

@@ -91,6 +91,21 @@ TEST_P(EnvTest, NewWritableFileEmptiesAnExistingFile) {
   EXPECT_THAT(env().ReadFile(Path("a")), IsOkAndHolds("new"));
 }
 
+TEST_P(EnvTest, PrivateFileIsTheOwnersAloneAndNeverReplacesAFile) {
+  auto file = env().NewPrivateFile(Path("secret"));
+  ASSERT_THAT(file, IsOk());
+  EXPECT_THAT((*file)->Append("s3cr3t"), IsOk());
+  EXPECT_THAT((*file)->Close(), IsOk());
+  auto info = env().Stat(Path("secret"));
+  ASSERT_THAT(info, IsOk());
+  EXPECT_EQ(info->permissions, 0600u);
+  EXPECT_THAT(env().ReadFile(Path("secret")), IsOkAndHolds("s3cr3t"));
+
+  EXPECT_THAT(env().NewPrivateFile(Path("secret")).status(),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("secret")));
+  EXPECT_THAT(env().ReadFile(Path("secret")), IsOkAndHolds("s3cr3t"));
+}
+
 TEST_P(EnvTest, AppendableFileKeepsWhatWasThere) {
   ASSERT_THAT(env().WriteStringToFile(Path("a"), "one "), IsOk());
   auto file = env().NewAppendableFile(Path("a"));

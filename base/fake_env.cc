@@ -151,6 +151,15 @@ void FakeEnv::SetCapacity(uint64_t bytes) {
   capacity_ = bytes;
 }
 
+absl::Status FakeEnv::SetPermissions(const std::string& path_given, uint32_t permissions) {
+  const std::string path = Normalize(path_given);
+  absl::MutexLock lock(&mu_);
+  auto it = files_.find(path);
+  if (it == files_.end()) return FileError("chmod", path, ENOENT);
+  it->second->permissions = permissions;
+  return absl::OkStatus();
+}
+
 void FakeEnv::SimulateCrash() {
   absl::MutexLock lock(&mu_);
   for (auto& [path, node] : files_) node->data.resize(node->synced);
@@ -210,16 +219,20 @@ absl::Status FakeEnv::Check(Op op, const std::string& path) {
 bool FakeEnv::IsDir(const std::string& path) const { return dirs_.contains(path); }
 
 absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::Open(const std::string& path,
-                                                            bool truncate) {
+                                                            OpenMode mode) {
   absl::MutexLock lock(&mu_);
   if (absl::Status injected = Check(Op::kCreate, path); !injected.ok()) return injected;
   if (IsDir(path)) return FileError("create", path, EISDIR);
   if (!IsDir(DirName(path))) return FileError("create", path, ENOENT);
+  if (mode == OpenMode::kPrivate && files_.contains(path)) {
+    return FileError("create", path, EEXIST);
+  }
   std::shared_ptr<Node>& node = files_[path];
   if (node == nullptr) {
     node = std::make_shared<Node>();
     node->modified = now_;
-  } else if (truncate) {
+    if (mode == OpenMode::kPrivate) node->permissions = 0600;
+  } else if (mode == OpenMode::kTruncate) {
     node->data.clear();
     node->synced = 0;
     node->modified = now_;
@@ -230,13 +243,19 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::Open(const std::string& p
 absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewWritableFile(
     const std::string& path_given) {
   const std::string path = Normalize(path_given);
-  return Open(path, /*truncate=*/true);
+  return Open(path, OpenMode::kTruncate);
 }
 
 absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewAppendableFile(
     const std::string& path_given) {
   const std::string path = Normalize(path_given);
-  return Open(path, /*truncate=*/false);
+  return Open(path, OpenMode::kAppend);
+}
+
+absl::StatusOr<std::unique_ptr<WritableFile>> FakeEnv::NewPrivateFile(
+    const std::string& path_given) {
+  const std::string path = Normalize(path_given);
+  return Open(path, OpenMode::kPrivate);
 }
 
 absl::StatusOr<std::shared_ptr<FakeEnv::Node>> FakeEnv::FileToRead(const std::string& path) {
@@ -286,6 +305,7 @@ absl::StatusOr<FileInfo> FakeEnv::Stat(const std::string& path_given) {
   if (it == files_.end()) return FileError("stat", path, ENOENT);
   info.size = it->second->data.size();
   info.modified = it->second->modified;
+  info.permissions = it->second->permissions;
   return info;
 }
 

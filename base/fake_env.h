@@ -34,7 +34,7 @@ class FakeEnv final : public Env {
  public:
   // The calls a test can make fail, by what they do.
   enum class Op {
-    kCreate,  // NewWritableFile, NewAppendableFile
+    kCreate,  // NewWritableFile, NewAppendableFile, NewPrivateFile
     kAppend,
     kTruncate,
     kSync,
@@ -64,6 +64,8 @@ class FakeEnv final : public Env {
   // The machine crashes: every file is cut to what it had synced; files open before the crash,
   // and locks, are dead (their calls fail with kAborted).
   void SimulateCrash();
+  // Gives the file at `path` these permission bits (as chmod does). kNotFound if there is none.
+  absl::Status SetPermissions(const std::string& path, uint32_t permissions);
   // How many calls of `op` were made (failed ones included).
   int calls(Op op) const;
   // File data in all, in bytes.
@@ -79,6 +81,7 @@ class FakeEnv final : public Env {
   absl::Duration Monotonic() override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewPrivateFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
                                                                     uint64_t offset) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
@@ -101,6 +104,7 @@ class FakeEnv final : public Env {
     std::string data;
     size_t synced = 0;
     absl::Time modified;
+    uint32_t permissions = 0644;
   };
   struct Failure {
     Op op;
@@ -116,7 +120,8 @@ class FakeEnv final : public Env {
   absl::StatusOr<std::shared_ptr<Node>> FileToRead(const std::string& path)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t UsedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::unique_ptr<WritableFile>> Open(const std::string& path, bool truncate);
+  enum class OpenMode { kTruncate, kAppend, kPrivate };
+  absl::StatusOr<std::unique_ptr<WritableFile>> Open(const std::string& path, OpenMode mode);
 
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);

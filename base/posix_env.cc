@@ -85,8 +85,9 @@ class PosixFileLock final : public FileLock {
   int fd_;
 };
 
-absl::StatusOr<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path, int flags) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+absl::StatusOr<std::unique_ptr<WritableFile>> OpenForWrite(const std::string& path, int flags,
+                                                           mode_t mode = 0644) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode);
   if (fd < 0) return FileError("create", path);
   return std::make_unique<PosixWritableFile>(path, fd);
 }
@@ -106,6 +107,11 @@ class PosixEnv final : public Env {
   absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
       const std::string& path) override {
     return OpenForWrite(path, O_APPEND);
+  }
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewPrivateFile(const std::string& path) override {
+    // O_EXCL: never through a symlink, never over an existing file; the umask can only narrow
+    // 0600.
+    return OpenForWrite(path, O_EXCL, 0600);
   }
 
   absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
@@ -157,6 +163,7 @@ class PosixEnv final : public Env {
                                       : FileInfo::Type::kOther;
     info.size = static_cast<uint64_t>(st.st_size);
     info.modified = absl::TimeFromTimespec(st.st_mtim);
+    info.permissions = static_cast<uint32_t>(st.st_mode & 07777);
     return info;
   }
 
