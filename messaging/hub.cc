@@ -24,8 +24,8 @@ Hub::Hub(ReactorTime& time, std::unique_ptr<ServerTransport> transport, HubOptio
       arena_block_(new char[kArenaBlockBytes]),
       arena_(arena_block_.get(), kArenaBlockBytes),
       heartbeat_(time, [this] { Beat(); }) {
-  transport_->SetReceiver(
-      [this](const PeerId& peer, absl::string_view frame) { OnFrame(peer, frame); });
+  transport_->SetReceiver([this](const PeerId& peer, absl::string_view frame,
+                                 absl::string_view key) { OnFrame(peer, frame, key); });
   heartbeat_.Start(options_.heartbeat_interval, /*now=*/false).Catch([](absl::Status error) {
     LOG(ERROR) << "hub heartbeat stopped: " << error;
   });
@@ -42,7 +42,7 @@ void Hub::SetHandlers(OnMessage on_message, OnPeerLost on_lost) {
   on_lost_ = std::move(on_lost);
 }
 
-void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
+void Hub::OnFrame(const PeerId& peer, absl::string_view frame, absl::string_view key) {
   arena_.Reset();
   proto::Envelope& received = *google::protobuf::Arena::CreateMessage<proto::Envelope>(&arena_);
   absl::Status decoded = DecodeEnvelopeInto(frame, &received, options_.max_message_bytes);
@@ -67,7 +67,7 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame) {
       Reply(peer, message.message_id(), std::move(reject));
       return;
     }
-    known = peers_.emplace(peer, Peer{.last_heard = time_.Now()}).first;
+    known = peers_.emplace(peer, Peer{.last_heard = time_.Now(), .key = std::string(key)}).first;
   }
   known->second.heard = true;
   if (message.has_heartbeat() && !hello) {
@@ -175,5 +175,19 @@ void Hub::Reject(const PeerId& peer, uint64_t reply_to, const absl::Status& why)
 }
 
 void Hub::Forget(const PeerId& peer) { peers_.erase(peer); }
+
+void Hub::Close(const PeerId& peer, const absl::Status& why) {
+  proto::Envelope message;
+  message.mutable_reject()->set_code(StatusCodeToWire(why.code()));
+  message.mutable_reject()->set_message(std::string(why.message()));
+  message.mutable_reject()->set_closed(true);
+  Answer(peer, 0, message);
+  Forget(peer);
+}
+
+absl::string_view Hub::key(const PeerId& peer) const {
+  auto it = peers_.find(peer);
+  return it == peers_.end() ? absl::string_view() : absl::string_view(it->second.key);
+}
 
 }  // namespace braid

@@ -84,8 +84,14 @@ class Hub {
 
   // Stops tracking `peer` (it said Goodbye, or is being cut off); its later frames need a hello.
   void Forget(const PeerId& peer);
+  // Tells `peer` that it is cut off for good (a Reject marked closed, saying `why`) and forgets
+  // it. Its Link closes; were it to say hello again, the owner decides as for any hello.
+  void Close(const PeerId& peer, const absl::Status& why);
 
   bool introduced(const PeerId& peer) const { return peers_.contains(peer); }
+  // The public key (Z85) introduced peer `peer` was authenticated with; empty if the transport
+  // does not authenticate or the peer is not introduced.
+  absl::string_view key(const PeerId& peer) const;
   size_t peers() const { return peers_.size(); }
   const BadInputLog& bad_input() const { return bad_input_; }
   uint64_t peers_lost() const { return peers_lost_; }
@@ -98,9 +104,10 @@ class Hub {
     bool heard = false;
     bool sent_this_beat = false;
     bool unreachable = false;  // a send found it gone; it is being declared lost
+    std::string key;           // the transport's authenticated key of its connection
   };
 
-  void OnFrame(const PeerId& peer, absl::string_view frame);
+  void OnFrame(const PeerId& peer, absl::string_view frame, absl::string_view key);
   // Every heartbeat interval: declares silent peers lost, heartbeats the idle ones.
   void Beat();
   absl::Status SendFrame(const PeerId& peer, proto::Envelope& message);

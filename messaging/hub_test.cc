@@ -231,7 +231,7 @@ class FullTransport final : public ServerTransport {
     return absl::ResourceExhaustedError("at the high-water mark");
   }
   void Deliver(const PeerId& peer, const proto::Envelope& message) {
-    receiver_(peer, EncodeEnvelope(message));
+    receiver_(peer, EncodeEnvelope(message), "");
   }
 
  private:

@@ -59,6 +59,16 @@ void Link::OnFrame(absl::string_view frame) {
   }
   proto::Envelope& message = *decoded;
   last_heard_ = time_.Now();
+  if (message.has_reject() && message.reject().closed() && state_ == State::kConnected) {
+    // Cut off for good: reconnecting would only be refused again.
+    absl::Status why = ErrorFromWire(message.reject().code(), message.reject().message());
+    LOG(ERROR) << "the coordinator at " << transport_->endpoint() << " closed this link: " << why;
+    state_ = State::kClosed;
+    heartbeat_.Stop().IgnoreError();  // may be stopped already
+    FailPending(why);
+    if (on_lost_) on_lost_(why);
+    return;
+  }
   if (message.has_reject() && message.reject().introduce() && state_ == State::kConnected) {
     // The coordinator restarted (or forgot this peer): introduce this link afresh.
     Lose(absl::UnavailableError(

@@ -68,7 +68,9 @@ class Link {
 
   // Messages from the coordinator that are not replies (heartbeats excepted).
   void SetOnMessage(OnMessage on_message) { on_message_ = std::move(on_message); }
-  // Told when the coordinator was declared lost (with why), and when a reconnection was welcomed.
+  // Told when the coordinator was declared lost (with why: kUnavailable, and the Link
+  // reconnects) or closed the link for good (with its reason: the Link is then closed), and
+  // when a reconnection was welcomed.
   void SetOnLost(absl::AnyInvocable<void(absl::Status)> on_lost) { on_lost_ = std::move(on_lost); }
   void SetOnReconnected(absl::AnyInvocable<void(const proto::Welcome&)> on_reconnected) {
     on_reconnected_ = std::move(on_reconnected);

@@ -22,9 +22,10 @@ absl::StatusOr<std::unique_ptr<ServerTransport>> MemoryNetwork::Listen(absl::str
   return std::unique_ptr<ServerTransport>(std::move(server));
 }
 
-std::unique_ptr<ClientTransport> MemoryNetwork::Connect(absl::string_view endpoint) {
-  return std::unique_ptr<ClientTransport>(
-      new MemoryClientTransport(*this, std::string(absl::StripPrefix(endpoint, "mem://"))));
+std::unique_ptr<ClientTransport> MemoryNetwork::Connect(absl::string_view endpoint,
+                                                        std::string key) {
+  return std::unique_ptr<ClientTransport>(new MemoryClientTransport(
+      *this, std::string(absl::StripPrefix(endpoint, "mem://")), std::move(key)));
 }
 
 void MemoryNetwork::SetLatency(absl::Duration min, absl::Duration max) {
@@ -77,7 +78,9 @@ void MemoryNetwork::SendToServer(const std::string& name, const PeerId& from, st
       ++frames_dropped_;
       return;
     }
-    if (server->second->receiver_) server->second->receiver_(from, frame);
+    if (server->second->receiver_) {
+      server->second->receiver_(from, frame, clients_.at(from)->key_);
+    }
   });
 }
 
@@ -105,8 +108,12 @@ absl::Status MemoryServerTransport::Send(const PeerId& peer, absl::string_view f
   return network_.SendToClient(name_, peer, std::string(frame));
 }
 
-MemoryClientTransport::MemoryClientTransport(MemoryNetwork& network, std::string name)
-    : network_(network), name_(std::move(name)), peer_id_(network.NewPeerId()) {
+MemoryClientTransport::MemoryClientTransport(MemoryNetwork& network, std::string name,
+                                             std::string key)
+    : network_(network),
+      name_(std::move(name)),
+      key_(std::move(key)),
+      peer_id_(network.NewPeerId()) {
   network_.clients_[peer_id_] = this;
 }
 

@@ -50,8 +50,9 @@ class MemoryNetwork {
 
   // A server at "mem://NAME". kAlreadyExists if something listens there.
   absl::StatusOr<std::unique_ptr<ServerTransport>> Listen(absl::string_view name);
-  // A client of "mem://NAME" (or of NAME).
-  std::unique_ptr<ClientTransport> Connect(absl::string_view endpoint);
+  // A client of "mem://NAME" (or of NAME). The server sees its frames as authenticated with
+  // public key `key` (as a CURVE connection's are; empty: unauthenticated).
+  std::unique_ptr<ClientTransport> Connect(absl::string_view endpoint, std::string key = "");
 
   // --- Faults, for frames sent from now on.
 
@@ -130,10 +131,11 @@ class MemoryClientTransport final : public ClientTransport {
 
  private:
   friend class MemoryNetwork;
-  MemoryClientTransport(MemoryNetwork& network, std::string name);
+  MemoryClientTransport(MemoryNetwork& network, std::string name, std::string key);
 
   MemoryNetwork& network_;
   std::string name_;
+  std::string key_;
   PeerId peer_id_;
   Receiver receiver_;
 };

@@ -23,7 +23,7 @@ class MemoryNetworkTest : public ::testing::Test {
  protected:
   MemoryNetworkTest() : network_(clock_, /*seed=*/42) {
     server_ = *network_.Listen("coordinator");
-    server_->SetReceiver([this](const PeerId& peer, absl::string_view frame) {
+    server_->SetReceiver([this](const PeerId& peer, absl::string_view frame, absl::string_view) {
       from_.push_back(peer);
       at_server_.emplace_back(frame);
     });

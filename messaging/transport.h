@@ -29,7 +29,10 @@ using PeerId = std::string;
 // The coordinator's side: many peers connect to one endpoint.
 class ServerTransport {
  public:
-  using Receiver = absl::AnyInvocable<void(const PeerId& peer, absl::string_view frame)>;
+  // `key` is the public key (Z85) the peer's connection was authenticated with, the same for
+  // every frame of a connection; empty on a transport that does not authenticate.
+  using Receiver =
+      absl::AnyInvocable<void(const PeerId& peer, absl::string_view frame, absl::string_view key)>;
 
   virtual ~ServerTransport() = default;
 

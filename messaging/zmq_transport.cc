@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "glog/logging.h"
 
 namespace braid {
@@ -32,6 +34,21 @@ absl::Status EndpointError(const zmq::error_t& error, absl::string_view what,
   }
 }
 
+constexpr char kZapDomain[] = "braid";
+
+absl::Status CheckKeys(const CurveKeyPair& keys) {
+  if (!IsCurveKey(keys.public_key) || !IsCurveKey(keys.secret_key)) {
+    return absl::InvalidArgumentError("a CURVE key is 40 characters of Z85");
+  }
+  return absl::OkStatus();
+}
+
+// The client key a frame's connection was admitted with (its ZAP user id); empty without CURVE.
+absl::string_view UserId(zmq::message_t& message) {
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  return user == nullptr ? absl::string_view() : absl::string_view(user);
+}
+
 // ZeroMQ's wildcard port is "*"; port 0 means the same to users.
 std::string WithWildcardPort(absl::string_view endpoint) {
   if (absl::StartsWith(endpoint, "tcp://") && absl::EndsWith(endpoint, ":0")) {
@@ -42,24 +59,72 @@ std::string WithWildcardPort(absl::string_view endpoint) {
 
 }  // namespace
 
+bool IsLocalEndpoint(absl::string_view endpoint) {
+  if (absl::StartsWith(endpoint, "ipc://") || absl::StartsWith(endpoint, "inproc://")) return true;
+  if (!absl::ConsumePrefix(&endpoint, "tcp://")) return false;
+  const size_t colon = endpoint.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = endpoint.substr(0, colon);
+  // ZeroMQ's "source;destination" form: what is bound or connected is the destination.
+  if (const size_t semicolon = host.rfind(';'); semicolon != absl::string_view::npos) {
+    host = host.substr(semicolon + 1);
+  }
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  // 127.0.0.0/8, written as a dotted quad.
+  std::vector<absl::string_view> parts = absl::StrSplit(host, '.');
+  if (parts.size() != 4 || parts[0] != "127") return false;
+  for (absl::string_view part : parts) {
+    int value = 0;
+    if (part.empty() || part.size() > 3 || !absl::SimpleAtoi(part, &value) || value > 255) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<std::unique_ptr<ZmqServerTransport>> ZmqServerTransport::Bind(
-    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options) {
+    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options,
+    CurveServerOptions curve) {
   zmq::socket_t socket(reactor.zmq_context(), zmq::socket_type::router);
   Configure(socket, options);
   socket.set(zmq::sockopt::router_mandatory, 1);
+  std::unique_ptr<ZapHandler> zap;
+  if (!curve.keys.secret_key.empty()) {
+    if (absl::Status keys = CheckKeys(curve.keys); !keys.ok()) return keys;
+    if (curve.admit == nullptr) {
+      return absl::InvalidArgumentError("a CURVE server needs an admission check");
+    }
+    absl::StatusOr<std::unique_ptr<ZapHandler>> started = ZapHandler::Start(
+        reactor,
+        [admit = std::move(curve.admit)](
+            const ZapRequest& request) mutable -> absl::StatusOr<std::string> {
+          if (request.mechanism != "CURVE") {
+            return absl::PermissionDeniedError("this endpoint admits CURVE clients only");
+          }
+          if (absl::Status admitted = admit(request.curve_key); !admitted.ok()) return admitted;
+          return request.curve_key;
+        });
+    if (!started.ok()) return started.status();
+    zap = *std::move(started);
+    socket.set(zmq::sockopt::curve_server, 1);
+    socket.set(zmq::sockopt::curve_secretkey, curve.keys.secret_key);
+    socket.set(zmq::sockopt::zap_domain, kZapDomain);
+  }
   try {
     socket.bind(WithWildcardPort(endpoint));
   } catch (const zmq::error_t& error) {
     return EndpointError(error, "bind", endpoint);
   }
   std::string bound = socket.get(zmq::sockopt::last_endpoint);
-  return std::unique_ptr<ZmqServerTransport>(
-      new ZmqServerTransport(reactor, std::move(socket), std::move(bound), options));
+  return std::unique_ptr<ZmqServerTransport>(new ZmqServerTransport(
+      reactor, std::move(zap), std::move(socket), std::move(bound), options));
 }
 
-ZmqServerTransport::ZmqServerTransport(Reactor& reactor, zmq::socket_t socket, std::string endpoint,
+ZmqServerTransport::ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHandler> zap,
+                                       zmq::socket_t socket, std::string endpoint,
                                        ZmqTransportOptions options)
     : reactor_(reactor),
+      zap_(std::move(zap)),
       socket_(std::move(socket)),
       endpoint_(std::move(endpoint)),
       options_(options) {
@@ -79,8 +144,9 @@ absl::Status ZmqServerTransport::OnReadable() {
     if (!identity.more()) continue;  // an empty message: nothing to deliver
     (void)socket_.recv(part, zmq::recv_flags::none);
     PeerId peer(static_cast<const char*>(identity.data()), identity.size());
+    const absl::string_view key = zap_ != nullptr ? UserId(part) : absl::string_view();
     if (!part.more()) {
-      if (receiver_) receiver_(peer, absl::string_view(part.data<char>(), part.size()));
+      if (receiver_) receiver_(peer, absl::string_view(part.data<char>(), part.size()), key);
       continue;
     }
     // A multipart message is not a Braid frame: deliver the parts joined, for the decoder to
@@ -90,7 +156,7 @@ absl::Status ZmqServerTransport::OnReadable() {
       (void)socket_.recv(part, zmq::recv_flags::none);
       joined.append(part.data<char>(), part.size());
     }
-    if (receiver_) receiver_(peer, joined);
+    if (receiver_) receiver_(peer, joined, key);
   }
   return absl::OkStatus();
 }
@@ -112,23 +178,38 @@ absl::Status ZmqServerTransport::Send(const PeerId& peer, absl::string_view fram
 }
 
 absl::StatusOr<std::unique_ptr<ZmqClientTransport>> ZmqClientTransport::Connect(
-    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options) {
+    Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options,
+    CurveClientOptions curve) {
+  if (!curve.keys.secret_key.empty()) {
+    if (absl::Status keys = CheckKeys(curve.keys); !keys.ok()) return keys;
+    if (!IsCurveKey(curve.server_key)) {
+      return absl::InvalidArgumentError("the server's CURVE key is 40 characters of Z85");
+    }
+  }
   std::unique_ptr<ZmqClientTransport> transport(
-      new ZmqClientTransport(reactor, std::string(endpoint), options));
+      new ZmqClientTransport(reactor, std::string(endpoint), options, std::move(curve)));
   absl::Status opened = transport->Open();
   if (!opened.ok()) return opened;
   return transport;
 }
 
 ZmqClientTransport::ZmqClientTransport(Reactor& reactor, std::string endpoint,
-                                       ZmqTransportOptions options)
-    : reactor_(reactor), endpoint_(std::move(endpoint)), options_(options) {}
+                                       ZmqTransportOptions options, CurveClientOptions curve)
+    : reactor_(reactor),
+      endpoint_(std::move(endpoint)),
+      options_(options),
+      curve_(std::move(curve)) {}
 
 ZmqClientTransport::~ZmqClientTransport() { Close(); }
 
 absl::Status ZmqClientTransport::Open() {
   auto socket = std::make_unique<zmq::socket_t>(reactor_.zmq_context(), zmq::socket_type::dealer);
   Configure(*socket, options_);
+  if (!curve_.keys.secret_key.empty()) {
+    socket->set(zmq::sockopt::curve_serverkey, curve_.server_key);
+    socket->set(zmq::sockopt::curve_publickey, curve_.keys.public_key);
+    socket->set(zmq::sockopt::curve_secretkey, curve_.keys.secret_key);
+  }
   try {
     socket->connect(endpoint_);
   } catch (const zmq::error_t& error) {

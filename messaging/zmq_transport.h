@@ -11,6 +11,12 @@
 //   ZMQ_LINGER            how long closing a socket waits to flush (never forever).
 // Memory is thus bounded by (peers x high-water mark x frame size) at worst.
 //
+// With CURVE keys (CurveServerOptions, CurveClientOptions) every byte is encrypted, the client
+// verifies that the server holds the secret key of the public key it was given, and the server
+// admits only the client keys its `admit` accepts (through a ZapHandler of its own, started
+// before it binds). The Receiver then gets each frame's client key. Without keys, frames travel
+// in plain text and anyone who reaches the endpoint may connect.
+//
 // Threading: the reactor's loop thread.
 
 #ifndef BRAID_MESSAGING_ZMQ_TRANSPORT_H_
@@ -21,10 +27,13 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "messaging/curve_keys.h"
 #include "messaging/transport.h"
+#include "messaging/zap_handler.h"
 #include "proto/envelope.h"
 #include "reactor/reactor.h"
 
@@ -40,13 +49,33 @@ struct ZmqTransportOptions {
   int max_frames_per_event = 4096;
 };
 
+// A CURVE server: its key pair, and which client keys (Z85) it admits (OK) or refuses (the
+// status's message is logged by the client's side of the handshake as its reason).
+struct CurveServerOptions {
+  CurveKeyPair keys;
+  absl::AnyInvocable<absl::Status(absl::string_view client_key)> admit;
+};
+
+// A CURVE client: its key pair, and the server's public key (Z85), which it verifies.
+struct CurveClientOptions {
+  CurveKeyPair keys;
+  std::string server_key;
+};
+
+// Whether only this machine can reach `endpoint`: ipc:// and inproc:// endpoints, and tcp:// on a
+// loopback address (127.0.0.0/8, [::1], localhost). A wildcard ("*", 0.0.0.0), an interface
+// name or any other address is not.
+bool IsLocalEndpoint(absl::string_view endpoint);
+
 class ZmqServerTransport final : public ServerTransport {
  public:
-  // Binds a ROUTER to `endpoint`. kInvalidArgument for a malformed endpoint, kUnavailable if the
-  // address is in use or cannot be bound.
+  // Binds a ROUTER to `endpoint`, with CURVE if `curve` has keys. kInvalidArgument for a
+  // malformed endpoint or key, kUnavailable if the address is in use or cannot be bound,
+  // kAlreadyExists if another CURVE server runs on this reactor's ZeroMQ context.
   static absl::StatusOr<std::unique_ptr<ZmqServerTransport>> Bind(Reactor& reactor,
                                                                   absl::string_view endpoint,
-                                                                  ZmqTransportOptions options = {});
+                                                                  ZmqTransportOptions options = {},
+                                                                  CurveServerOptions curve = {});
   ~ZmqServerTransport() override;
 
   std::string endpoint() const override { return endpoint_; }
@@ -54,11 +83,12 @@ class ZmqServerTransport final : public ServerTransport {
   absl::Status Send(const PeerId& peer, absl::string_view frame) override;
 
  private:
-  ZmqServerTransport(Reactor& reactor, zmq::socket_t socket, std::string endpoint,
-                     ZmqTransportOptions options);
+  ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHandler> zap, zmq::socket_t socket,
+                     std::string endpoint, ZmqTransportOptions options);
   absl::Status OnReadable();
 
   Reactor& reactor_;
+  std::unique_ptr<ZapHandler> zap_;  // outlives the socket: without it CURVE admits anyone
   zmq::socket_t socket_;
   std::string endpoint_;
   ZmqTransportOptions options_;
@@ -68,10 +98,12 @@ class ZmqServerTransport final : public ServerTransport {
 
 class ZmqClientTransport final : public ClientTransport {
  public:
-  // Connects a DEALER to `endpoint` (in the background: frames wait for the connection).
-  // kInvalidArgument for a malformed endpoint.
+  // Connects a DEALER to `endpoint` (in the background: frames wait for the connection), with
+  // CURVE if `curve` has keys. kInvalidArgument for a malformed endpoint or key. A server that
+  // refuses the key, or whose key is not `curve.server_key`, never answers: the frames wait.
   static absl::StatusOr<std::unique_ptr<ZmqClientTransport>> Connect(
-      Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options = {});
+      Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options = {},
+      CurveClientOptions curve = {});
   ~ZmqClientTransport() override;
 
   std::string endpoint() const override { return endpoint_; }
@@ -80,7 +112,8 @@ class ZmqClientTransport final : public ClientTransport {
   absl::Status Reconnect() override;
 
  private:
-  ZmqClientTransport(Reactor& reactor, std::string endpoint, ZmqTransportOptions options);
+  ZmqClientTransport(Reactor& reactor, std::string endpoint, ZmqTransportOptions options,
+                     CurveClientOptions curve);
   absl::Status Open();
   void Close();
   absl::Status OnReadable();
@@ -88,6 +121,7 @@ class ZmqClientTransport final : public ClientTransport {
   Reactor& reactor_;
   std::string endpoint_;
   ZmqTransportOptions options_;
+  CurveClientOptions curve_;
   std::unique_ptr<zmq::socket_t> socket_;
   Receiver receiver_;
   Reactor::ReaderId reader_ = 0;

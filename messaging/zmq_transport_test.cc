@@ -60,7 +60,7 @@ void RoundTrip(absl::string_view endpoint) {
   auto client = ZmqClientTransport::Connect(reactor, (*server)->endpoint());
   ASSERT_THAT(client, IsOk());
   std::string got;
-  (*server)->SetReceiver([&](const PeerId& peer, absl::string_view frame) {
+  (*server)->SetReceiver([&](const PeerId& peer, absl::string_view frame, absl::string_view) {
     EXPECT_EQ(frame, "ping");
     EXPECT_THAT((*server)->Send(peer, "pong"), IsOk());
   });
@@ -103,6 +103,20 @@ TEST(ZmqTransport, AMalformedEndpointIsInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(ZmqTransport, LocalEndpointsAreThoseOnlyThisMachineReaches) {
+  for (absl::string_view local :
+       {"ipc:///tmp/braid.sock", "inproc://x", "tcp://127.0.0.1:7070", "tcp://127.3.4.5:0",
+        "tcp://localhost:7070", "tcp://[::1]:7070", "tcp://10.0.0.1;127.0.0.1:7070"}) {
+    EXPECT_TRUE(IsLocalEndpoint(local)) << local;
+  }
+  for (absl::string_view remote :
+       {"tcp://*:7070", "tcp://0.0.0.0:7070", "tcp://10.1.2.3:7070", "tcp://eth0:7070",
+        "tcp://[::]:7070", "tcp://128.0.0.1:7070", "tcp://127.0.0.1.evil.com:7070",
+        "tcp://127.0.0.256:7070", "tcp://127.0.0.1", "pgm://eth0;239.192.1.1:5555", ""}) {
+    EXPECT_FALSE(IsLocalEndpoint(remote)) << remote;
+  }
+}
+
 TEST(ZmqTransport, AnAddressInUseIsUnavailable) {
   PollReactor reactor(Options());
   auto first = ZmqServerTransport::Bind(reactor, "tcp://127.0.0.1:0");
@@ -118,7 +132,7 @@ TEST(ZmqTransport, AReconnectedClientIsANewPeer) {
   auto client = ZmqClientTransport::Connect(reactor, (*server)->endpoint());
   ASSERT_THAT(client, IsOk());
   std::vector<PeerId> peers;
-  (*server)->SetReceiver([&](const PeerId& peer, absl::string_view) {
+  (*server)->SetReceiver([&](const PeerId& peer, absl::string_view, absl::string_view) {
     peers.push_back(peer);
     if (peers.size() == 1) {
       ASSERT_THAT((*client)->Reconnect(), IsOk());

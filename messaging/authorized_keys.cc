@@ -1,0 +1,80 @@
+#include "messaging/authorized_keys.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "messaging/curve_keys.h"
+
+namespace braid {
+
+absl::string_view KeyRoleName(KeyRole role) {
+  switch (role) {
+    case KeyRole::kWorker:
+      return "worker";
+    case KeyRole::kClient:
+      return "client";
+    case KeyRole::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Parse(absl::string_view text,
+                                                     absl::string_view source) {
+  AuthorizedKeys keys;
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::MaxSplits(absl::ByAnyChar(" \t"), 2), absl::SkipEmpty());
+    auto error = [&](absl::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", number, ": ", what));
+    };
+    if (words.size() < 2) return error("expected 'ROLE KEY [COMMENT]'");
+    Entry entry;
+    if (words[0] == "worker") {
+      entry.role = KeyRole::kWorker;
+    } else if (words[0] == "client") {
+      entry.role = KeyRole::kClient;
+    } else if (words[0] == "admin") {
+      entry.role = KeyRole::kAdmin;
+    } else {
+      return error(
+          absl::StrCat("unknown role '", words[0], "' (expected worker, client or admin)"));
+    }
+    if (!IsCurveKey(words[1])) {
+      return error(absl::StrCat("'", words[1],
+                                "' is not a CURVE public key (40 characters of Z85, as braid "
+                                "keygen writes in NAME.pub)"));
+    }
+    if (words.size() > 2) entry.comment = std::string(absl::StripAsciiWhitespace(words[2]));
+    if (!keys.keys_.emplace(words[1], std::move(entry)).second) {
+      return error(absl::StrCat("key ", words[1], " is listed twice"));
+    }
+  }
+  return keys;
+}
+
+absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Read(Env& env, const std::string& path) {
+  absl::StatusOr<std::string> text = env.ReadFile(path);
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
+}
+
+const AuthorizedKeys::Entry* AuthorizedKeys::Find(absl::string_view key) const {
+  auto it = keys_.find(key);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::string AuthorizedKeys::Describe(absl::string_view key) const {
+  const Entry* entry = Find(key);
+  const std::string prefix = absl::StrCat(key.substr(0, 8), "...");
+  if (entry == nullptr || entry->comment.empty()) return absl::StrCat("key ", prefix);
+  return absl::StrCat("key ", prefix, " (", entry->comment, ")");
+}
+
+}  // namespace braid
