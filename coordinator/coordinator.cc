@@ -138,7 +138,35 @@ void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskResu
   if (store_ != nullptr) store_->TaskCommitted(job_id, result);
 }
 
+absl::Status Coordinator::MaySend(PeerKind kind, const proto::Envelope& message) {
+  bool allowed = true;
+  switch (message.body_case()) {
+    case proto::Envelope::kSubmitJob:
+    case proto::Envelope::kStatusRequest:
+    case proto::Envelope::kWatchJob:
+    case proto::Envelope::kCancelJob:
+      allowed = kind == PeerKind::kClient;
+      break;
+    case proto::Envelope::kTaskResults:
+    case proto::Envelope::kTaskProgress:
+      allowed = kind == PeerKind::kWorker;
+      break;
+    default:
+      break;
+  }
+  if (allowed) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("a ", kind == PeerKind::kWorker ? "worker" : "client", " may not send ",
+                   BodyName(message), " messages"));
+}
+
 void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
+  if (auto known = peers_.find(peer); known != peers_.end()) {
+    if (absl::Status allowed = MaySend(known->second, message); !allowed.ok()) {
+      hub_.Reject(peer, message.message_id(), allowed);
+      return;
+    }
+  }
   switch (message.body_case()) {
     case proto::Envelope::kWorkerHello:
       return OnWorkerHello(peer, message);
@@ -172,6 +200,15 @@ void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
 
 void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& message) {
   const proto::WorkerHello& hello = message.worker_hello();
+  if (options_.access != nullptr) {
+    if (absl::Status may = options_.access->MayIntroduce(hub_.key(peer), /*worker=*/true);
+        !may.ok()) {
+      LOG(WARNING) << "refused worker " << hello.name() << ": " << may.message();
+      hub_.Reject(peer, message.message_id(), may);
+      hub_.Forget(peer);
+      return;
+    }
+  }
   if (hello.slots() == 0) {
     hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs slots"));
     hub_.Forget(peer);
@@ -215,6 +252,15 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
 }
 
 void Coordinator::OnClientHello(const PeerId& peer, const proto::Envelope& message) {
+  if (options_.access != nullptr) {
+    if (absl::Status may = options_.access->MayIntroduce(hub_.key(peer), /*worker=*/false);
+        !may.ok()) {
+      LOG(WARNING) << "refused client " << message.client_hello().name() << ": " << may.message();
+      hub_.Reject(peer, message.message_id(), may);
+      hub_.Forget(peer);
+      return;
+    }
+  }
   peers_[peer] = PeerKind::kClient;
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
@@ -233,6 +279,27 @@ void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
   }
   for (auto& [job, watchers] : watchers_) watchers.erase(peer);
   peers_.erase(it);
+}
+
+void Coordinator::CutOff(const PeerId& peer, const absl::Status& why) {
+  OnPeerLost(peer, why);
+  hub_.Close(peer, why);
+}
+
+void Coordinator::ReplaceAuthorizedKeys(AuthorizedKeys keys) {
+  options_.access->Replace(std::move(keys));
+  std::vector<std::pair<PeerId, absl::Status>> cut;
+  for (const auto& [peer, kind] : peers_) {
+    absl::Status may = options_.access->MayIntroduce(hub_.key(peer), kind == PeerKind::kWorker);
+    if (!may.ok()) cut.emplace_back(peer, std::move(may));
+  }
+  for (const auto& [peer, why] : cut) {
+    LOG(WARNING) << "cutting off a " << (peers_.at(peer) == PeerKind::kWorker ? "worker" : "client")
+                 << " whose key is no longer authorized: " << why.message();
+    CutOff(peer, why);
+  }
+  LOG(INFO) << "authorized keys replaced: " << options_.access->keys().size() << " keys, "
+            << cut.size() << " peers cut off";
 }
 
 std::string Coordinator::KnownJobs() const {
@@ -319,6 +386,7 @@ JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec,
 void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   const uint64_t request = message.message_id();
   proto::JobSpec spec = message.submit_job().spec();
+  spec.set_owner(std::string(hub_.key(peer)));
   const JobDefinition* definition = nullptr;
   if (absl::Status admissible = CheckAdmissible(spec, &definition); !admissible.ok()) {
     hub_.Reject(peer, request, admissible);
@@ -423,6 +491,12 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
   if (!FindStatus(id, /*with_tasks=*/false, &status)) {
     hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
     return;
+  }
+  if (options_.access != nullptr) {
+    if (absl::Status may = options_.access->MayCancel(hub_.key(peer), status.owner()); !may.ok()) {
+      hub_.Reject(peer, message.message_id(), may);
+      return;
+    }
   }
   if (it == jobs_.end() || it->second->finished()) {
     hub_.Reject(

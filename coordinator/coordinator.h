@@ -33,6 +33,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "base/env.h"
+#include "coordinator/access_control.h"
 #include "coordinator/job_run.h"
 #include "coordinator/job_store.h"
 #include "coordinator/scheduler.h"
@@ -63,6 +64,9 @@ struct CoordinatorOptions {
   // input; removing an output directory: a failed job's, or the old one an --overwrite
   // replaces); null to run them inline. Must outlive the coordinator and its calls.
   BlockingCalls* blocking_calls = nullptr;
+  // Who may do what (an --authorized-keys file); null for a coordinator whose transport does
+  // not authenticate, where every peer may do everything. Must outlive the coordinator.
+  AccessControl* access = nullptr;
 };
 
 class Coordinator final : private JobLog {
@@ -91,10 +95,20 @@ class Coordinator final : private JobLog {
   size_t workers() const { return scheduler_.workers().size(); }
   const Hub& hub() const { return hub_; }
 
+  // Replaces the authorized keys (REQUIRES: options.access) and cuts off every peer whose key
+  // no longer allows what it connected as: a worker's attempts run elsewhere, a client's watches
+  // end. Their further frames are refused until a hello, which their keys no longer pass.
+  void ReplaceAuthorizedKeys(AuthorizedKeys keys);
+
  private:
   enum class PeerKind { kWorker, kClient };
 
   void OnMessage(const PeerId& peer, proto::Envelope& message);
+  // OK if a peer of `kind` may send `message` (a worker speaks the task protocol, a client
+  // submits, watches, asks and cancels); kPermissionDenied otherwise.
+  static absl::Status MaySend(PeerKind kind, const proto::Envelope& message);
+  // Forgets `peer` as if it were lost, for `why`.
+  void CutOff(const PeerId& peer, const absl::Status& why);
   void OnPeerLost(const PeerId& peer, const absl::Status& why);
   void OnWorkerHello(const PeerId& peer, const proto::Envelope& message);
   void OnClientHello(const PeerId& peer, const proto::Envelope& message);

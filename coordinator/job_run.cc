@@ -641,6 +641,7 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   status.set_name(spec_.name().empty() ? spec_.job() : spec_.name());
   status.set_state(state_);
   status.set_output(spec_.output());
+  status.set_owner(spec_.owner());
   status.set_input_bytes(plan_.input_bytes);
   status.set_maps_done(maps_done_);
   status.set_maps_total(static_cast<uint32_t>(maps_.size()));

@@ -24,13 +24,14 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   coordinator_options.state_dir = options_.state_dir;
   coordinator_options.env = options_.coordinator_env;
   coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
+  coordinator_options.access = options_.access;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   absl::Status recovered = coordinator_->Recover();
   CHECK(recovered.ok()) << recovered;
   if (options_.worker_jobs.empty()) options_.worker_jobs = JobRegistry::Global().Names();
   for (int i = 0; i < options_.workers; ++i) AddWorker(options_.worker_jobs);
-  client_ = std::make_unique<Client>(clock_, network_.Connect("coordinator"));
+  client_ = std::make_unique<Client>(clock_, network_.Connect("coordinator", options_.client_key));
   Await(client_->Connect()).IgnoreError();
 }
 
@@ -46,12 +47,13 @@ absl::Status Cluster::RestartCoordinator() {
   coordinator_options.state_dir = options_.state_dir;
   coordinator_options.env = options_.coordinator_env;
   coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
+  coordinator_options.access = options_.access;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   return coordinator_->Recover();
 }
 
-Worker& Cluster::AddWorker(std::vector<std::string> jobs) {
+Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::string> key) {
   TaskEnvironment environment;
   const int index = static_cast<int>(workers_.size());
   if (std::find(options_.failing_workers.begin(), options_.failing_workers.end(), index) !=
@@ -73,8 +75,9 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs) {
   worker_options.slots = options_.slots;
   worker_options.scratch_dir = environment.scratch_dir;
   worker_options.job_kinds = std::move(jobs);
-  workers_.push_back(std::make_unique<Worker>(clock_, network_.Connect("coordinator"),
-                                              *executors_.back(), worker_options));
+  workers_.push_back(std::make_unique<Worker>(
+      clock_, network_.Connect("coordinator", key.value_or(options_.worker_key)),
+      *executors_.back(), worker_options));
   Await(workers_.back()->Start()).IgnoreError();
   return *workers_.back();
 }

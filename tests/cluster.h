@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ class Cluster {
     BlockingCalls* coordinator_blocking_calls = nullptr;
     // Workers (by index) whose every attempt fails.
     std::vector<int> failing_workers;
+    // The coordinator's authorized keys (null: none, every peer may do everything), and the
+    // keys the workers and the client connect with (the in-memory network's stand-in for CURVE).
+    AccessControl* access = nullptr;
+    std::string worker_key;
+    std::string client_key;
   };
 
   explicit Cluster(Options options);
@@ -87,8 +93,9 @@ class Cluster {
   // client find it by themselves.
   absl::Status RestartCoordinator();
 
-  // Adds a worker advertising `jobs`.
-  Worker& AddWorker(std::vector<std::string> jobs);
+  // Adds a worker advertising `jobs`, connecting with `key` (default: Options::worker_key).
+  // Its Start has been awaited: coordinator().workers() tells whether it was welcomed.
+  Worker& AddWorker(std::vector<std::string> jobs, std::optional<std::string> key = std::nullopt);
 
   // Moves fake time in small steps until `d` has a result (at most `limit` of fake time).
   template <typename T>

@@ -40,7 +40,7 @@ Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
   link_ = std::make_unique<Link>(time_, std::move(transport), options_.link,
                                  [this] { return Hello(); });
   link_->SetOnMessage([this](proto::Envelope message) { OnMessage(message); });
-  link_->SetOnLost([this](absl::Status) { OnLost(); });
+  link_->SetOnLost([this](absl::Status why) { OnLost(why); });
 }
 
 Worker::~Worker() {
@@ -136,12 +136,13 @@ void Worker::CancelRunning() {
   }
 }
 
-void Worker::OnLost() {
+void Worker::OnLost(const absl::Status& why) {
   // The coordinator has forgotten this worker and will reschedule its tasks elsewhere.
   CancelRunning();
   queued_.clear();
   results_.clear();
   jobs_.clear();
+  if (link_->state() == Link::State::kClosed && on_closed_) on_closed_(why);
 }
 
 void Worker::StartTasks() {

@@ -70,6 +70,12 @@ class Worker {
   // once if it is done already). May be called any number of times.
   Deferred<void> Drain(absl::string_view reason);
 
+  // Told when the coordinator closes this worker's link for good (its key is no longer
+  // authorized), with the coordinator's reason. The worker then runs nothing more.
+  void SetOnClosed(absl::AnyInvocable<void(absl::Status)> on_closed) {
+    on_closed_ = std::move(on_closed);
+  }
+
   // Asks every running attempt to stop now; their results are discarded (a streaming command is
   // killed with its process group). For a worker that stops without draining.
   void CancelRunning();
@@ -94,7 +100,7 @@ class Worker {
   void OnMessage(proto::Envelope& message);
   void OnAssign(proto::AssignTasks& assign);
   void OnCancel(const proto::CancelTasks& cancel);
-  void OnLost();
+  void OnLost(const absl::Status& why);
   void StartTasks();
   // The next batch to run from the front of the queue: one task, or for a job whose tasks take
   // under a millisecond, the queued tasks of that job up to a fair share of them.
@@ -126,6 +132,7 @@ class Worker {
   std::vector<Deferred<void>> drain_waiters_;
   std::optional<LoopingCall> heartbeat_;
   // Lets callbacks that outlive this Worker (a task finishing late) find out.
+  absl::AnyInvocable<void(absl::Status)> on_closed_;
   Liveness liveness_;
 };
 
