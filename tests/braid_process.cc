@@ -22,8 +22,11 @@ std::string BraidPath() {
   return std::filesystem::absolute("tools/braid").string();
 }
 
-BraidProcess::BraidProcess(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BraidPath()};
+BraidProcess::BraidProcess(const std::vector<std::string>& args)
+    : BraidProcess(BraidPath(), args) {}
+
+BraidProcess::BraidProcess(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {program};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> pointers;
   for (std::string& arg : argv) pointers.push_back(arg.data());
@@ -38,7 +41,7 @@ BraidProcess::BraidProcess(const std::vector<std::string>& args) {
     if (getppid() != parent) _exit(1);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
-    execv(pointers[0], pointers.data());
+    execvp(pointers[0], pointers.data());
     _exit(127);
   }
   close(pipe_fds[1]);

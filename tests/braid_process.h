@@ -27,6 +27,9 @@ class BraidProcess {
  public:
   // Starts `braid args...`. Dies (the test cannot go on) if it cannot fork.
   explicit BraidProcess(const std::vector<std::string>& args);
+  // Starts another program beside braid (`program` found on PATH, args after it), watched the
+  // same way: a packet capture, say. Exit code 127 if it cannot be run.
+  BraidProcess(const std::string& program, const std::vector<std::string>& args);
   BraidProcess(const BraidProcess&) = delete;
   BraidProcess& operator=(const BraidProcess&) = delete;
   // Kills the process if it still runs.

@@ -1,6 +1,6 @@
 // braid: Braid's command-line tool.
 //
-//   braid coordinator --listen tcp://*:7070 --work_dir DIR
+//   braid coordinator --listen tcp://*:7070 --work_dir DIR --curve_key C.key --authorized_keys F
 //   braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]
 //   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
 //   braid submit --coordinator ... --mapper 'python3 map.py' --reducer 'python3 reduce.py'
@@ -9,6 +9,7 @@
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
 //   braid journal STATE_DIR
+//   braid keygen NAME
 //
 // Flags may be written with dashes or underscores (--split-size, --split_size).
 
@@ -44,25 +45,31 @@ struct Command {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"coordinator",
-       "braid coordinator --listen tcp://*:7070 --work_dir DIR [--state_dir DIR]",
-       {"coordinator_command.cc"},
+       "braid coordinator [--listen tcp://*:7070] --work_dir DIR [--state_dir DIR] "
+       "[--curve_key NAME.key --authorized_keys FILE | --insecure]",
+       {"coordinator_command.cc", "curve_flags.cc"},
        true},
       {"worker",
-       "braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]",
-       {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc"},
+       "braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR] "
+       "[--curve_key NAME.key --coordinator_key COORDINATOR.pub]",
+       {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc", "curve_flags.cc"},
        true},
       {"submit",
        "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
        "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--detach]\n"
        "       braid submit ... --mapper CMD [--combiner CMD] [--reducer CMD] [--file PATH ...] "
        "[--cmdenv NAME=VALUE ...] [--task_timeout 600s] --input PATH --output DIR",
-       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc", "streaming_flags.cc"},
+       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc", "streaming_flags.cc",
+        "curve_flags.cc"},
        false},
       {"status",
        "braid status [JOB] --coordinator tcp://HOST:7070",
-       {"coordinator_flag.cc"},
+       {"coordinator_flag.cc", "curve_flags.cc"},
        false},
-      {"cancel", "braid cancel JOB --coordinator tcp://HOST:7070", {"coordinator_flag.cc"}, false},
+      {"cancel",
+       "braid cancel JOB --coordinator tcp://HOST:7070",
+       {"coordinator_flag.cc", "curve_flags.cc"},
+       false},
       {"simulate",
        "braid simulate --workers N [--slots S] -- --job JOB --input PATH --output DIR ...",
        {"simulate_command.cc", "slots_flag.cc", "tools/flags.cc", "streaming_flags.cc"},
@@ -72,6 +79,7 @@ const std::vector<Command>& Commands() {
        {"gen_corpus_command.cc"},
        false},
       {"journal", "braid journal STATE_DIR", {"journal_command.cc"}, false},
+      {"keygen", "braid keygen NAME  (writes NAME.key and NAME.pub)", {"keygen_command.cc"}, false},
   };
   return commands;
 }
@@ -162,5 +170,6 @@ int main(int argc, char** argv) {
   if (name == "cancel") return braid::CancelCommand(rest);
   if (name == "simulate") return braid::SimulateCommand(rest, repeated);
   if (name == "journal") return braid::JournalCommand(rest);
+  if (name == "keygen") return braid::KeygenCommand(rest);
   return braid::GenCorpusCommand(rest);
 }

@@ -19,6 +19,7 @@ int CancelCommand(const std::vector<std::string>& args);
 int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated);
 int GenCorpusCommand(const std::vector<std::string>& args);
 int JournalCommand(const std::vector<std::string>& args);
+int KeygenCommand(const std::vector<std::string>& args);
 
 }  // namespace braid
 

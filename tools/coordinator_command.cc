@@ -1,17 +1,30 @@
 // braid coordinator: runs a coordinator until SIGINT or SIGTERM.
 
+#include <csignal>
 #include <filesystem>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
+#include "coordinator/access_control.h"
 #include "coordinator/coordinator.h"
+#include "glog/logging.h"
 #include "job/registry.h"
+#include "messaging/curve_keys.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
+#include "tools/curve_flags.h"
 
-ABSL_FLAG(std::string, listen, "tcp://*:7070",
-          "where workers and clients connect (tcp://HOST:PORT, port 0 picks one; ipc:///PATH)");
+ABSL_FLAG(std::string, listen, "",
+          "where workers and clients connect (tcp://HOST:PORT, port 0 picks one; ipc:///PATH); "
+          "default tcp://*:7070 with keys, tcp://127.0.0.1:7070 without");
+ABSL_FLAG(std::string, authorized_keys, "",
+          "the keys that may connect, one per line with its role: 'worker|client|admin KEY "
+          "[COMMENT]' (re-read on SIGHUP); needs --curve-key");
+ABSL_FLAG(bool, insecure, false,
+          "listen beyond this machine without keys: anyone who reaches the port may run "
+          "commands on every worker");
 ABSL_FLAG(std::string, work_dir, "braid-coordinator", "the coordinator's working directory");
 ABSL_FLAG(std::string, state_dir, "",
           "where the coordinator journals its jobs, to resume them after a restart (default: "
@@ -31,14 +44,55 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
                   absl::GetFlag(FLAGS_work_dir), error.message());
     return 2;
   }
+  const std::string key_file = absl::GetFlag(FLAGS_curve_key);
+  const std::string keys_file = absl::GetFlag(FLAGS_authorized_keys);
+  if (key_file.empty() != keys_file.empty()) {
+    absl::FPrintF(stderr,
+                  "braid coordinator: --curve-key and --authorized-keys go together: the first "
+                  "is the coordinator's own key pair, the second who may connect\n");
+    return 2;
+  }
+  const bool keyed = !key_file.empty();
+  std::string listen = absl::GetFlag(FLAGS_listen);
+  if (listen.empty()) listen = keyed ? "tcp://*:7070" : "tcp://127.0.0.1:7070";
+  if (!keyed && !IsLocalEndpoint(listen)) {
+    if (!absl::GetFlag(FLAGS_insecure)) {
+      absl::FPrintF(stderr,
+                    "braid coordinator: refusing to listen on %s without keys: anyone who "
+                    "reaches it could submit jobs, that is run commands on every worker. Give "
+                    "--curve-key and --authorized-keys (see braid keygen), listen on loopback or "
+                    "ipc, or accept the risk with --insecure\n",
+                    listen);
+      return 2;
+    }
+    LOG(WARNING) << "--insecure: listening on " << listen
+                 << " without keys; anyone who reaches it may run commands on every worker";
+  }
+  std::optional<AccessControl> access;
+  CurveServerOptions curve;
+  if (keyed) {
+    absl::StatusOr<CurveKeyPair> pair = ReadCurveKeyPair(*Env::Default(), key_file);
+    absl::StatusOr<AuthorizedKeys> keys = AuthorizedKeys::Read(*Env::Default(), keys_file);
+    for (const absl::Status& status : {pair.status(), keys.status()}) {
+      if (!status.ok()) {
+        absl::FPrintF(stderr, "braid coordinator: %s\n", status.message());
+        return 2;
+      }
+    }
+    access.emplace(*std::move(keys));
+    curve.keys = *std::move(pair);
+    curve.admit = [&access](absl::string_view key) { return access->Admit(key); };
+  }
   PollReactor reactor;
+  const std::string public_key = curve.keys.public_key;
   absl::StatusOr<std::unique_ptr<ZmqServerTransport>> transport =
-      ZmqServerTransport::Bind(reactor, absl::GetFlag(FLAGS_listen));
+      ZmqServerTransport::Bind(reactor, listen, {}, std::move(curve));
   if (!transport.ok()) {
     absl::FPrintF(stderr, "braid coordinator: %s\n", transport.status().message());
     return 2;
   }
   CoordinatorOptions options;
+  if (access.has_value()) options.access = &*access;
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   if (options.state_dir.empty()) options.state_dir = absl::GetFlag(FLAGS_work_dir) + "/state";
   PoolBlockingCalls blocking_calls(reactor);
@@ -49,7 +103,21 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid coordinator: %s\n", recovered.message());
     return 2;
   }
-  absl::PrintF("coordinator listening on %s\n", coordinator.endpoint());
+  if (keyed) {
+    (void)reactor.CatchSignal(SIGHUP, [&] {
+      absl::StatusOr<AuthorizedKeys> keys = AuthorizedKeys::Read(*Env::Default(), keys_file);
+      if (!keys.ok()) {
+        LOG(ERROR) << "SIGHUP: keeping the authorized keys as they were: " << keys.status();
+        return;
+      }
+      coordinator.ReplaceAuthorizedKeys(*std::move(keys));
+    });
+    absl::PrintF("coordinator listening on %s with CURVE (public key %s, %d authorized keys)\n",
+                 coordinator.endpoint(), public_key, access->keys().size());
+  } else {
+    absl::PrintF("coordinator listening on %s without keys (%s)\n", coordinator.endpoint(),
+                 IsLocalEndpoint(listen) ? "this machine only" : "INSECURE: open to anyone");
+  }
   std::fflush(stdout);
   absl::Status ran = reactor.Run();
   return ran.ok() ? 0 : 1;

@@ -16,6 +16,7 @@
 #include "glog/logging.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
+#include "tools/curve_flags.h"
 #include "tools/progress.h"
 #include "tools/streaming_flags.h"
 
@@ -131,8 +132,13 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
   PollReactorOptions options;
   options.stop_on_signals = false;
   PollReactor reactor(options);
+  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags();
+  if (!curve.ok()) {
+    absl::FPrintF(stderr, "braid: %s\n", curve.status().message());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<ZmqClientTransport>> transport =
-      ZmqClientTransport::Connect(reactor, endpoint);
+      ZmqClientTransport::Connect(reactor, endpoint, {}, *std::move(curve));
   if (!transport.ok()) {
     absl::FPrintF(stderr, "braid: %s\n", transport.status().message());
     return 2;

@@ -16,6 +16,7 @@
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
+#include "tools/curve_flags.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, scratch, "",
@@ -71,8 +72,13 @@ int WorkerCommand(const std::vector<std::string>& args) {
   reactor_options.thread_pool_size = static_cast<size_t>(slots);
   reactor_options.stop_on_signals = false;
   PollReactor reactor(reactor_options);
+  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags();
+  if (!curve.ok()) {
+    absl::FPrintF(stderr, "braid worker: %s\n", curve.status().message());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<ZmqClientTransport>> transport =
-      ZmqClientTransport::Connect(reactor, absl::GetFlag(FLAGS_coordinator));
+      ZmqClientTransport::Connect(reactor, absl::GetFlag(FLAGS_coordinator), {}, *std::move(curve));
   if (!transport.ok()) {
     absl::FPrintF(stderr, "braid worker: %s\n", transport.status().message());
     return 2;
@@ -97,6 +103,12 @@ int WorkerCommand(const std::vector<std::string>& args) {
   {
     ThreadTaskExecutor executor(reactor, environment);
     Worker worker(reactor, *std::move(transport), executor, options);
+    worker.SetOnClosed([&](absl::Status why) {
+      absl::FPrintF(stderr, "braid worker: the coordinator cut this worker off: %s\n",
+                    why.message());
+      exit_code = 1;
+      reactor.Stop().IgnoreError();
+    });
     (void)reactor.CatchSignal(SIGTERM, [&] {
       worker.Drain("SIGTERM").Both([&](absl::Status) { reactor.Stop().IgnoreError(); });
     });

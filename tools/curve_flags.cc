@@ -1,0 +1,36 @@
+#include "tools/curve_flags.h"
+
+#include "absl/flags/flag.h"
+#include "base/env.h"
+#include "messaging/curve_keys.h"
+
+ABSL_FLAG(std::string, curve_key, "",
+          "this process's CURVE key pair (NAME.key from braid keygen): encrypts every byte and "
+          "proves who it is");
+ABSL_FLAG(std::string, coordinator_key, "",
+          "the coordinator's public key (its NAME.pub), which this process verifies; needed with "
+          "--curve-key");
+
+namespace braid {
+
+absl::StatusOr<CurveClientOptions> CurveClientFromFlags() {
+  const std::string key_file = absl::GetFlag(FLAGS_curve_key);
+  const std::string coordinator_file = absl::GetFlag(FLAGS_coordinator_key);
+  if (key_file.empty() && coordinator_file.empty()) return CurveClientOptions{};
+  if (key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--coordinator-key needs --curve-key (this process's key pair, from braid keygen)");
+  }
+  if (coordinator_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--curve-key needs --coordinator-key (the coordinator's .pub file), so that this process "
+        "knows it speaks to the real coordinator");
+  }
+  absl::StatusOr<CurveKeyPair> keys = ReadCurveKeyPair(*Env::Default(), key_file);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<std::string> server = ReadCurvePublicKey(*Env::Default(), coordinator_file);
+  if (!server.ok()) return server.status();
+  return CurveClientOptions{*std::move(keys), *std::move(server)};
+}
+
+}  // namespace braid

@@ -1,0 +1,24 @@
+// --curve-key and --coordinator-key: the CURVE keys a command connects or listens with.
+
+#ifndef BRAID_TOOLS_CURVE_FLAGS_H_
+#define BRAID_TOOLS_CURVE_FLAGS_H_
+
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+#include "messaging/zmq_transport.h"
+
+ABSL_DECLARE_FLAG(std::string, curve_key);
+ABSL_DECLARE_FLAG(std::string, coordinator_key);
+
+namespace braid {
+
+// What a worker or client connects to the coordinator with: no keys (both flags empty), or its
+// --curve-key pair and the --coordinator-key it verifies. kInvalidArgument if only one of the
+// two is given; the key files' own errors otherwise.
+absl::StatusOr<CurveClientOptions> CurveClientFromFlags();
+
+}  // namespace braid
+
+#endif  // BRAID_TOOLS_CURVE_FLAGS_H_
