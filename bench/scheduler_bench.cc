@@ -1,9 +1,10 @@
 // The scheduler's throughput and a one-task job's latency, through real processes.
 //
 //   bazel run -c opt //bench:scheduler_bench -- [--tasks 100000] [--workers 2] [--rounds 5]
-//       [--latency_jobs 20] [--cli_jobs 0] [--json PATH]
+//       [--latency_jobs 20] [--cli_jobs 0] [--curve] [--json PATH]
 //
-// Starts `braid coordinator` and N `braid worker --slots 1` on an ipc endpoint, then, each round:
+// Starts `braid coordinator` and N `braid worker --slots 1` on an ipc endpoint (with --curve:
+// every process with CURVE keys), then, each round:
 //   throughput  submits a noop job of --tasks map tasks (map-only, no output) and watches it to
 //               its end: tasks/s from the submit to the final event, and the coordinator's own
 //               count from the job's start (which excludes planning). --tasks 0 skips it.
@@ -40,6 +41,9 @@ ABSL_FLAG(int, latency_jobs, 20, "one-task jobs per latency round");
 ABSL_FLAG(int, cli_jobs, 0, "one-task `braid submit` commands per round");
 ABSL_FLAG(std::string, json, "", "also write each round's figures to this file, as JSON");
 ABSL_FLAG(std::string, braid, "tools/braid", "the braid binary");
+ABSL_FLAG(bool, curve, false,
+          "every process with CURVE keys (the coordinator with authorized keys), to measure "
+          "what encryption and authentication cost");
 
 namespace braid {
 namespace {
@@ -105,13 +109,23 @@ int Main() {
   const std::string braid = std::filesystem::absolute(absl::GetFlag(FLAGS_braid));
   int exit_code = 1;
   {
-    std::unique_ptr<ChildProcess> coordinator = bench::StartCoordinator(braid, dir, endpoint);
+    std::unique_ptr<bench::FleetKeys> keys;
+    if (absl::GetFlag(FLAGS_curve)) {
+      keys = bench::MakeFleetKeys(dir);
+      if (keys == nullptr) return 1;
+    }
+    const bench::FleetKeys none;
+    const bench::FleetKeys& fleet = keys != nullptr ? *keys : none;
+    std::unique_ptr<ChildProcess> coordinator =
+        bench::StartCoordinator(braid, dir, endpoint, fleet.coordinator_flags);
     if (coordinator == nullptr) return 1;
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (int i = 0; i < absl::GetFlag(FLAGS_workers); ++i) {
-      auto worker = ChildProcess::Start({braid, "worker", "--coordinator", endpoint, "--slots", "1",
-                                         "--scratch", absl::StrFormat("%s/worker-%d", dir, i)},
-                                        absl::StrFormat("%s/worker-%d.log", dir, i));
+      std::vector<std::string> args = {
+          braid,     "worker", "--coordinator", endpoint,
+          "--slots", "1",      "--scratch",     absl::StrFormat("%s/worker-%d", dir, i)};
+      args.insert(args.end(), fleet.worker_flags.begin(), fleet.worker_flags.end());
+      auto worker = ChildProcess::Start(args, absl::StrFormat("%s/worker-%d.log", dir, i));
       if (!worker.ok() || !(*worker)->WaitForOutput("joined the coordinator", absl::Seconds(30))) {
         absl::FPrintF(stderr, "a worker did not start; see %s\n", dir);
         return 1;
@@ -133,26 +147,32 @@ int Main() {
       if (tasks > 0) {
         absl::Time start;
         double seconds = 0, job_seconds = 0;
-        ok = bench::WithClient(endpoint, LinkOptions(), [&](Client& client) {
-          start = absl::Now();
-          return RunJob(client, NoopJob(tasks)).Then([&](proto::JobStatus status) {
-            seconds = absl::ToDoubleSeconds(absl::Now() - start);
-            job_seconds = static_cast<double>(status.elapsed_ms()) / 1000;
-          });
-        });
+        ok = bench::WithClient(
+            endpoint, LinkOptions(),
+            [&](Client& client) {
+              start = absl::Now();
+              return RunJob(client, NoopJob(tasks)).Then([&](proto::JobStatus status) {
+                seconds = absl::ToDoubleSeconds(absl::Now() - start);
+                job_seconds = static_cast<double>(status.elapsed_ms()) / 1000;
+              });
+            },
+            fleet.client);
         figures.tasks_per_s = tasks / seconds;
         figures.job_tasks_per_s = tasks / std::max(job_seconds, 1e-3);
       }
       if (ok && latency_jobs > 0) {
         std::vector<double> latencies;
-        ok = bench::WithClient(endpoint, LinkOptions(), [&](Client& client) -> Deferred<void> {
-          for (int i = 0; i < latency_jobs; ++i) {
-            const absl::Time begin = absl::Now();
-            Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
-            if (!done.ok()) co_yield Raise(done.status());
-            latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
-          }
-        });
+        ok = bench::WithClient(
+            endpoint, LinkOptions(),
+            [&](Client& client) -> Deferred<void> {
+              for (int i = 0; i < latency_jobs; ++i) {
+                const absl::Time begin = absl::Now();
+                Result<proto::JobStatus> done = co_await RunJob(client, NoopJob(1));
+                if (!done.ok()) co_yield Raise(done.status());
+                latencies.push_back(absl::ToDoubleMilliseconds(absl::Now() - begin));
+              }
+            },
+            fleet.client);
         if (ok) {
           figures.p50_ms = Percentile(latencies, 0.5);
           figures.p99_ms = Percentile(latencies, 0.99);
@@ -162,9 +182,10 @@ int Main() {
         std::vector<double> latencies;
         for (int i = 0; ok && i < cli_jobs; ++i) {
           const absl::Time begin = absl::Now();
-          auto submit = ChildProcess::Start(
-              {braid, "submit", "--coordinator", endpoint, "--job", "noop", "--reducers", "0"},
-              dir + "/submit.log");
+          std::vector<std::string> args = {braid,   "submit", "--coordinator", endpoint,
+                                           "--job", "noop",   "--reducers",    "0"};
+          args.insert(args.end(), fleet.client_flags.begin(), fleet.client_flags.end());
+          auto submit = ChildProcess::Start(args, dir + "/submit.log");
           std::optional<int> status;
           if (submit.ok()) status = (*submit)->Wait(absl::Seconds(60));
           ok = status.has_value() && *status == 0;

@@ -160,8 +160,12 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
     reactor.CallWhenRunning([&] {
       client.Connect()
           .Catch([&](absl::Status error) -> Result<void> {
-            return absl::Status(error.code(), absl::StrCat("cannot reach the coordinator at ",
-                                                           endpoint, ": ", error.message()));
+            return absl::Status(
+                error.code(),
+                absl::StrCat(absl::IsPermissionDenied(error)
+                                 ? "the coordinator at " + endpoint + " refused this client"
+                                 : "cannot reach the coordinator at " + endpoint,
+                             ": ", error.message()));
           })
           .Then([&] { return body(client); })
           .Both([&](Result<int> result) {
