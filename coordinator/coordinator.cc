@@ -281,6 +281,42 @@ void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
   peers_.erase(it);
 }
 
+std::string Coordinator::ClientOf(const PeerId& peer) const {
+  const absl::string_view key = hub_.key(peer);
+  return key.empty() ? absl::StrCat("peer ", peer) : std::string(key);
+}
+
+absl::Status Coordinator::WithinSubmitLimits(const PeerId& peer, const proto::JobSpec& spec) const {
+  const ClientLimits& limits = options_.limits;
+  uint64_t shipped = 0;
+  for (const proto::ShippedFile& file : spec.streaming().files()) shipped += file.content().size();
+  if (shipped > limits.file_bytes_per_job) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "the job ships %.1f MiB of files, over the %.1f MiB the coordinator's --max-file-bytes "
+        "allows (put larger data in the job's input)",
+        static_cast<double>(shipped) / (1 << 20),
+        static_cast<double>(limits.file_bytes_per_job) / (1 << 20)));
+  }
+  if (auto it = planning_.find(ClientOf(peer));
+      it != planning_.end() && it->second >= limits.submits_in_flight_per_client) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("this client has ", it->second,
+                     " submits being planned, the most the coordinator's "
+                     "--max-submits-in-flight allows: wait for their answers"));
+  }
+  const absl::string_view key = hub_.key(peer);
+  if (options_.access == nullptr || key.empty()) return absl::OkStatus();
+  size_t unfinished = 0;
+  for (const auto& [id, job] : jobs_) unfinished += !job->finished() && job->spec().owner() == key;
+  if (unfinished >= limits.unfinished_jobs_per_key) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        options_.access->keys().Describe(key), " has ", unfinished,
+        " jobs that have not ended, the most the coordinator's --max-jobs-per-client allows: "
+        "wait for some to end"));
+  }
+  return absl::OkStatus();
+}
+
 void Coordinator::CutOff(const PeerId& peer, const absl::Status& why) {
   OnPeerLost(peer, why);
   hub_.Close(peer, why);
@@ -385,6 +421,10 @@ JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec,
 
 void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   const uint64_t request = message.message_id();
+  if (absl::Status within = WithinSubmitLimits(peer, message.submit_job().spec()); !within.ok()) {
+    hub_.Reject(peer, request, within);
+    return;
+  }
   proto::JobSpec spec = message.submit_job().spec();
   spec.set_owner(std::string(hub_.key(peer)));
   const JobDefinition* definition = nullptr;
@@ -399,11 +439,16 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
     return PlanJob(env, spec, definition);
   };
   const bool names_files = !spec.inputs().empty() || !spec.output().empty();
+  const std::string client = ClientOf(peer);
+  ++planning_[client];
   (names_files ? blocking_calls_ : inline_calls_)
       .Compute(std::move(planning))
-      .Both([this, alive = liveness_.token(), peer, request,
+      .Both([this, alive = liveness_.token(), peer, request, client,
              spec = std::move(spec)](absl::StatusOr<JobPlan> plan) {
         if (!alive) return;
+        if (auto it = planning_.find(client); it != planning_.end() && --it->second == 0) {
+          planning_.erase(it);
+        }
         std::string job_id;
         absl::Status accepted = Accept(spec, std::move(plan), &job_id);
         if (!accepted.ok()) {
@@ -464,6 +509,20 @@ void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
   if (run == nullptr && ended == ended_before_.end()) {
     hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
     return;
+  }
+  if (run != nullptr && !run->finished()) {
+    size_t watching = 0;
+    for (const auto& [job_id, watchers] : watchers_) watching += watchers.contains(peer);
+    auto of_this_job = watchers_.find(id);
+    const bool again = of_this_job != watchers_.end() && of_this_job->second.contains(peer);
+    if (watching >= options_.limits.watches_per_client && !again) {
+      hub_.Reject(peer, message.message_id(),
+                  absl::ResourceExhaustedError(absl::StrCat(
+                      "this client watches ", watching,
+                      " jobs already, the most the coordinator's --max-watches-per-client "
+                      "allows")));
+      return;
+    }
   }
   proto::Envelope ack;
   ack.mutable_ack();

@@ -40,12 +40,29 @@
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "job/registry.h"
+#include "job/streaming_spec.h"
 #include "messaging/hub.h"
 #include "messaging/transport.h"
 #include "reactor/blocking_calls.h"
 #include "reactor/looping_call.h"
 
 namespace braid {
+
+// What one client may cost the coordinator. A request beyond a limit is refused with
+// RESOURCE_EXHAUSTED naming the limit and the braid coordinator flag that sets it; nothing is
+// dropped without a word.
+struct ClientLimits {
+  // Jobs submitted with one key that have not ended (with authorized keys only: without them
+  // there is no one to tell apart). --max-jobs-per-client.
+  size_t unfinished_jobs_per_key = 100;
+  // Submits from one client being planned at once. --max-submits-in-flight.
+  size_t submits_in_flight_per_client = 16;
+  // Jobs one connection watches at once. --max-watches-per-client.
+  size_t watches_per_client = 1000;
+  // Bytes of files shipped with one streaming job (--file), at most kMaxShippedBytes, which the
+  // protocol's frame size bounds. --max-file-bytes.
+  uint64_t file_bytes_per_job = kMaxShippedBytes;
+};
 
 struct CoordinatorOptions {
   // Shown to peers in Welcome.
@@ -67,6 +84,7 @@ struct CoordinatorOptions {
   // Who may do what (an --authorized-keys file); null for a coordinator whose transport does
   // not authenticate, where every peer may do everything. Must outlive the coordinator.
   AccessControl* access = nullptr;
+  ClientLimits limits;
 };
 
 class Coordinator final : private JobLog {
@@ -139,6 +157,10 @@ class Coordinator final : private JobLog {
   void SendEvent(const PeerId& peer, const JobRun& job, bool final);
   void PublishEvents();
   std::string KnownJobs() const;
+  // OK if `peer` may submit `spec` now; RESOURCE_EXHAUSTED naming the limit otherwise.
+  absl::Status WithinSubmitLimits(const PeerId& peer, const proto::JobSpec& spec) const;
+  // Who a client is, for its limits: its key, or without keys its connection.
+  std::string ClientOf(const PeerId& peer) const;
 
   ReactorTime& time_;
   const JobRegistry& registry_;
@@ -160,6 +182,8 @@ class Coordinator final : private JobLog {
   // Output directories of failed jobs being removed (off the loop), and their jobs.
   absl::flat_hash_map<std::string, std::string> removing_outputs_;
   Liveness liveness_;
+  // Submits being planned, per client (its key, or its peer id without keys).
+  absl::flat_hash_map<std::string, size_t> planning_;
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;
   LoopingCall events_;

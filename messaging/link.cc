@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "glog/logging.h"
 #include "proto/status_coding.h"
 
@@ -186,6 +187,14 @@ absl::Status Link::SendFrame(proto::Envelope& message) {
   message.set_message_id(next_message_id_++);
   frame_.clear();
   message.AppendToString(&frame_);
+  if (frame_.size() > options_.max_message_bytes) {
+    // The coordinator would drop the connection at once: say so here instead.
+    constexpr double kMiB = 1 << 20;
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("this %s is %.1f MiB, over the %.0f MiB limit of one message",
+                        BodyName(message), static_cast<double>(frame_.size()) / kMiB,
+                        static_cast<double>(options_.max_message_bytes) / kMiB));
+  }
   absl::Status sent = transport_->Send(frame_);
   if (sent.ok()) sent_this_beat_ = true;
   return sent;

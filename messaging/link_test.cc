@@ -154,6 +154,34 @@ TEST_F(LinkTest, ARejectReplyFailsTheRequestWithItsStatus) {
   EXPECT_THAT(ResultNow(reply), Optional(StatusIs(absl::StatusCode::kNotFound, "no such job")));
 }
 
+TEST_F(LinkTest, ARequestOverTheMessageLimitIsRefusedBeforeItIsSent) {
+  ConnectNow();
+  proto::Envelope request;
+  request.mutable_status_request()->set_job_id(std::string(options_.max_message_bytes, 'x'));
+  const size_t frames = network_.frames_sent();
+  EXPECT_THAT(ResultNow(link_->Request(request)),
+              Optional(StatusIs(absl::StatusCode::kResourceExhausted,
+                                HasSubstr("status_request is 64.0 MiB, over the 64 MiB limit"))));
+  EXPECT_EQ(network_.frames_sent(), frames);
+  EXPECT_TRUE(link_->connected());
+}
+
+TEST_F(LinkTest, ClosedRejectClosesTheLinkForGood) {
+  ConnectNow();
+  Deferred<proto::Envelope> pending = AskStatus("never answered");
+  answer_requests_ = false;
+  hub_->Close(hub_peers_.front(), absl::PermissionDeniedError("your key was removed"));
+  Pass(absl::Milliseconds(50));
+  EXPECT_EQ(link_->state(), Link::State::kClosed);
+  EXPECT_THAT(ResultNow(pending),
+              Optional(StatusIs(absl::StatusCode::kPermissionDenied, "your key was removed")));
+  ASSERT_EQ(lost_.size(), 1u);
+  EXPECT_THAT(lost_[0], StatusIs(absl::StatusCode::kPermissionDenied));
+  // It does not come back.
+  Pass(absl::Seconds(30));
+  EXPECT_EQ(hellos_, 1);
+}
+
 TEST_F(LinkTest, ARequestTimesOutOnTheClock) {
   ConnectNow();
   answer_requests_ = false;

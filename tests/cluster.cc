@@ -25,6 +25,7 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
   coordinator_options.env = options_.coordinator_env;
   coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
   coordinator_options.access = options_.access;
+  coordinator_options.limits = options_.limits;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   absl::Status recovered = coordinator_->Recover();
@@ -48,6 +49,7 @@ absl::Status Cluster::RestartCoordinator() {
   coordinator_options.env = options_.coordinator_env;
   coordinator_options.blocking_calls = options_.coordinator_blocking_calls;
   coordinator_options.access = options_.access;
+  coordinator_options.limits = options_.limits;
   coordinator_ = std::make_unique<Coordinator>(clock_, *network_.Listen("coordinator"),
                                                JobRegistry::Global(), coordinator_options);
   return coordinator_->Recover();

@@ -72,6 +72,7 @@ class Cluster {
     AccessControl* access = nullptr;
     std::string worker_key;
     std::string client_key;
+    ClientLimits limits;
   };
 
   explicit Cluster(Options options);

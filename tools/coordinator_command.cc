@@ -3,11 +3,13 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
 #include "coordinator/access_control.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/planner.h"
 #include "glog/logging.h"
 #include "job/registry.h"
 #include "messaging/curve_keys.h"
@@ -26,6 +28,12 @@ ABSL_FLAG(bool, insecure, false,
           "listen beyond this machine without keys: anyone who reaches the port may run "
           "commands on every worker");
 ABSL_FLAG(std::string, work_dir, "braid-coordinator", "the coordinator's working directory");
+ABSL_FLAG(int, max_jobs_per_client, 100,
+          "jobs one client key may have that have not ended (with --authorized-keys)");
+ABSL_FLAG(int, max_submits_in_flight, 16, "submits one client may have being planned at once");
+ABSL_FLAG(int, max_watches_per_client, 1000, "jobs one client connection may watch at once");
+ABSL_FLAG(std::string, max_file_bytes, "16MiB",
+          "bytes of --file one streaming job may ship (at most 16MiB)");
 ABSL_FLAG(std::string, state_dir, "",
           "where the coordinator journals its jobs, to resume them after a restart (default: "
           "WORK_DIR/state)");
@@ -93,6 +101,27 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
   }
   CoordinatorOptions options;
   if (access.has_value()) options.access = &*access;
+  for (auto [flag, value, limit] :
+       {std::tuple{"--max-jobs-per-client", absl::GetFlag(FLAGS_max_jobs_per_client),
+                   &options.limits.unfinished_jobs_per_key},
+        std::tuple{"--max-submits-in-flight", absl::GetFlag(FLAGS_max_submits_in_flight),
+                   &options.limits.submits_in_flight_per_client},
+        std::tuple{"--max-watches-per-client", absl::GetFlag(FLAGS_max_watches_per_client),
+                   &options.limits.watches_per_client}}) {
+    if (value < 1) {
+      absl::FPrintF(stderr, "braid coordinator: %s must be at least 1\n", flag);
+      return 2;
+    }
+    *limit = static_cast<size_t>(value);
+  }
+  absl::StatusOr<uint64_t> file_bytes = ParseByteSize(absl::GetFlag(FLAGS_max_file_bytes));
+  if (!file_bytes.ok() || *file_bytes > kMaxShippedBytes) {
+    absl::FPrintF(stderr, "braid coordinator: --max-file-bytes: %s\n",
+                  file_bytes.ok() ? "at most 16MiB (the files travel inside one message)"
+                                  : file_bytes.status().message());
+    return 2;
+  }
+  options.limits.file_bytes_per_job = *file_bytes;
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   if (options.state_dir.empty()) options.state_dir = absl::GetFlag(FLAGS_work_dir) + "/state";
   PoolBlockingCalls blocking_calls(reactor);
