@@ -200,36 +200,37 @@ void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
 
 void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& message) {
   const proto::WorkerHello& hello = message.worker_hello();
+  if (auto known = peers_.find(peer); known != peers_.end() && known->second != PeerKind::kWorker) {
+    RefuseHello(peer, message.message_id(),
+                absl::FailedPreconditionError("this connection introduced itself as a client"));
+    return;
+  }
   if (options_.access != nullptr) {
     if (absl::Status may = options_.access->MayIntroduce(hub_.key(peer), /*worker=*/true);
         !may.ok()) {
       LOG(WARNING) << "refused worker " << hello.name() << ": " << may.message();
-      hub_.Reject(peer, message.message_id(), may);
-      hub_.Forget(peer);
+      RefuseHello(peer, message.message_id(), may);
       return;
     }
   }
   if (hello.slots() == 0) {
-    hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs slots"));
-    hub_.Forget(peer);
+    RefuseHello(peer, message.message_id(), absl::InvalidArgumentError("a worker needs slots"));
     return;
   }
   if (hello.name().empty()) {
-    hub_.Reject(peer, message.message_id(), absl::InvalidArgumentError("a worker needs a name"));
-    hub_.Forget(peer);
+    RefuseHello(peer, message.message_id(), absl::InvalidArgumentError("a worker needs a name"));
     return;
   }
   if (std::optional<PeerId> old = scheduler_.PeerOf(hello.name()); old.has_value()) {
     const Scheduler::WorkerInfo& known = scheduler_.workers().at(*old);
     if (*old != peer && (known.host != hello.host() || known.pid != hello.pid())) {
       // Another process calling itself the same: its attempts would be mistaken for the other's.
-      hub_.Reject(peer, message.message_id(),
+      RefuseHello(peer, message.message_id(),
                   absl::AlreadyExistsError(absl::StrFormat(
                       "a worker named '%s' is connected already (pid %d on %s; this one is pid %d "
                       "on %s): give each worker its own --name, or start it again once the "
                       "coordinator has declared the old one lost",
                       hello.name(), known.pid, known.host, hello.pid(), hello.host())));
-      hub_.Forget(peer);
       return;
     }
     // The same process again (its link reconnected before its old connection timed out): the
@@ -252,12 +253,16 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
 }
 
 void Coordinator::OnClientHello(const PeerId& peer, const proto::Envelope& message) {
+  if (auto known = peers_.find(peer); known != peers_.end() && known->second != PeerKind::kClient) {
+    RefuseHello(peer, message.message_id(),
+                absl::FailedPreconditionError("this connection introduced itself as a worker"));
+    return;
+  }
   if (options_.access != nullptr) {
     if (absl::Status may = options_.access->MayIntroduce(hub_.key(peer), /*worker=*/false);
         !may.ok()) {
       LOG(WARNING) << "refused client " << message.client_hello().name() << ": " << may.message();
-      hub_.Reject(peer, message.message_id(), may);
-      hub_.Forget(peer);
+      RefuseHello(peer, message.message_id(), may);
       return;
     }
   }
@@ -265,6 +270,13 @@ void Coordinator::OnClientHello(const PeerId& peer, const proto::Envelope& messa
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
   hub_.Welcome(peer, message.message_id(), welcome);
+}
+
+void Coordinator::RefuseHello(const PeerId& peer, uint64_t hello_id, const absl::Status& why) {
+  hub_.Reject(peer, hello_id, why);
+  // A peer introduced before (under this connection) is forgotten whole, as if lost.
+  OnPeerLost(peer, why);
+  hub_.Forget(peer);
 }
 
 void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
@@ -330,7 +342,9 @@ void Coordinator::ReplaceAuthorizedKeys(AuthorizedKeys keys) {
     if (!may.ok()) cut.emplace_back(peer, std::move(may));
   }
   for (const auto& [peer, why] : cut) {
-    LOG(WARNING) << "cutting off a " << (peers_.at(peer) == PeerKind::kWorker ? "worker" : "client")
+    auto kind = peers_.find(peer);
+    if (kind == peers_.end()) continue;  // gone meanwhile
+    LOG(WARNING) << "cutting off a " << (kind->second == PeerKind::kWorker ? "worker" : "client")
                  << " whose key is no longer authorized: " << why.message();
     CutOff(peer, why);
   }
@@ -448,6 +462,14 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
         if (!alive) return;
         if (auto it = planning_.find(client); it != planning_.end() && --it->second == 0) {
           planning_.erase(it);
+        }
+        if (options_.access != nullptr) {
+          // The key may have been removed while the job was being planned.
+          if (absl::Status may = options_.access->MayIntroduce(spec.owner(), /*worker=*/false);
+              !may.ok()) {
+            hub_.Reject(peer, request, may);
+            return;
+          }
         }
         std::string job_id;
         absl::Status accepted = Accept(spec, std::move(plan), &job_id);

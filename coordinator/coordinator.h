@@ -115,7 +115,8 @@ class Coordinator final : private JobLog {
 
   // Replaces the authorized keys (REQUIRES: options.access) and cuts off every peer whose key
   // no longer allows what it connected as: a worker's attempts run elsewhere, a client's watches
-  // end. Their further frames are refused until a hello, which their keys no longer pass.
+  // end (the client's side learns of it: its link is closed). Their further frames are refused
+  // until a hello, which their keys no longer pass.
   void ReplaceAuthorizedKeys(AuthorizedKeys keys);
 
  private:
@@ -125,8 +126,10 @@ class Coordinator final : private JobLog {
   // OK if a peer of `kind` may send `message` (a worker speaks the task protocol, a client
   // submits, watches, asks and cancels); kPermissionDenied otherwise.
   static absl::Status MaySend(PeerKind kind, const proto::Envelope& message);
-  // Forgets `peer` as if it were lost, for `why`.
+  // Forgets `peer` as if it were lost, for `why`, telling it that it is closed for good.
   void CutOff(const PeerId& peer, const absl::Status& why);
+  // Answers a hello with a refusal and forgets the peer (whole, if it was introduced before).
+  void RefuseHello(const PeerId& peer, uint64_t hello_id, const absl::Status& why);
   void OnPeerLost(const PeerId& peer, const absl::Status& why);
   void OnWorkerHello(const PeerId& peer, const proto::Envelope& message);
   void OnClientHello(const PeerId& peer, const proto::Envelope& message);

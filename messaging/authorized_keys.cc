@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "messaging/curve_keys.h"
 
@@ -30,7 +31,7 @@ absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Parse(absl::string_view text,
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line.front() == '#') continue;
     std::vector<absl::string_view> words =
-        absl::StrSplit(line, absl::MaxSplits(absl::ByAnyChar(" \t"), 2), absl::SkipEmpty());
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     auto error = [&](absl::string_view what) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":", number, ": ", what));
     };
@@ -51,7 +52,11 @@ absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Parse(absl::string_view text,
                                 "' is not a CURVE public key (40 characters of Z85, as braid "
                                 "keygen writes in NAME.pub)"));
     }
-    if (words.size() > 2) entry.comment = std::string(absl::StripAsciiWhitespace(words[2]));
+    if (words.size() > 2) {
+      // The rest of the line after the key, as written (columns may be aligned with spaces).
+      const size_t after_key = static_cast<size_t>(words[1].data() + words[1].size() - line.data());
+      entry.comment = std::string(absl::StripAsciiWhitespace(line.substr(after_key)));
+    }
     if (!keys.keys_.emplace(words[1], std::move(entry)).second) {
       return error(absl::StrCat("key ", words[1], " is listed twice"));
     }
@@ -60,6 +65,14 @@ absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Parse(absl::string_view text,
 }
 
 absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Read(Env& env, const std::string& path) {
+  absl::StatusOr<FileInfo> info = env.Stat(path);
+  if (!info.ok()) return info.status();
+  if ((info->permissions & 022) != 0) {
+    // Whoever may write it may let themselves in (ssh's StrictModes).
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s may be written by others (mode %04o): it decides who may connect; chmod go-w it", path,
+        info->permissions));
+  }
   absl::StatusOr<std::string> text = env.ReadFile(path);
   if (!text.ok()) return text.status();
   return Parse(*text, path);

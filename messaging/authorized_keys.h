@@ -40,7 +40,7 @@ class AuthorizedKeys {
   // Parses the file's text; `source` names it in errors. kInvalidArgument naming the line for an
   // unknown role, a malformed key, or a key listed twice.
   static absl::StatusOr<AuthorizedKeys> Parse(absl::string_view text, absl::string_view source);
-  // Reads and parses `path`.
+  // Reads and parses `path`. kPermissionDenied if its group or others may write it.
   static absl::StatusOr<AuthorizedKeys> Read(Env& env, const std::string& path);
 
   // The entry of public key `key` (Z85), or null if it is not listed. Valid until this object

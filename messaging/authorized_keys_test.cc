@@ -33,6 +33,28 @@ TEST(AuthorizedKeysTest, EachListedKeyHasItsRoleAndComment) {
   EXPECT_THAT(keys->Describe(kAdminKey), HasSubstr("(operations)"));
 }
 
+TEST(AuthorizedKeysTest, ColumnsMayBeAlignedWithSpaces) {
+  auto keys = AuthorizedKeys::Parse(
+      absl::StrCat("worker  ", kWorkerKey, "    node 1,  rack 3\n", "admin\t\t", kAdminKey, "\n"),
+      "keys");
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_NE(keys->Find(kWorkerKey), nullptr);
+  EXPECT_EQ(keys->Find(kWorkerKey)->comment, "node 1,  rack 3");
+  ASSERT_NE(keys->Find(kAdminKey), nullptr);
+  EXPECT_EQ(keys->Find(kAdminKey)->comment, "");
+}
+
+TEST(AuthorizedKeysTest, AFileOthersMayWriteIsRefused) {
+  FakeEnv env;
+  ASSERT_THAT(env.CreateDirs("/etc/braid"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("/etc/braid/keys", absl::StrCat("worker ", kWorkerKey, "\n")),
+              IsOk());
+  EXPECT_THAT(AuthorizedKeys::Read(env, "/etc/braid/keys"), IsOk());
+  ASSERT_THAT(env.SetPermissions("/etc/braid/keys", 0666), IsOk());
+  EXPECT_THAT(AuthorizedKeys::Read(env, "/etc/braid/keys").status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("chmod go-w")));
+}
+
 TEST(AuthorizedKeysTest, UnlistedKeysAreNotFound) {
   auto keys = AuthorizedKeys::Parse(absl::StrCat("worker ", kWorkerKey, "\n"), "keys");
   ASSERT_THAT(keys, IsOk());

@@ -46,7 +46,10 @@ bool IsCurveKey(absl::string_view key) {
   for (char c : key) {
     if (!absl::StrContains(kZ85Alphabet, c)) return false;
   }
-  return true;
+  // Some strings of the alphabet overflow a 4-byte group: libzmq would refuse them.
+  const std::string terminated(key);
+  uint8_t decoded[32];
+  return zmq_z85_decode(decoded, terminated.c_str()) != nullptr;
 }
 
 absl::StatusOr<CurveKeyPair> GenerateCurveKeyPair() {

@@ -26,7 +26,8 @@ struct CurveKeyPair {
   std::string secret_key;  // Z85, 40 characters
 };
 
-// Whether `key` is a CURVE key in Z85: 40 characters of the Z85 alphabet.
+// Whether `key` is a CURVE key in Z85: 40 characters of the Z85 alphabet that decode to 32
+// bytes.
 bool IsCurveKey(absl::string_view key);
 
 // A fresh pair from the system's randomness. kUnimplemented if this libzmq has no CURVE.

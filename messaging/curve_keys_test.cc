@@ -44,6 +44,7 @@ TEST_F(CurveKeysTest, IsCurveKeyWantsFortyZ85Characters) {
   EXPECT_FALSE(IsCurveKey("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7a"));  // 41
   EXPECT_FALSE(IsCurveKey("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]y f7"));  // a space
   EXPECT_FALSE(IsCurveKey(""));
+  EXPECT_FALSE(IsCurveKey(std::string(40, '%')));  // the alphabet's, but overflows on decoding
 }
 
 TEST_F(CurveKeysTest, WrittenPairReadsBackWithASecretFileOfItsOwner) {

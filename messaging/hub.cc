@@ -55,6 +55,15 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame, absl::string_view
   }
   proto::Envelope& message = received;
   const bool hello = message.has_worker_hello() || message.has_client_hello();
+  if (known != peers_.end() && known->second.key != key) {
+    // Another connection under this peer's routing id (which a client can choose): it is not the
+    // peer that was introduced, and gets nothing of its standing.
+    absl::Status why = absl::PermissionDeniedError(
+        "a frame under an introduced peer's id from a connection with another key");
+    bad_input_.Record(peer, BadInput::kNotIntroduced, why);
+    Reject(peer, message.message_id(), why);
+    return;
+  }
   if (known == peers_.end()) {
     if (!hello) {
       absl::Status why = absl::FailedPreconditionError(

@@ -259,5 +259,62 @@ TEST(HubAnswers, AnAnswerToAPeerNotKeepingUpIsDroppedAndCounted) {
   EXPECT_TRUE(lost.empty());  // not keeping up is not gone
 }
 
+// A server transport that hands the test each frame sent, and delivers frames as from a peer
+// authenticated with a given key.
+class KeyedTransport final : public ServerTransport {
+ public:
+  std::string endpoint() const override { return "keyed://"; }
+  void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
+  absl::Status Send(const PeerId&, absl::string_view frame) override {
+    sent.push_back(*DecodeEnvelope(frame));
+    return absl::OkStatus();
+  }
+  void Deliver(const PeerId& peer, const proto::Envelope& message, absl::string_view key) {
+    receiver_(peer, EncodeEnvelope(message), key);
+  }
+  std::vector<proto::Envelope> sent;
+
+ private:
+  Receiver receiver_;
+};
+
+TEST(HubKeys, APeersKeyIsTheOneItSaidHelloWith) {
+  FakeClock clock;
+  auto owned = std::make_unique<KeyedTransport>();
+  KeyedTransport* transport = owned.get();
+  Hub hub(clock, std::move(owned), HubOptions{});
+  std::vector<proto::Envelope> delivered;
+  hub.SetHandlers(
+      [&](const PeerId& peer, proto::Envelope& m) {
+        delivered.push_back(m);
+        if (m.has_worker_hello()) hub.Welcome(peer, m.message_id(), proto::Welcome());
+      },
+      [](const PeerId&, absl::Status) {});
+  proto::Envelope hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_message_id(1);
+  hello.mutable_worker_hello()->set_name("w1");
+  transport->Deliver("peer-1", hello, "key-of-w1");
+  EXPECT_EQ(hub.key("peer-1"), "key-of-w1");
+  EXPECT_EQ(hub.key("peer-2"), "");
+
+  // A connection with another key under the same routing id (a client may choose its id) is
+  // not the introduced peer: refused, counted, never delivered.
+  proto::Envelope results;
+  results.set_protocol_version(kProtocolVersion);
+  results.set_message_id(2);
+  results.mutable_task_results();
+  transport->Deliver("peer-1", results, "an-impostors-key");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(hub.bad_input().count(BadInput::kNotIntroduced), 1u);
+  ASSERT_FALSE(transport->sent.empty());
+  EXPECT_TRUE(transport->sent.back().has_reject());
+  EXPECT_EQ(transport->sent.back().reply_to(), 2u);
+  // The real peer goes on.
+  transport->Deliver("peer-1", results, "key-of-w1");
+  EXPECT_EQ(delivered.size(), 2u);
+  EXPECT_EQ(hub.key("peer-1"), "key-of-w1");
+}
+
 }  // namespace
 }  // namespace braid

@@ -19,10 +19,18 @@ Link::Link(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOp
       backoff_(options.reconnect_initial),
       heartbeat_(time, [this] { Beat(); }) {
   transport_->SetReceiver([this](absl::string_view frame) { OnFrame(frame); });
+  transport_->SetOnRefused([this](absl::Status why) {
+    // Refused at the handshake: no hello will be answered; say why now rather than time out.
+    if (state_ == State::kIdle || state_ == State::kClosed) return;
+    LOG(ERROR) << why.message();
+    Shut(std::move(why));
+  });
 }
 
 Link::~Link() {
+  liveness_.End();
   transport_->SetReceiver(nullptr);
+  transport_->SetOnRefused(nullptr);
   heartbeat_.Stop().IgnoreError();  // may be stopped already
   retry_.Cancel().IgnoreError();    // a retry that ran or never was is fine
   state_ = State::kClosed;
@@ -64,10 +72,7 @@ void Link::OnFrame(absl::string_view frame) {
     // Cut off for good: reconnecting would only be refused again.
     absl::Status why = ErrorFromWire(message.reject().code(), message.reject().message());
     LOG(ERROR) << "the coordinator at " << transport_->endpoint() << " closed this link: " << why;
-    state_ = State::kClosed;
-    heartbeat_.Stop().IgnoreError();  // may be stopped already
-    FailPending(why);
-    if (on_lost_) on_lost_(why);
+    Shut(std::move(why));
     return;
   }
   if (message.has_reject() && message.reject().introduce() && state_ == State::kConnected) {
@@ -88,13 +93,7 @@ void Link::OnFrame(absl::string_view frame) {
                                : absl::InternalError("the coordinator answered the hello oddly");
       LOG(ERROR) << "the coordinator at " << transport_->endpoint()
                  << " refused this link: " << refused;
-      state_ = State::kClosed;
-      heartbeat_.Stop().IgnoreError();  // may be stopped already
-      if (connected_.has_value()) {
-        Deferred<proto::Welcome> connected = std::move(*connected_);
-        connected_.reset();
-        connected.Errback(refused).IgnoreError();
-      }
+      Shut(std::move(refused));
       return;
     }
     auto waiting = pending_.find(message.reply_to());
@@ -176,6 +175,24 @@ void Link::Lose(absl::Status why) {
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
 }
 
+void Link::Shut(absl::Status why) {
+  state_ = State::kClosed;
+  closed_why_ = why;
+  heartbeat_.Stop().IgnoreError();  // may be stopped already
+  const Liveness::Token alive = liveness_.token();
+  FailPending(why);  // their errbacks may destroy this Link
+  if (!alive) return;
+  if (connected_.has_value()) {
+    // The first introduction: Connect's caller learns of the refusal.
+    Deferred<proto::Welcome> connected = std::move(*connected_);
+    connected_.reset();
+    connected.Errback(why).IgnoreError();
+  } else if (on_lost_) {
+    // Connected before (or refused on reconnecting): the owner learns that it is over.
+    on_lost_(why);
+  }
+}
+
 void Link::FailPending(const absl::Status& why) {
   absl::flat_hash_map<uint64_t, Deferred<proto::Envelope>> pending;
   pending.swap(pending_);
@@ -187,14 +204,6 @@ absl::Status Link::SendFrame(proto::Envelope& message) {
   message.set_message_id(next_message_id_++);
   frame_.clear();
   message.AppendToString(&frame_);
-  if (frame_.size() > options_.max_message_bytes) {
-    // The coordinator would drop the connection at once: say so here instead.
-    constexpr double kMiB = 1 << 20;
-    return absl::ResourceExhaustedError(
-        absl::StrFormat("this %s is %.1f MiB, over the %.0f MiB limit of one message",
-                        BodyName(message), static_cast<double>(frame_.size()) / kMiB,
-                        static_cast<double>(options_.max_message_bytes) / kMiB));
-  }
   absl::Status sent = transport_->Send(frame_);
   if (sent.ok()) sent_this_beat_ = true;
   return sent;
@@ -202,9 +211,15 @@ absl::Status Link::SendFrame(proto::Envelope& message) {
 
 Deferred<proto::Envelope> Link::Request(proto::Envelope message,
                                         std::optional<absl::Duration> timeout) {
-  if (state_ != State::kConnected) {
-    return Fail<proto::Envelope>(absl::UnavailableError(
-        absl::StrCat("not connected to the coordinator at ", transport_->endpoint())));
+  if (state_ != State::kConnected) return Fail<proto::Envelope>(NotConnected());
+  if (const size_t bytes = message.ByteSizeLong(); bytes > options_.max_message_bytes) {
+    // The coordinator would drop the connection at once: say so here instead. (One-way
+    // messages, a worker's results, go as they are: the connection's loss reschedules them.)
+    constexpr double kMiB = 1 << 20;
+    return Fail<proto::Envelope>(absl::ResourceExhaustedError(
+        absl::StrFormat("this %s is %.1f MiB, over the %.0f MiB limit of one message",
+                        BodyName(message), static_cast<double>(bytes) / kMiB,
+                        static_cast<double>(options_.max_message_bytes) / kMiB)));
   }
   message.set_reply_to(0);
   absl::Status sent = SendFrame(message);
@@ -216,11 +231,14 @@ Deferred<proto::Envelope> Link::Request(proto::Envelope message,
   return reply;
 }
 
+absl::Status Link::NotConnected() const {
+  if (!closed_why_.ok()) return closed_why_;
+  return absl::UnavailableError(
+      absl::StrCat("not connected to the coordinator at ", transport_->endpoint()));
+}
+
 absl::Status Link::Send(proto::Envelope message) {
-  if (state_ != State::kConnected) {
-    return absl::UnavailableError(
-        absl::StrCat("not connected to the coordinator at ", transport_->endpoint()));
-  }
+  if (state_ != State::kConnected) return NotConnected();
   message.set_reply_to(0);
   return SendFrame(message);
 }

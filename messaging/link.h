@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "messaging/bad_input.h"
 #include "messaging/transport.h"
@@ -83,7 +84,8 @@ class Link {
   Deferred<proto::Welcome> Connect();
 
   // Sends `message` and waits for its reply (see above). While not connected, fails at once with
-  // kUnavailable.
+  // kUnavailable (or, once the coordinator refused or closed this link, with its reason); a
+  // message over the size limit, with kResourceExhausted.
   Deferred<proto::Envelope> Request(proto::Envelope message,
                                     std::optional<absl::Duration> timeout = std::nullopt);
 
@@ -95,6 +97,8 @@ class Link {
   void Close(absl::string_view reason);
 
   State state() const { return state_; }
+  // Why the coordinator refused or closed this link; OK unless it did.
+  const absl::Status& closed_reason() const { return closed_why_; }
   bool connected() const { return state_ == State::kConnected; }
   const BadInputLog& bad_input() const { return bad_input_; }
   // Times the Link reconnected after losing the coordinator.
@@ -108,6 +112,10 @@ class Link {
   void OnWelcome(const proto::Welcome& welcome);
   void Lose(absl::Status why);
   void FailPending(const absl::Status& why);
+  // The coordinator refused or closed this link, for `why`: closes it for good, fails what waits
+  // and tells Connect's caller or (once connected before) the owner's on_lost.
+  void Shut(absl::Status why);
+  absl::Status NotConnected() const;
   absl::Status SendFrame(proto::Envelope& message);
 
   ReactorTime& time_;
@@ -131,8 +139,10 @@ class Link {
   absl::flat_hash_map<uint64_t, Deferred<proto::Envelope>> pending_;
   BadInputLog bad_input_{"link"};
   std::string frame_;
+  absl::Status closed_why_;
   DelayedCall retry_;
   LoopingCall heartbeat_;
+  Liveness liveness_;
 };
 
 }  // namespace braid

@@ -70,6 +70,13 @@ class ClientTransport {
   // Drops the connection and everything queued on it, and connects afresh: the server sees a new
   // peer. For a client that has declared its server lost.
   virtual absl::Status Reconnect() = 0;
+
+  // Sets what runs when the server refuses this client at the handshake (an authenticating
+  // transport: its key is not admitted, or the server is not the one whose key was given), with
+  // why. Frames sent meanwhile never arrive. Transports that do not authenticate never call it.
+  virtual void SetOnRefused(absl::AnyInvocable<void(absl::Status why)> on_refused) {
+    (void)on_refused;
+  }
 };
 
 }  // namespace braid

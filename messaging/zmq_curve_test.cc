@@ -128,30 +128,57 @@ TEST_F(ZmqCurveTest, RefusedKeyGetsNoFrameThrough) {
   EXPECT_EQ(refused_.front(), stranger_keys.public_key);
 }
 
-TEST_F(ZmqCurveTest, ClientGivenAnotherServerKeyIsNeverHeard) {
+TEST_F(ZmqCurveTest, ClientGivenAnotherServerKeyIsNeverHeardAndSaysWhy) {
   StartServer();
   // The client expects a server holding another secret: the handshake fails, whatever its key.
   auto misled = Client(friend_keys_, NewPair().public_key);
+  std::unique_ptr<ZmqClientTransport> client;
+  absl::Status why;
+  misled->SetOnRefused([&](absl::Status refused) {
+    if (client != nullptr) return;  // libzmq tries again: each fails the same way
+    why = refused;
+    // Only once the handshake has failed does a good client speak: its "stop" ends the test.
+    client = Client(friend_keys_, server_keys_.public_key);
+    ASSERT_THAT(client->Send("stop"), IsOk());
+  });
   ASSERT_THAT(misled->Send("to whom it may concern"), IsOk());
-  auto client = Client(friend_keys_, server_keys_.public_key);
-  // Time for the doomed handshake to be tried (no event marks its failure on the server): the
-  // wait can only make the test pass for want of a try, never fail.
-  reactor_.CallLater(absl::Milliseconds(300), [&] { ASSERT_THAT(client->Send("stop"), IsOk()); });
   RunWithWatchdog(reactor_);
   EXPECT_THAT(heard_, ElementsAre("friend:stop"));
+  EXPECT_THAT(why, StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("--coordinator-key")));
 }
 
 TEST_F(ZmqCurveTest, PlainTextClientIsNeverHeard) {
   StartServer();
   auto plain = ZmqClientTransport::Connect(reactor_, server_->endpoint());
   ASSERT_THAT(plain, IsOk());
+  std::unique_ptr<ZmqClientTransport> client;
+  absl::Status failure;
+  server_->SetOnHandshakeFailed([&](absl::Status why) {
+    if (client != nullptr) return;
+    failure = why;
+    // Only once the plain client's handshake has failed does a good client speak.
+    client = Client(friend_keys_, server_keys_.public_key);
+    ASSERT_THAT(client->Send("stop"), IsOk());
+  });
   ASSERT_THAT((*plain)->Send("in the clear"), IsOk());
-  auto client = Client(friend_keys_, server_keys_.public_key);
-  // Time for the doomed handshake to be tried (no event marks its failure on the server): the
-  // wait can only make the test pass for want of a try, never fail.
-  reactor_.CallLater(absl::Milliseconds(300), [&] { ASSERT_THAT(client->Send("stop"), IsOk()); });
   RunWithWatchdog(reactor_);
   EXPECT_THAT(heard_, ElementsAre("friend:stop"));
+  EXPECT_THAT(failure, StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_GE(server_->handshakes_failed(), 1u);
+}
+
+TEST_F(ZmqCurveTest, RefusedClientIsToldWhy) {
+  StartServer();
+  auto stranger = Client(NewPair(), server_keys_.public_key);
+  absl::Status why;
+  stranger->SetOnRefused([&](absl::Status refused) {
+    why = refused;
+    reactor_.Stop().IgnoreError();
+  });
+  ASSERT_THAT(stranger->Send("let me in"), IsOk());
+  RunWithWatchdog(reactor_);
+  EXPECT_THAT(why, StatusIs(absl::StatusCode::kPermissionDenied,
+                            HasSubstr("refused this process's key (ZAP status 400)")));
 }
 
 TEST_F(ZmqCurveTest, MalformedOrIncompleteCurveSettingsAreRefused) {

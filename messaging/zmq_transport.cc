@@ -89,7 +89,9 @@ absl::StatusOr<std::unique_ptr<ZmqServerTransport>> ZmqServerTransport::Bind(
   Configure(socket, options);
   socket.set(zmq::sockopt::router_mandatory, 1);
   std::unique_ptr<ZapHandler> zap;
-  if (!curve.keys.secret_key.empty()) {
+  const bool curve_asked =
+      !curve.keys.secret_key.empty() || !curve.keys.public_key.empty() || curve.admit != nullptr;
+  if (curve_asked) {
     if (absl::Status keys = CheckKeys(curve.keys); !keys.ok()) return keys;
     if (curve.admit == nullptr) {
       return absl::InvalidArgumentError("a CURVE server needs an admission check");
@@ -116,8 +118,15 @@ absl::StatusOr<std::unique_ptr<ZmqServerTransport>> ZmqServerTransport::Bind(
     return EndpointError(error, "bind", endpoint);
   }
   std::string bound = socket.get(zmq::sockopt::last_endpoint);
-  return std::unique_ptr<ZmqServerTransport>(new ZmqServerTransport(
+  auto transport = std::unique_ptr<ZmqServerTransport>(new ZmqServerTransport(
       reactor, std::move(zap), std::move(socket), std::move(bound), options));
+  if (transport->zap_ != nullptr) {
+    absl::StatusOr<std::unique_ptr<HandshakeMonitor>> monitor =
+        HandshakeMonitor::Start(reactor, transport->socket_, transport->endpoint_);
+    if (!monitor.ok()) return monitor.status();
+    transport->monitor_ = *std::move(monitor);
+  }
+  return transport;
 }
 
 ZmqServerTransport::ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHandler> zap,
@@ -133,7 +142,18 @@ ZmqServerTransport::ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHand
       [this](absl::Status error) { LOG(ERROR) << "router " << endpoint_ << " failed: " << error; });
 }
 
-ZmqServerTransport::~ZmqServerTransport() { reactor_.RemoveReader(reader_); }
+ZmqServerTransport::~ZmqServerTransport() {
+  monitor_.reset();  // before its socket
+  reactor_.RemoveReader(reader_);
+}
+
+void ZmqServerTransport::SetOnHandshakeFailed(absl::AnyInvocable<void(absl::Status)> on_failed) {
+  if (monitor_ != nullptr) monitor_->SetOnFailed(std::move(on_failed));
+}
+
+uint64_t ZmqServerTransport::handshakes_failed() const {
+  return monitor_ != nullptr ? monitor_->failures() : 0;
+}
 
 absl::Status ZmqServerTransport::OnReadable() {
   zmq::message_t identity;
@@ -145,6 +165,14 @@ absl::Status ZmqServerTransport::OnReadable() {
     (void)socket_.recv(part, zmq::recv_flags::none);
     PeerId peer(static_cast<const char*>(identity.data()), identity.size());
     const absl::string_view key = zap_ != nullptr ? UserId(part) : absl::string_view();
+    if (zap_ != nullptr && key.empty()) {
+      // Not admitted by the handler (libzmq lets CURVE through without ZAP when the handler is
+      // unreachable): never delivered.
+      while (part.more()) (void)socket_.recv(part, zmq::recv_flags::none);
+      LOG_EVERY_N(WARNING, 100) << "router " << endpoint_
+                                << ": dropped a frame of a connection ZAP did not admit";
+      continue;
+    }
     if (!part.more()) {
       if (receiver_) receiver_(peer, absl::string_view(part.data<char>(), part.size()), key);
       continue;
@@ -180,7 +208,8 @@ absl::Status ZmqServerTransport::Send(const PeerId& peer, absl::string_view fram
 absl::StatusOr<std::unique_ptr<ZmqClientTransport>> ZmqClientTransport::Connect(
     Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options,
     CurveClientOptions curve) {
-  if (!curve.keys.secret_key.empty()) {
+  if (!curve.keys.secret_key.empty() || !curve.keys.public_key.empty() ||
+      !curve.server_key.empty()) {
     if (absl::Status keys = CheckKeys(curve.keys); !keys.ok()) return keys;
     if (!IsCurveKey(curve.server_key)) {
       return absl::InvalidArgumentError("the server's CURVE key is 40 characters of Z85");
@@ -216,6 +245,29 @@ absl::Status ZmqClientTransport::Open() {
     return EndpointError(error, "connect to", endpoint_);
   }
   socket_ = std::move(socket);
+  if (!curve_.keys.secret_key.empty()) {
+    // Without it a refused client would only ever wait for an answer.
+    absl::StatusOr<std::unique_ptr<HandshakeMonitor>> monitor =
+        HandshakeMonitor::Start(reactor_, *socket_, endpoint_);
+    if (!monitor.ok()) {
+      socket_.reset();
+      return monitor.status();
+    }
+    monitor_ = *std::move(monitor);
+    monitor_->SetOnFailed([this](absl::Status why) {
+      if (!on_refused_) return;
+      if (absl::IsPermissionDenied(why)) {
+        on_refused_(absl::PermissionDeniedError(
+            absl::StrCat("the coordinator at ", endpoint_, " refused this process's key (",
+                         why.message(), "): it is not in the coordinator's authorized keys")));
+      } else {
+        on_refused_(absl::UnauthenticatedError(
+            absl::StrCat("the CURVE handshake with ", endpoint_,
+                         " failed: the server there does not hold the secret of the key given with "
+                         "--coordinator-key, or does not speak CURVE")));
+      }
+    });
+  }
   reader_ = reactor_.AddReader(
       *socket_, absl::StrCat("dealer ", endpoint_), [this] { return OnReadable(); },
       [this](absl::Status error) { LOG(ERROR) << "dealer " << endpoint_ << " failed: " << error; });
@@ -223,6 +275,7 @@ absl::Status ZmqClientTransport::Open() {
 }
 
 void ZmqClientTransport::Close() {
+  monitor_.reset();  // before its socket
   if (socket_ == nullptr) return;
   reactor_.RemoveReader(reader_);
   socket_->set(zmq::sockopt::linger, 0);  // what is queued belongs to the old connection

@@ -32,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "messaging/curve_keys.h"
+#include "messaging/handshake_monitor.h"
 #include "messaging/transport.h"
 #include "messaging/zap_handler.h"
 #include "proto/envelope.h"
@@ -69,8 +70,9 @@ bool IsLocalEndpoint(absl::string_view endpoint);
 
 class ZmqServerTransport final : public ServerTransport {
  public:
-  // Binds a ROUTER to `endpoint`, with CURVE if `curve` has keys. kInvalidArgument for a
-  // malformed endpoint or key, kUnavailable if the address is in use or cannot be bound,
+  // Binds a ROUTER to `endpoint`, with CURVE if `curve` has anything set (then all of it must
+  // be: no half-set CURVE falls back to plain text). kInvalidArgument for a malformed endpoint
+  // or key, or incomplete CURVE options, kUnavailable if the address is in use or cannot be bound,
   // kAlreadyExists if another CURVE server runs on this reactor's ZeroMQ context.
   static absl::StatusOr<std::unique_ptr<ZmqServerTransport>> Bind(Reactor& reactor,
                                                                   absl::string_view endpoint,
@@ -82,6 +84,11 @@ class ZmqServerTransport final : public ServerTransport {
   void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
   absl::Status Send(const PeerId& peer, absl::string_view frame) override;
 
+  // With CURVE: handshakes that failed (keys ZAP refused, clients with other keys or none), and
+  // what runs for each.
+  uint64_t handshakes_failed() const;
+  void SetOnHandshakeFailed(absl::AnyInvocable<void(absl::Status)> on_failed);
+
  private:
   ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHandler> zap, zmq::socket_t socket,
                      std::string endpoint, ZmqTransportOptions options);
@@ -90,6 +97,7 @@ class ZmqServerTransport final : public ServerTransport {
   Reactor& reactor_;
   std::unique_ptr<ZapHandler> zap_;  // outlives the socket: without it CURVE admits anyone
   zmq::socket_t socket_;
+  std::unique_ptr<HandshakeMonitor> monitor_;  // with CURVE; destroyed before the socket
   std::string endpoint_;
   ZmqTransportOptions options_;
   Receiver receiver_;
@@ -99,7 +107,8 @@ class ZmqServerTransport final : public ServerTransport {
 class ZmqClientTransport final : public ClientTransport {
  public:
   // Connects a DEALER to `endpoint` (in the background: frames wait for the connection), with
-  // CURVE if `curve` has keys. kInvalidArgument for a malformed endpoint or key. A server that
+  // CURVE if `curve` has anything set (then all of it must be). kInvalidArgument for a
+  // malformed endpoint or key, or incomplete CURVE options. A server that
   // refuses the key, or whose key is not `curve.server_key`, never answers: the frames wait.
   static absl::StatusOr<std::unique_ptr<ZmqClientTransport>> Connect(
       Reactor& reactor, absl::string_view endpoint, ZmqTransportOptions options = {},
@@ -110,6 +119,12 @@ class ZmqClientTransport final : public ClientTransport {
   void SetReceiver(Receiver receiver) override { receiver_ = std::move(receiver); }
   absl::Status Send(absl::string_view frame) override;
   absl::Status Reconnect() override;
+  // With CURVE: each ZAP refusal (the server's "400") and each failed handshake (the server
+  // could not prove it holds the key given) is reported; libzmq tries again every reconnect
+  // interval.
+  void SetOnRefused(absl::AnyInvocable<void(absl::Status)> on_refused) override {
+    on_refused_ = std::move(on_refused);
+  }
 
  private:
   ZmqClientTransport(Reactor& reactor, std::string endpoint, ZmqTransportOptions options,
@@ -125,6 +140,8 @@ class ZmqClientTransport final : public ClientTransport {
   std::unique_ptr<zmq::socket_t> socket_;
   Receiver receiver_;
   Reactor::ReaderId reader_ = 0;
+  std::unique_ptr<HandshakeMonitor> monitor_;  // with CURVE; destroyed before the socket
+  absl::AnyInvocable<void(absl::Status)> on_refused_;
 };
 
 }  // namespace braid

@@ -26,6 +26,7 @@ using testing::WriteCorpus;
 using ::braid_compat::testing::IsOk;
 using ::braid_compat::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Optional;
 
 std::string NewKey() {
   absl::StatusOr<CurveKeyPair> pair = GenerateCurveKeyPair();
@@ -96,8 +97,11 @@ TEST_F(AuthorizationTest, ListedKeysRunAJobToTheRightAnswer) {
 TEST_F(AuthorizationTest, UnlistedWorkerKeyIsRefusedAndTheJobFinishesOnTheListedWorkers) {
   std::vector<std::string> texts = WriteCorpus(dir_);
   testing::Cluster cluster(Options());
-  cluster.AddWorker(JobRegistry::Global().Names(), NewKey());
+  Worker& stranger = cluster.AddWorker(JobRegistry::Global().Names(), NewKey());
   EXPECT_EQ(cluster.coordinator().workers(), 2u);
+  EXPECT_THAT(stranger.link().closed_reason(),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("not in the coordinator's authorized keys")));
   absl::StatusOr<proto::JobStatus> status =
       cluster.Run(Spec("wordcount", dir_.File("in-*"), dir_.File("out"), 2));
   ASSERT_THAT(status, IsOk());
@@ -107,8 +111,12 @@ TEST_F(AuthorizationTest, UnlistedWorkerKeyIsRefusedAndTheJobFinishesOnTheListed
 
 TEST_F(AuthorizationTest, ClientKeyCannotRegisterAsAWorker) {
   testing::Cluster cluster(Options());
-  cluster.AddWorker(JobRegistry::Global().Names(), alice_);
+  Worker& impostor = cluster.AddWorker(JobRegistry::Global().Names(), alice_);
   EXPECT_EQ(cluster.coordinator().workers(), 2u);
+  EXPECT_EQ(impostor.link().state(), Link::State::kClosed);
+  EXPECT_THAT(impostor.link().closed_reason(),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("(alice) is a client key: only a worker key may register")));
 }
 
 TEST_F(AuthorizationTest, WorkerKeyCannotActAsAClient) {
@@ -206,13 +214,24 @@ TEST_F(AuthorizationTest, RemovedWorkerKeyIsCutOffAndItsTasksRunElsewhere) {
   EXPECT_EQ(cluster.coordinator().workers(), 1u) << "the cut-off worker came back";
 }
 
-TEST_F(AuthorizationTest, RemovedClientKeyIsCutOff) {
-  testing::Cluster cluster(Options());
+TEST_F(AuthorizationTest, RemovedClientKeyIsCutOffAndItsWatchesEnd) {
+  WriteCorpus(dir_);
+  testing::Cluster cluster(Options(/*manual_tasks=*/true));
   std::unique_ptr<Client> bob = ClientWith(cluster, bob_);
   ASSERT_NE(bob, nullptr);
-  ASSERT_THAT(cluster.Await(bob->Status()), IsOk());
+  Result<proto::JobAccepted> job = cluster.Await(
+      cluster.client().Submit(Spec("wordcount", dir_.File("in-*"), dir_.File("out"), 2)));
+  ASSERT_THAT(job, IsOk());
+  Deferred<proto::JobStatus> watching = bob->Watch(job->job_id(), nullptr);
+  cluster.Pass(absl::Milliseconds(100));
+  ASSERT_FALSE(HasResult(watching));
+
   cluster.coordinator().ReplaceAuthorizedKeys(
       Keys(absl::StrCat("worker ", worker_key_, "\nclient ", alice_, "\n")));
+  cluster.Pass(absl::Milliseconds(100));
+  EXPECT_THAT(ResultNow(watching),
+              Optional(StatusIs(absl::StatusCode::kPermissionDenied,
+                                HasSubstr("not in the coordinator's authorized keys"))));
   EXPECT_THAT(cluster.Await(bob->Status()),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("not in the coordinator's authorized keys")));

@@ -146,10 +146,17 @@ TEST_F(SecurityProcessTest, KeyedFleetRunsJobsAndRefusesStrangers) {
                                           absl::Seconds(30)))
       << coordinator_->output();
 
+  // The stranger learns it was refused, and exits.
+  EXPECT_EQ(workers_[1]->Wait(absl::Seconds(30)), 1) << workers_[1]->output();
+  EXPECT_THAT(workers_[1]->output(), HasSubstr("refused this process's key (ZAP status 400)"));
+  EXPECT_THAT(workers_[1]->output(), Not(HasSubstr("joined the coordinator")));
+  CommandResult stranger = Client("stranger", {"status"});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_THAT(stranger.output, HasSubstr("refused this process's key"));
+
   CommandResult ran = Client("alice", MarkedJob());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
   EXPECT_THAT(ran.output, HasSubstr("second line with OUTPUTMARK"));
-  EXPECT_THAT(workers_[1]->output(), Not(HasSubstr("joined the coordinator")));
 
   // A client key may not be a worker: its hello is refused and the process says why.
   std::unique_ptr<BraidProcess> impostor = StartWorker("alice", 2);
@@ -212,6 +219,18 @@ TEST_F(SecurityProcessTest, KeyRemovedOnSighupCutsItsWorkerOff) {
   // The remaining worker still runs jobs.
   CommandResult ran = Client("alice", MarkedJob());
   EXPECT_EQ(ran.exit_code, 0) << ran.output;
+}
+
+TEST_F(SecurityProcessTest, ConnectingBeyondThisMachineWithoutKeysIsRefused) {
+  // Refused before any socket is made: nothing is sent to the (documentation-only) address.
+  CommandResult worker =
+      RunBraid({"worker", "--coordinator", "tcp://192.0.2.1:7070"}, absl::Seconds(30));
+  EXPECT_EQ(worker.exit_code, 2);
+  EXPECT_THAT(worker.output, HasSubstr("refusing to connect to tcp://192.0.2.1:7070 without keys"));
+  CommandResult status =
+      RunBraid({"status", "--coordinator", "tcp://192.0.2.1:7070"}, absl::Seconds(30));
+  EXPECT_EQ(status.exit_code, 2);
+  EXPECT_THAT(status.output, HasSubstr("--insecure"));
 }
 
 TEST_F(SecurityProcessTest, ListeningBeyondThisMachineWithoutKeysIsRefused) {

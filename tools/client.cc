@@ -24,6 +24,13 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
   link_->SetOnReconnected([this](const proto::Welcome&) {
     for (const auto& [job_id, watch] : watches_) AskToWatch(job_id);
   });
+  link_->SetOnLost([this](absl::Status why) {
+    if (link_->state() != Link::State::kClosed) return;  // it reconnects and watches again
+    // Refused or cut off for good: no event will come.
+    auto watches = std::move(watches_);
+    watches_.clear();
+    for (auto& [job_id, watch] : watches) watch.done.Errback(why).IgnoreError();
+  });
 }
 
 Client::~Client() {

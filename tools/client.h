@@ -2,7 +2,8 @@
 // a job, watch it to its end, ask for status, cancel.
 //
 // A watch survives the loss of the coordinator: when the Link reconnects (a coordinator that
-// restarted on its state directory knows its jobs again), the client asks to watch afresh.
+// restarted on its state directory knows its jobs again), the client asks to watch afresh. A
+// coordinator that cuts the client off (its key was removed) ends every watch with its reason.
 //
 // Threading: the ReactorTime's thread.
 

@@ -24,9 +24,6 @@ ABSL_FLAG(std::string, listen, "",
 ABSL_FLAG(std::string, authorized_keys, "",
           "the keys that may connect, one per line with its role: 'worker|client|admin KEY "
           "[COMMENT]' (re-read on SIGHUP); needs --curve-key");
-ABSL_FLAG(bool, insecure, false,
-          "listen beyond this machine without keys: anyone who reaches the port may run "
-          "commands on every worker");
 ABSL_FLAG(std::string, work_dir, "braid-coordinator", "the coordinator's working directory");
 ABSL_FLAG(int, max_jobs_per_client, 100,
           "jobs one client key may have that have not ended (with --authorized-keys)");

@@ -1,6 +1,7 @@
 #include "tools/curve_flags.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "base/env.h"
 #include "messaging/curve_keys.h"
 
@@ -11,12 +12,26 @@ ABSL_FLAG(std::string, coordinator_key, "",
           "the coordinator's public key (its NAME.pub), which this process verifies; needed with "
           "--curve-key");
 
+ABSL_FLAG(bool, insecure, false,
+          "speak without keys beyond this machine (a coordinator that listens, or a worker or "
+          "client that connects): anyone on the path may read every byte, and anyone who "
+          "reaches the coordinator may run commands on every worker");
+
 namespace braid {
 
-absl::StatusOr<CurveClientOptions> CurveClientFromFlags() {
+absl::StatusOr<CurveClientOptions> CurveClientFromFlags(absl::string_view endpoint) {
   const std::string key_file = absl::GetFlag(FLAGS_curve_key);
   const std::string coordinator_file = absl::GetFlag(FLAGS_coordinator_key);
-  if (key_file.empty() && coordinator_file.empty()) return CurveClientOptions{};
+  if (key_file.empty() && coordinator_file.empty()) {
+    if (!IsLocalEndpoint(endpoint) && !absl::GetFlag(FLAGS_insecure)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "refusing to connect to ", endpoint,
+          " without keys: a worker runs whatever the other end sends, and every byte would "
+          "cross the network readable. Give --curve-key and --coordinator-key (see braid "
+          "keygen), or accept the risk with --insecure"));
+    }
+    return CurveClientOptions{};
+  }
   if (key_file.empty()) {
     return absl::InvalidArgumentError(
         "--coordinator-key needs --curve-key (this process's key pair, from braid keygen)");

@@ -11,13 +11,15 @@
 
 ABSL_DECLARE_FLAG(std::string, curve_key);
 ABSL_DECLARE_FLAG(std::string, coordinator_key);
+ABSL_DECLARE_FLAG(bool, insecure);
 
 namespace braid {
 
-// What a worker or client connects to the coordinator with: no keys (both flags empty), or its
-// --curve-key pair and the --coordinator-key it verifies. kInvalidArgument if only one of the
-// two is given; the key files' own errors otherwise.
-absl::StatusOr<CurveClientOptions> CurveClientFromFlags();
+// What a worker or client connects to the coordinator at `endpoint` with: no keys (both flags
+// empty; only to a local endpoint unless --insecure), or its --curve-key pair and the
+// --coordinator-key it verifies. kInvalidArgument if only one of the two is given, or for no
+// keys to a remote endpoint without --insecure; the key files' own errors otherwise.
+absl::StatusOr<CurveClientOptions> CurveClientFromFlags(absl::string_view endpoint);
 
 }  // namespace braid
 

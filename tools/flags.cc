@@ -132,7 +132,7 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
   PollReactorOptions options;
   options.stop_on_signals = false;
   PollReactor reactor(options);
-  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags();
+  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags(endpoint);
   if (!curve.ok()) {
     absl::FPrintF(stderr, "braid: %s\n", curve.status().message());
     return 2;

@@ -72,7 +72,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   reactor_options.thread_pool_size = static_cast<size_t>(slots);
   reactor_options.stop_on_signals = false;
   PollReactor reactor(reactor_options);
-  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags();
+  absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags(absl::GetFlag(FLAGS_coordinator));
   if (!curve.ok()) {
     absl::FPrintF(stderr, "braid worker: %s\n", curve.status().message());
     return 2;
