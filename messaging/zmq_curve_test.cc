@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "messaging/curve_keys.h"
+#include "messaging/zmq_testing.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "third_party/absl_compat/status_matchers.h"
@@ -21,21 +22,9 @@ using ::braid_compat::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-PollReactorOptions Options() {
-  PollReactorOptions options;
-  options.stop_on_signals = false;
-  return options;
-}
+using testing::RunWithWatchdog;
 
-void RunWithWatchdog(PollReactor& reactor, absl::Duration limit = absl::Seconds(20)) {
-  bool fired = false;
-  reactor.CallLater(limit, [&] {
-    fired = true;
-    reactor.Stop().IgnoreError();
-  });
-  ASSERT_THAT(reactor.Run(), IsOk());
-  EXPECT_FALSE(fired) << "the reactor did not stop by itself";
-}
+PollReactorOptions Options() { return testing::TestReactorOptions(); }
 
 CurveKeyPair NewPair() {
   absl::StatusOr<CurveKeyPair> pair = GenerateCurveKeyPair();

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "messaging/hub.h"
 #include "messaging/link.h"
+#include "messaging/zmq_testing.h"
 #include "reactor/poll_reactor.h"
 #include "third_party/absl_compat/status_matchers.h"
 
@@ -32,21 +33,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-PollReactorOptions Options() {
-  PollReactorOptions options;
-  options.stop_on_signals = false;
-  return options;
-}
+using testing::RunWithWatchdog;
 
-void RunWithWatchdog(PollReactor& reactor, absl::Duration limit = absl::Seconds(20)) {
-  bool fired = false;
-  reactor.CallLater(limit, [&] {
-    fired = true;
-    reactor.Stop().IgnoreError();
-  });
-  ASSERT_THAT(reactor.Run(), IsOk());
-  EXPECT_FALSE(fired) << "the reactor did not stop by itself";
-}
+PollReactorOptions Options() { return testing::TestReactorOptions(); }
 
 std::string Ipc(absl::string_view name) {
   return absl::StrCat("ipc:///tmp/braid-", name, "-", getpid());
