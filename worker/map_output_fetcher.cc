@@ -1,0 +1,368 @@
+#include "worker/map_output_fetcher.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "proto/envelope.h"
+#include "proto/status_coding.h"
+#include "third_party/absl_compat/crc32c.h"
+
+namespace braid {
+
+struct MapOutputFetcher::Connection {
+  struct Waiting {
+    absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer;
+    DelayedCall timeout;
+  };
+  std::string endpoint;
+  std::unique_ptr<ClientTransport> transport;
+  absl::flat_hash_map<uint64_t, Waiting> waiting;
+};
+
+// One Fetch: its outputs, each copied by the same small state machine — ask for chunks while
+// the window has room, write the contiguous ones in order, check the whole at the end.
+class MapOutputFetcher::Run {
+ public:
+  Run(MapOutputFetcher& fetcher, uint64_t id, std::string job_id,
+      std::vector<proto::MapOutput> outputs, std::string dir, Deferred<Fetched> done)
+      : fetcher_(fetcher),
+        id_(id),
+        job_id_(std::move(job_id)),
+        dir_(std::move(dir)),
+        done_(std::move(done)) {
+    for (proto::MapOutput& output : outputs) {
+      File& file = files_.emplace_back();
+      file.local = absl::StrCat(dir_, "/map-", output.map_task(), "-part-", output.partition());
+      file.output = std::move(output);
+    }
+  }
+  ~Run() { liveness_.End(); }
+
+  void Start() {
+    fetcher_.writes_.Run([&env = fetcher_.env_, dir = dir_] { return env.CreateDirs(dir); })
+        .Both([this, alive = liveness_.token()](absl::Status made) {
+          if (!alive) return;
+          if (!made.ok()) return Fail(made);
+          StartMore();
+          MaybeDone();
+        });
+  }
+
+  void Fail(const absl::Status& why) { End(why); }
+
+  // Fails the Deferred with kCancelled (the fetcher is going away).
+  void Abandon() { done_.Errback(absl::CancelledError("the fetcher stopped")).IgnoreError(); }
+
+ private:
+  struct File {
+    proto::MapOutput output;
+    std::string local;
+    std::shared_ptr<WritableFile> writer;
+    bool started = false;
+    bool finished = false;  // copied and closed, or lost
+    bool lost = false;
+    bool writing = false;
+    uint64_t next_request = 0;  // the first byte not yet asked for
+    uint64_t written = 0;
+    uint32_t crc = 0;  // of the bytes written
+    int in_flight = 0;
+    std::map<uint64_t, std::string> arrived;  // by offset, not yet written
+    absl::flat_hash_map<uint64_t, int> tries;
+  };
+
+  void StartMore() {
+    int active = 0;
+    for (const File& file : files_) active += file.started && !file.finished;
+    for (size_t i = 0; i < files_.size() && active < fetcher_.options_.max_sources; ++i) {
+      if (files_[i].started) continue;
+      files_[i].started = true;
+      ++active;
+      Open(i);
+    }
+  }
+
+  void Open(size_t i) {
+    fetcher_.writes_
+        .Compute<std::shared_ptr<WritableFile>>(
+            [&env = fetcher_.env_,
+             path = files_[i].local]() -> absl::StatusOr<std::shared_ptr<WritableFile>> {
+              absl::StatusOr<std::unique_ptr<WritableFile>> file = env.NewWritableFile(path);
+              if (!file.ok()) return file.status();
+              return std::shared_ptr<WritableFile>(*std::move(file));
+            })
+        .Both([this, alive = liveness_.token(), i](Result<std::shared_ptr<WritableFile>> opened) {
+          if (!alive) return;
+          if (!opened.ok()) return Fail(opened.status());
+          files_[i].writer = *std::move(opened);
+          if (files_[i].output.bytes() == 0) return Finish(i);
+          Pump(i);
+        });
+  }
+
+  // Asks for chunks while the window has room.
+  void Pump(size_t i) {
+    File& file = files_[i];
+    const FetchOptions& options = fetcher_.options_;
+    // A chunk being written still takes its place in the window: what this fetch holds in
+    // memory is the window, whatever the disk's pace.
+    while (!file.finished &&
+           file.in_flight + static_cast<int>(file.arrived.size()) + (file.writing ? 1 : 0) <
+               options.window &&
+           file.next_request < file.output.bytes()) {
+      const uint64_t offset = file.next_request;
+      const uint32_t length = static_cast<uint32_t>(
+          std::min<uint64_t>(options.chunk_bytes, file.output.bytes() - offset));
+      file.next_request += length;
+      if (!Ask(i, offset, length)) return;  // the fetch failed: this Run is gone
+    }
+  }
+
+  // False if the request could not be made: the fetch has failed and this Run is gone.
+  bool Ask(size_t i, uint64_t offset, uint32_t length) {
+    File& file = files_[i];
+    proto::Envelope request;
+    proto::FetchRequest* fetch = request.mutable_fetch_request();
+    fetch->set_job_id(job_id_);
+    fetch->set_map_task(file.output.map_task());
+    fetch->set_partition(file.output.partition());
+    fetch->set_path(file.output.path());
+    fetch->set_offset(offset);
+    fetch->set_length(length);
+    ++file.in_flight;
+    absl::StatusOr<uint64_t> asked =
+        fetcher_.Ask(file.output.data_endpoint(), std::move(request),
+                     [this, alive = liveness_.token(), i, offset,
+                      length](absl::StatusOr<proto::Envelope> answer) {
+                       if (alive) OnAnswer(i, offset, length, std::move(answer));
+                     });
+    if (!asked.ok()) {
+      --file.in_flight;
+      Fail(asked.status());
+      return false;
+    }
+    return true;
+  }
+
+  void OnAnswer(size_t i, uint64_t offset, uint32_t length,
+                absl::StatusOr<proto::Envelope> answer) {
+    File& file = files_[i];
+    --file.in_flight;
+    if (file.finished) return;
+    absl::Status problem;
+    if (!answer.ok()) {
+      problem = answer.status();  // timed out
+    } else if (answer->has_reject()) {
+      absl::Status refused = ErrorFromWire(answer->reject().code(), answer->reject().message());
+      if (absl::IsNotFound(refused)) return Lose(i, refused);
+      return Fail(absl::Status(refused.code(),
+                               absl::StrCat("the holder of map task ", file.output.map_task(),
+                                            "'s output refused: ", refused.message())));
+    } else if (!answer->has_fetch_chunk()) {
+      problem = absl::DataLossError("the holder answered a fetch with something else");
+    } else {
+      const proto::FetchChunk& chunk = answer->fetch_chunk();
+      if (chunk.offset() != offset || chunk.data().size() != length ||
+          braid_compat::ComputeCrc32c(chunk.data()) != chunk.crc32c()) {
+        problem = absl::DataLossError(absl::StrCat("a corrupt chunk at byte ", offset));
+      } else {
+        fetcher_.bytes_fetched_ += length;
+        file.arrived.emplace(offset, std::move(*answer->mutable_fetch_chunk()->mutable_data()));
+        WriteNext(i);
+        Pump(i);
+        return;
+      }
+    }
+    if (++file.tries[offset] >= fetcher_.options_.attempts) {
+      return Lose(i, absl::Status(problem.code(), absl::StrCat(problem.message(), ", ",
+                                                               file.tries[offset], " times")));
+    }
+    ++fetcher_.chunks_refetched_;
+    (void)Ask(i, offset, length);
+  }
+
+  void WriteNext(size_t i) {
+    File& file = files_[i];
+    if (file.writing || file.finished || file.arrived.empty() ||
+        file.arrived.begin()->first != file.written) {
+      return;
+    }
+    auto next = file.arrived.begin();
+    std::string data = std::move(next->second);
+    file.arrived.erase(next);
+    file.crc = braid_compat::ExtendCrc32c(file.crc, data);
+    file.writing = true;
+    const uint64_t size = data.size();
+    fetcher_.writes_
+        .Run([writer = file.writer, data = std::move(data)] { return writer->Append(data); })
+        .Both([this, alive = liveness_.token(), i, size](absl::Status appended) {
+          if (!alive) return;
+          File& file = files_[i];
+          file.writing = false;
+          if (!appended.ok()) return Fail(appended);
+          file.written += size;
+          if (file.written == file.output.bytes()) return Finish(i);
+          WriteNext(i);
+          Pump(i);
+        });
+  }
+
+  void Finish(size_t i) {
+    File& file = files_[i];
+    if (file.crc != file.output.crc32c()) {
+      // The holder's file is not what its map task wrote (it changed under it): never merged.
+      return Lose(i, absl::DataLossError("the copy's checksum is not the map output's"));
+    }
+    fetcher_.writes_.Run([writer = file.writer] { return writer->Close(); })
+        .Both([this, alive = liveness_.token(), i](absl::Status closed) {
+          if (!alive) return;
+          if (!closed.ok()) return Fail(closed);
+          files_[i].finished = true;
+          StartMore();
+          MaybeDone();
+        });
+  }
+
+  void Lose(size_t i, const absl::Status& why) {
+    File& file = files_[i];
+    LOG(WARNING) << "job " << job_id_ << ": map task " << file.output.map_task()
+                 << "'s output from " << file.output.data_endpoint() << " is lost: " << why;
+    file.finished = true;
+    file.lost = true;
+    file.arrived.clear();
+    StartMore();
+    MaybeDone();
+  }
+
+  void MaybeDone() {
+    for (const File& file : files_) {
+      if (!file.finished || file.writing) return;
+    }
+    Fetched fetched;
+    for (File& file : files_) {
+      if (file.lost) {
+        fetched.lost.push_back(file.output.map_task());
+        continue;
+      }
+      proto::MapOutput& local = fetched.local.emplace_back(std::move(file.output));
+      local.set_path(file.local);
+      local.clear_data_endpoint();
+    }
+    End(std::move(fetched));
+  }
+
+  // Fires the Deferred and removes this Run from the fetcher (destroying it).
+  void End(Result<Fetched> result) {
+    std::unique_ptr<Run> self = std::move(fetcher_.runs_[id_]);
+    fetcher_.runs_.erase(id_);
+    Deferred<Fetched> done = std::move(done_);
+    self.reset();  // no member is used below
+    if (result.ok()) {
+      done.Callback(*std::move(result)).IgnoreError();
+    } else {
+      done.Errback(result.status()).IgnoreError();
+    }
+  }
+
+  MapOutputFetcher& fetcher_;
+  const uint64_t id_;
+  const std::string job_id_;
+  const std::string dir_;
+  Deferred<Fetched> done_;
+  std::vector<File> files_;
+  Liveness liveness_;
+};
+
+MapOutputFetcher::MapOutputFetcher(ReactorTime& time, Connect connect, Env& env,
+                                   BlockingCalls& writes, FetchOptions options)
+    : time_(time), connect_(std::move(connect)), env_(env), writes_(writes), options_(options) {}
+
+MapOutputFetcher::~MapOutputFetcher() {
+  liveness_.End();
+  auto runs = std::move(runs_);
+  runs_.clear();
+  for (auto& [id, run] : runs) run->Abandon();
+  for (auto& [endpoint, connection] : connections_) {
+    connection->transport->SetReceiver(nullptr);
+    for (auto& [request, waiting] : connection->waiting) waiting.timeout.Cancel().IgnoreError();
+  }
+}
+
+Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Fetch(const std::string& job_id,
+                                                            std::vector<proto::MapOutput> outputs,
+                                                            const std::string& dir) {
+  const uint64_t id = next_run_++;
+  Deferred<Fetched> done([this, alive = liveness_.token(), id](Deferred<Fetched>&) {
+    if (alive) runs_.erase(id);  // cancelled: stop copying
+  });
+  auto run = std::make_unique<Run>(*this, id, job_id, std::move(outputs), dir, done);
+  Run& started = *run;
+  runs_.emplace(id, std::move(run));
+  started.Start();
+  return done;
+}
+
+absl::StatusOr<MapOutputFetcher::Connection*> MapOutputFetcher::ConnectionTo(
+    const std::string& endpoint) {
+  auto found = connections_.find(endpoint);
+  if (found != connections_.end()) return found->second.get();
+  if (endpoint.empty()) {
+    return absl::InvalidArgumentError("a map output to fetch has no data endpoint");
+  }
+  absl::StatusOr<std::unique_ptr<ClientTransport>> transport = connect_(endpoint);
+  if (!transport.ok()) return transport.status();
+  auto connection = std::make_unique<Connection>();
+  connection->endpoint = endpoint;
+  connection->transport = *std::move(transport);
+  Connection* raw = connection.get();
+  raw->transport->SetReceiver([this, raw](absl::string_view frame) { OnFrame(*raw, frame); });
+  connections_.emplace(endpoint, std::move(connection));
+  return raw;
+}
+
+absl::StatusOr<uint64_t> MapOutputFetcher::Ask(
+    const std::string& endpoint, proto::Envelope request,
+    absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer) {
+  absl::StatusOr<Connection*> connection = ConnectionTo(endpoint);
+  if (!connection.ok()) return connection.status();
+  const uint64_t id = next_message_id_++;
+  request.set_protocol_version(kProtocolVersion);
+  request.set_message_id(id);
+  // A send refused at the high-water mark is treated as unanswered: the timeout asks again.
+  (*connection)->transport->Send(EncodeEnvelope(request)).IgnoreError();
+  Connection::Waiting& waiting = (*connection)->waiting[id];
+  waiting.on_answer = std::move(on_answer);
+  waiting.timeout = time_.CallLater(options_.request_timeout, [this, alive = liveness_.token(),
+                                                               raw = *connection, id] {
+    if (!alive) return;
+    auto it = raw->waiting.find(id);
+    if (it == raw->waiting.end()) return;
+    auto on_answer = std::move(it->second.on_answer);
+    raw->waiting.erase(it);
+    --outstanding_;
+    on_answer(absl::DeadlineExceededError(absl::StrCat(
+        "no answer from ", raw->endpoint, " in ", absl::FormatDuration(options_.request_timeout))));
+  });
+  peak_requests_ = std::max(peak_requests_, ++outstanding_);
+  return id;
+}
+
+void MapOutputFetcher::OnFrame(Connection& connection, absl::string_view frame) {
+  absl::StatusOr<proto::Envelope> answer = DecodeEnvelope(frame);
+  if (!answer.ok()) {
+    LOG_EVERY_N(WARNING, 100) << "a malformed answer from " << connection.endpoint << ": "
+                              << answer.status();
+    return;  // its request times out and is asked again
+  }
+  auto it = connection.waiting.find(answer->reply_to());
+  if (it == connection.waiting.end()) return;  // timed out already, or a duplicate
+  it->second.timeout.Cancel().IgnoreError();
+  auto on_answer = std::move(it->second.on_answer);
+  connection.waiting.erase(it);
+  --outstanding_;
+  on_answer(*std::move(answer));
+}
+
+}  // namespace braid

@@ -1,0 +1,117 @@
+// MapOutputFetcher: a reducer's side of the shuffle — it copies map outputs from the workers that
+// hold them (their MapOutputServers) to this worker's scratch disk, for the reduce's merge to read.
+//
+// Each output is fetched in chunks with credit-based flow control: at most `window` chunks of
+// one output are asked for or waiting to be written at a time, and at most `max_sources` outputs
+// are fetched at once, so what a fetch holds in memory is bounded by max_sources × window ×
+// chunk_bytes however large the outputs and however slow this disk — and a holder is never asked
+// for more than that either. Chunks are written in order as they come (on BlockingCalls).
+//
+// Every chunk's CRC-32C is checked as it arrives (a corrupt chunk is asked for again), and the
+// whole file's against the one its map task reported once it is written: a file that changed
+// under its holder is never handed to the merge. An output is *lost* — and its map task must run
+// again — when its holder answers NOT_FOUND, when a chunk is corrupt or unanswered `attempts`
+// times (each request times out on the reactor's clock), or when the whole file's checksum is
+// wrong. Anything else the holder refuses fails the fetch.
+//
+// Threading: the ReactorTime's thread.
+
+#ifndef BRAID_WORKER_MAP_OUTPUT_FETCHER_H_
+#define BRAID_WORKER_MAP_OUTPUT_FETCHER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/env.h"
+#include "deferred/deferred.h"
+#include "deferred/liveness.h"
+#include "deferred/reactor_time.h"
+#include "messaging/transport.h"
+#include "proto/braid.pb.h"
+#include "reactor/blocking_calls.h"
+
+namespace braid {
+
+struct FetchOptions {
+  uint32_t chunk_bytes = 1 << 20;
+  // Chunks of one output asked for, or arrived and not yet written, at a time.
+  int window = 4;
+  // Outputs fetched at once.
+  int max_sources = 8;
+  absl::Duration request_timeout = absl::Seconds(30);
+  // Tries of one chunk (timed out or corrupt) before its output counts as lost.
+  int attempts = 3;
+};
+
+class MapOutputFetcher {
+ public:
+  // Makes the connection to a holder's data endpoint.
+  using Connect =
+      absl::AnyInvocable<absl::StatusOr<std::unique_ptr<ClientTransport>>(const std::string&)>;
+
+  struct Fetched {
+    // The outputs fetched, in the order given, each with its local path (and no data endpoint).
+    std::vector<proto::MapOutput> local;
+    // The map tasks whose outputs are lost.
+    std::vector<uint32_t> lost;
+  };
+
+  // `env` writes the copies on `writes`; both must outlive the fetcher and its calls.
+  MapOutputFetcher(ReactorTime& time, Connect connect, Env& env, BlockingCalls& writes,
+                   FetchOptions options = {});
+  MapOutputFetcher(const MapOutputFetcher&) = delete;
+  MapOutputFetcher& operator=(const MapOutputFetcher&) = delete;
+  // Fetches still running fail with kCancelled.
+  ~MapOutputFetcher();
+
+  // Copies each of `outputs` (of job `job_id`; each with its holder's data endpoint) into
+  // directory `dir` (made if missing). Fires when every output is copied or lost; fails if the
+  // directory or a copy cannot be written, or a holder refuses for another reason than not
+  // having the output. Cancelling it stops the copying (the partial files stay for the caller
+  // to remove with `dir`).
+  Deferred<Fetched> Fetch(const std::string& job_id, std::vector<proto::MapOutput> outputs,
+                          const std::string& dir);
+
+  uint64_t bytes_fetched() const { return bytes_fetched_; }
+  uint64_t chunks_refetched() const { return chunks_refetched_; }
+  // The most chunk requests outstanding to all holders at once, so far (for flow control).
+  size_t peak_requests() const { return peak_requests_; }
+
+ private:
+  struct Connection;
+  class Run;
+  friend class Run;
+
+  // The connection to `endpoint`, made on first use.
+  absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint);
+  // Sends `request` to `endpoint`; `on_answer` gets the answer, or kDeadlineExceeded after the
+  // request timeout. Returns the request's id (for Forget).
+  absl::StatusOr<uint64_t> Ask(const std::string& endpoint, proto::Envelope request,
+                               absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer);
+  void OnFrame(Connection& connection, absl::string_view frame);
+
+  ReactorTime& time_;
+  Connect connect_;
+  Env& env_;
+  BlockingCalls& writes_;
+  FetchOptions options_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Connection>> connections_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Run>> runs_;
+  uint64_t next_run_ = 1;
+  uint64_t next_message_id_ = 1;
+  size_t outstanding_ = 0;
+  size_t peak_requests_ = 0;
+  uint64_t bytes_fetched_ = 0;
+  uint64_t chunks_refetched_ = 0;
+  Liveness liveness_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_WORKER_MAP_OUTPUT_FETCHER_H_
