@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -328,7 +329,15 @@ void JobRun::FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment
   for (const Task& map : maps_) {
     if (map.record == nullptr) continue;
     for (const proto::MapOutput& output : map.record->outputs) {
-      if (output.partition() == ref.index) *assignment.add_map_outputs() = output;
+      if (output.partition() != ref.index) continue;
+      proto::MapOutput& given = *assignment.add_map_outputs();
+      given = output;
+      // Where its holder serves it now (a holder that is gone serves nothing: the reducer reads
+      // the path, finds nothing, and the map runs again).
+      given.clear_data_endpoint();
+      if (std::optional<PeerId> holder = scheduler_.PeerOf(output.worker()); holder.has_value()) {
+        given.set_data_endpoint(scheduler_.workers().at(*holder).data_endpoint);
+      }
     }
   }
 }

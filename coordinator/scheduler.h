@@ -64,6 +64,8 @@ class Scheduler {
     uint32_t slots = 1;
     absl::flat_hash_set<std::string> kinds;
     std::string build_version;
+    // Where it serves its map outputs (empty: reducers read them by path).
+    std::string data_endpoint;
     WorkerId id = kNoWorker;
     uint32_t outstanding = 0;
     bool draining = false;

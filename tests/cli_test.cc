@@ -78,6 +78,35 @@ TEST(Simulate, CountsWordsExactlyAndShutsTheClusterDown) {
   EXPECT_EQ(OutputCounts(dir.File("out")), ReferenceCounts(in));
 }
 
+TEST(DataPlane, ReducersCopyMapOutputsFromTheWorkersThatWroteThem) {
+  testing::TempDir dir;
+  const std::string in = Corpus(dir, "2MiB", 4);
+  ProcessCluster::Options options;
+  options.workers = 2;
+  options.worker_flags = {{"--data-listen", "auto"}, {"--data-listen", "auto"}};
+  ProcessCluster cluster(options);
+  CommandResult run =
+      cluster.Braid({"submit", "--job", "wordcount", "--input", in + "/*", "--output",
+                     dir.File("out"), "--reducers", "2", "--split-size", "100KiB"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(OutputCounts(dir.File("out")), ReferenceCounts(in));
+  // Each worker says at exit what it served and fetched: some of it crossed between them.
+  int64_t served = 0;
+  for (int i = 0; i < 2; ++i) {
+    cluster.worker(i).Signal(SIGINT);
+    ASSERT_TRUE(cluster.worker(i).Wait(absl::Seconds(30)).has_value());
+    const std::string& output = cluster.worker(i).output();
+    const size_t at = output.find("worker served ");
+    ASSERT_NE(at, std::string::npos) << output;
+    int64_t bytes = 0;
+    ASSERT_TRUE(
+        absl::SimpleAtoi(output.substr(at + 14, output.find(' ', at + 14) - at - 14), &bytes))
+        << output;
+    served += bytes;
+  }
+  EXPECT_GT(served, 0);
+}
+
 TEST(Simulate, ExitsNonZeroWithTheReasonWhenTheJobIsRefused) {
   testing::TempDir dir;
   CommandResult run = RunBraid({"simulate", "--workers", "1", "--", "--job", "wordcount", "--input",

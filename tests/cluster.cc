@@ -39,6 +39,8 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
 Cluster::~Cluster() {
   client_.reset();
   workers_.clear();
+  fetchers_.clear();
+  data_servers_.clear();
   coordinator_.reset();
 }
 
@@ -77,6 +79,19 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
   worker_options.slots = options_.slots;
   worker_options.scratch_dir = environment.scratch_dir;
   worker_options.job_kinds = std::move(jobs);
+  if (options_.data_plane) {
+    data_servers_.push_back(std::make_unique<MapOutputServer>(
+        *network_.Listen("data-" + environment.worker_name), environment.scratch_dir,
+        *Env::Default(), blocking_calls_));
+    fetchers_.push_back(std::make_unique<MapOutputFetcher>(
+        clock_,
+        [this](const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+          return network_.Connect(endpoint);
+        },
+        *Env::Default(), blocking_calls_));
+    worker_options.data_server = data_servers_.back().get();
+    worker_options.fetcher = fetchers_.back().get();
+  }
   workers_.push_back(std::make_unique<Worker>(
       clock_, network_.Connect("coordinator", key.value_or(options_.worker_key)),
       *executors_.back(), worker_options));

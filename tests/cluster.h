@@ -73,6 +73,9 @@ class Cluster {
     std::string worker_key;
     std::string client_key;
     ClientLimits limits;
+    // Each worker serves its map outputs on a data endpoint of its own, and reducers copy the
+    // outputs other workers hold (rather than read them by path).
+    bool data_plane = false;
   };
 
   explicit Cluster(Options options);
@@ -84,6 +87,9 @@ class Cluster {
   Coordinator& coordinator() { return *coordinator_; }
   Client& client() { return *client_; }
   Worker& worker(int i) { return *workers_[i]; }
+  // REQUIRES: Options::data_plane.
+  MapOutputServer& data_server(int i) { return *data_servers_[i]; }
+  MapOutputFetcher& fetcher(int i) { return *fetchers_[i]; }
   // REQUIRES: Options::manual_tasks.
   ManualTaskExecutor& executor(int i) { return static_cast<ManualTaskExecutor&>(*executors_[i]); }
   const std::string& scratch() const { return scratch_.path(); }
@@ -126,8 +132,11 @@ class Cluster {
   std::unique_ptr<Coordinator> coordinator_;
   std::vector<std::unique_ptr<TaskExecutor>> executors_;
   std::vector<std::unique_ptr<FaultInjection>> faults_;
+  std::vector<std::unique_ptr<MapOutputServer>> data_servers_;
+  std::vector<std::unique_ptr<MapOutputFetcher>> fetchers_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Client> client_;
+  InlineBlockingCalls blocking_calls_;
   Options options_;
 };
 

@@ -15,6 +15,9 @@
 #include "tools/commands.h"
 
 ABSL_FLAG(int, workers, 4, "worker processes to start");
+ABSL_FLAG(bool, data_plane, false,
+          "reducers copy map outputs from the worker that wrote them (each worker serves its "
+          "own on an ipc endpoint), rather than read them from the shared scratch directory");
 ABSL_DECLARE_FLAG(bool, detach);
 
 namespace braid {
@@ -74,10 +77,16 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
     }
     std::vector<std::unique_ptr<ChildProcess>> children;
     for (int i = 0; i < workers; ++i) {
-      auto worker = ChildProcess::Start(
-          {self, "worker", "--coordinator", endpoint, "--slots", absl::StrCat(slots), "--scratch",
-           absl::StrFormat("%s/worker-%d", dir, i)},
-          absl::StrFormat("%s/worker-%d.log", dir, i));
+      std::vector<std::string> args = {self,
+                                       "worker",
+                                       "--coordinator",
+                                       endpoint,
+                                       "--slots",
+                                       absl::StrCat(slots),
+                                       "--scratch",
+                                       absl::StrFormat("%s/worker-%d", dir, i)};
+      if (absl::GetFlag(FLAGS_data_plane)) args.insert(args.end(), {"--data_listen", "auto"});
+      auto worker = ChildProcess::Start(args, absl::StrFormat("%s/worker-%d.log", dir, i));
       if (!worker.ok()) {
         absl::FPrintF(stderr, "braid simulate: %s\n", worker.status().message());
         return 1;

@@ -1,27 +1,42 @@
 // braid worker: runs a worker until SIGINT (cancel what runs, stop) or SIGTERM (drain, then
 // stop).
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "coordinator/planner.h"
 #include "glog/logging.h"
 #include "job/registry.h"
 #include "messaging/zmq_transport.h"
+#include "reactor/blocking_calls.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 #include "tools/curve_flags.h"
+#include "worker/map_output_fetcher.h"
+#include "worker/map_output_server.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, scratch, "",
           "where map outputs go (default: a directory under /tmp, removed at exit)");
 ABSL_FLAG(std::string, map_buffer, "128MiB", "a map task's output held in memory before it spills");
+ABSL_FLAG(std::string, data_listen, "",
+          "serve this worker's map outputs to other workers' reducers here, and copy theirs "
+          "before a reduce (tcp://HOST:PORT, port 0 picks one; ipc:///PATH; 'auto': ipc in the "
+          "scratch directory for an ipc coordinator, else the address that reaches the "
+          "coordinator). Default: none, map outputs are read by path from a shared filesystem");
 ABSL_FLAG(double, fault_slowdown, 1,
           "for tests: each attempt takes this many times as long (1: no slowdown)");
 ABSL_FLAG(double, fault_fail_fraction, 0, "for tests: this fraction of attempts fail");
@@ -30,6 +45,56 @@ ABSL_FLAG(uint64_t, fault_crash_after_records, 0,
           "never)");
 
 namespace braid {
+namespace {
+
+// Where a worker serves its map outputs when told "auto": beside its scratch files for a
+// coordinator on ipc, else the address of this machine's interface that reaches the
+// coordinator (what a UDP socket connected there is bound to: nothing is sent), port 0.
+absl::StatusOr<std::string> DefaultDataEndpoint(const std::string& coordinator,
+                                                const std::string& scratch) {
+  if (absl::StartsWith(coordinator, "ipc://")) return absl::StrCat("ipc://", scratch, "/data");
+  absl::string_view rest = coordinator;
+  if (!absl::ConsumePrefix(&rest, "tcp://")) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot tell an address from ", coordinator));
+  }
+  const size_t colon = rest.rfind(':');
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("no port in ", coordinator));
+  }
+  std::string host(rest.substr(0, colon));
+  const std::string port(rest.substr(colon + 1));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve ", host, ": ", gai_strerror(error)));
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+  const int fd = socket(found->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  const bool ok = connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
+  const int saved = errno;
+  close(fd);
+  if (!ok) {
+    return absl::UnavailableError(absl::StrCat("no route to ", host, ": ", std::strerror(saved)));
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* address =
+      local.ss_family == AF_INET6
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr);
+  inet_ntop(local.ss_family, address, text, sizeof text);
+  return local.ss_family == AF_INET6 ? absl::StrCat("tcp://[", text, "]:0")
+                                     : absl::StrCat("tcp://", text, ":0");
+}
+
+}  // namespace
 
 int WorkerCommand(const std::vector<std::string>& args) {
   if (args.size() > 1) {
@@ -83,10 +148,61 @@ int WorkerCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid worker: %s\n", transport.status().message());
     return 2;
   }
+  // The data plane, if asked for.
+  std::string data_listen = absl::GetFlag(FLAGS_data_listen);
+  if (data_listen == "auto") {
+    absl::StatusOr<std::string> chosen =
+        DefaultDataEndpoint(absl::GetFlag(FLAGS_coordinator), scratch);
+    if (!chosen.ok()) {
+      absl::FPrintF(stderr, "braid worker: --data-listen auto: %s\n", chosen.status().message());
+      return 2;
+    }
+    data_listen = *chosen;
+  }
+  PoolBlockingCalls blocking_calls(reactor);
+  std::unique_ptr<MapOutputServer> data_server;
+  std::unique_ptr<MapOutputFetcher> fetcher;
+  if (!data_listen.empty()) {
+    if (!absl::GetFlag(FLAGS_curve_key).empty()) {
+      absl::FPrintF(stderr,
+                    "braid worker: --data-listen does not speak CURVE yet: with keys, map outputs "
+                    "are read by path from a shared filesystem (leave --data-listen out)\n");
+      return 2;
+    }
+    if (!IsLocalEndpoint(data_listen) && !absl::GetFlag(FLAGS_insecure)) {
+      absl::FPrintF(stderr,
+                    "braid worker: refusing to serve map outputs on %s without keys: anyone "
+                    "who reaches it could read them. Serve on loopback or ipc, or accept the "
+                    "risk with --insecure\n",
+                    data_listen);
+      return 2;
+    }
+    absl::StatusOr<std::unique_ptr<ZmqServerTransport>> data_transport =
+        ZmqServerTransport::Bind(reactor, data_listen);
+    if (!data_transport.ok()) {
+      absl::FPrintF(stderr, "braid worker: --data-listen: %s\n", data_transport.status().message());
+      return 2;
+    }
+    data_server = std::make_unique<MapOutputServer>(*std::move(data_transport), scratch,
+                                                    *Env::Default(), blocking_calls);
+    fetcher = std::make_unique<MapOutputFetcher>(
+        reactor,
+        [&reactor](
+            const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+          absl::StatusOr<std::unique_ptr<ZmqClientTransport>> connected =
+              ZmqClientTransport::Connect(reactor, endpoint);
+          if (!connected.ok()) return connected.status();
+          return std::unique_ptr<ClientTransport>(*std::move(connected));
+        },
+        *Env::Default(), blocking_calls);
+    LOG(INFO) << "serving map outputs on " << data_server->endpoint();
+  }
   WorkerOptions options;
   options.name = DefaultWorkerName();
   options.slots = static_cast<uint32_t>(slots);
   options.scratch_dir = scratch;
+  options.data_server = data_server.get();
+  options.fetcher = fetcher.get();
   options.job_kinds = JobRegistry::Global().Names();
   TaskEnvironment environment;
   environment.worker_name = options.name;
@@ -134,6 +250,11 @@ int WorkerCommand(const std::vector<std::string>& args) {
       });
     });
     if (!reactor.Run().ok()) exit_code = 1;
+  }
+  if (data_server != nullptr) {
+    LOG(INFO) << "worker served " << data_server->bytes_served() << " bytes of map outputs ("
+              << data_server->refused() << " requests refused) and fetched "
+              << fetcher->bytes_fetched() << " bytes";
   }
   if (own_scratch) std::filesystem::remove_all(scratch, error);
   return exit_code;

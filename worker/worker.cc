@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "proto/attempt_name.h"
 #include "proto/status_coding.h"
 #include "worker/run_task.h"
 
@@ -58,6 +61,7 @@ proto::Envelope Worker::Hello() const {
   for (const std::string& kind : options_.job_kinds) worker->add_job_kinds(kind);
   worker->set_build_version(std::string(kBuildVersion));
   worker->set_scratch_dir(options_.scratch_dir);
+  if (options_.data_server != nullptr) worker->set_data_endpoint(options_.data_server->endpoint());
   return hello;
 }
 
@@ -83,6 +87,7 @@ void Worker::OnMessage(proto::Envelope& message) {
     case proto::Envelope::kJobFinished: {
       const std::string& job = message.job_finished().job_id();
       jobs_.erase(job);
+      if (options_.data_server != nullptr) options_.data_server->ForgetJob(job);
       if (!options_.scratch_dir.empty() && !job.empty() && job.find('/') == std::string::npos) {
         const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
         absl::Status removed = env().RemoveAll(dir);
@@ -166,12 +171,92 @@ void Worker::StartTasks() {
       running_[keys.back()] = Running{item.task.attempt(), item.cancelled};
     }
     ++busy_slots_;
-    executor_.Run(job->second.definition, std::move(batch))
+    bool fetch = false;
+    for (const TaskToRun& item : batch) fetch = fetch || NeedsFetch(item.task);
+    (fetch ? FetchThenRun(job->second.definition, std::move(batch))
+           : executor_.Run(job->second.definition, std::move(batch)))
         .Both([this, alive = liveness_.token(),
                keys = std::move(keys)](Result<std::vector<proto::TaskResult>> results) mutable {
           if (alive) OnBatchDone(std::move(keys), std::move(results));
         });
   }
+}
+
+bool Worker::NeedsFetch(const proto::TaskAssignment& task) const {
+  if (options_.fetcher == nullptr || task.attempt().kind() != proto::TASK_KIND_REDUCE) {
+    return false;
+  }
+  for (const proto::MapOutput& output : task.map_outputs()) {
+    if (!output.data_endpoint().empty() && output.worker() != options_.name) return true;
+  }
+  return false;
+}
+
+Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
+    std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch) {
+  const Liveness::Token alive = liveness_.token();
+  std::vector<std::optional<proto::TaskResult>> results(batch.size());
+  std::vector<TaskToRun> runnable;
+  std::vector<size_t> runnable_at;  // the batch index of each runnable task
+  for (size_t i = 0; i < batch.size(); ++i) {
+    TaskToRun& item = batch[i];
+    if (!NeedsFetch(item.task)) {
+      runnable_at.push_back(i);
+      runnable.push_back(std::move(item));
+      continue;
+    }
+    // This worker's own outputs are read from its disk; the rest are copied next to them.
+    std::vector<proto::MapOutput> remote;
+    for (const proto::MapOutput& output : item.task.map_outputs()) {
+      if (!output.data_endpoint().empty() && output.worker() != options_.name) {
+        remote.push_back(output);
+      }
+    }
+    const proto::TaskAttempt attempt = item.task.attempt();
+    const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/fetched-",
+                                         AttemptName(attempt));
+    Deferred<MapOutputFetcher::Fetched> fetching =
+        options_.fetcher->Fetch(attempt.job_id(), std::move(remote), dir);
+    Result<MapOutputFetcher::Fetched> fetched = co_await std::move(fetching);
+    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+    proto::TaskResult& failed = results[i].emplace();
+    *failed.mutable_attempt() = attempt;
+    if (!fetched.ok()) {
+      failed.set_code(StatusCodeToWire(fetched.status().code()));
+      failed.set_message(absl::StrCat("fetching map outputs: ", fetched.status().message()));
+      continue;
+    }
+    if (!fetched->lost.empty()) {
+      // As when a shared filesystem has lost them: the coordinator runs those maps again.
+      for (uint32_t map_task : fetched->lost) failed.add_lost_map_outputs(map_task);
+      failed.set_code(StatusCodeToWire(absl::StatusCode::kUnavailable));
+      failed.set_message(absl::StrCat("the output of map task(s) ",
+                                      absl::StrJoin(fetched->lost, ", "), " is gone"));
+      continue;
+    }
+    results[i].reset();
+    absl::flat_hash_map<uint32_t, proto::MapOutput> copies;
+    for (proto::MapOutput& local : fetched->local) copies[local.map_task()] = std::move(local);
+    for (proto::MapOutput& output : *item.task.mutable_map_outputs()) {
+      if (auto copy = copies.find(output.map_task()); copy != copies.end()) {
+        output = std::move(copy->second);
+      }
+    }
+    runnable_at.push_back(i);
+    runnable.push_back(std::move(item));
+  }
+  if (!runnable.empty()) {
+    Deferred<std::vector<proto::TaskResult>> running = executor_.Run(job, std::move(runnable));
+    Result<std::vector<proto::TaskResult>> ran = co_await std::move(running);
+    if (!ran.ok()) co_yield Raise(ran.status());
+    for (size_t k = 0; k < runnable_at.size() && k < ran->size(); ++k) {
+      results[runnable_at[k]] = std::move((*ran)[k]);
+    }
+  }
+  std::vector<proto::TaskResult> all;
+  all.reserve(results.size());
+  for (std::optional<proto::TaskResult>& result : results) all.push_back(std::move(*result));
+  co_return all;
 }
 
 std::vector<TaskToRun> Worker::TakeBatch(const std::string& job_id) {
@@ -218,6 +303,12 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
   if (it == running_.end()) return;
   Running running = std::move(it->second);
   running_.erase(it);
+  if (result.ok() && result->code() == 0 && options_.data_server != nullptr && !running.discard) {
+    // A map's outputs are served from now on (the coordinator may give them to any reducer).
+    for (const proto::MapOutput& output : result->outputs()) {
+      options_.data_server->Add(running.attempt.job_id(), output);
+    }
+  }
   if (!result.ok()) {
     proto::TaskResult failed;
     *failed.mutable_attempt() = running.attempt;

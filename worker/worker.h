@@ -32,6 +32,8 @@
 #include "messaging/transport.h"
 #include "proto/braid.pb.h"
 #include "reactor/looping_call.h"
+#include "worker/map_output_fetcher.h"
+#include "worker/map_output_server.h"
 #include "worker/task_executor.h"
 
 namespace braid {
@@ -49,6 +51,12 @@ struct WorkerOptions {
   // Removes what the worker keeps in scratch_dir; null for Env::Default(). Must outlive the
   // worker.
   Env* env = nullptr;
+  // The data plane (both null: map outputs are read by path, from a filesystem the workers
+  // share). `data_server` serves this worker's map outputs to other workers' reducers, and its
+  // endpoint goes in the hello; `fetcher` copies the outputs other workers hold before a reduce
+  // runs. Must outlive the worker.
+  MapOutputServer* data_server = nullptr;
+  MapOutputFetcher* fetcher = nullptr;
 };
 
 // "host:pid": the name a worker goes by unless it is given one.
@@ -106,6 +114,13 @@ class Worker {
   // under a millisecond, the queued tasks of that job up to a fair share of them.
   std::vector<TaskToRun> TakeBatch(const std::string& job_id);
   void OnBatchDone(std::vector<std::string> keys, Result<std::vector<proto::TaskResult>> results);
+  // Whether `task` is a reduce some of whose inputs another worker holds (and serves).
+  bool NeedsFetch(const proto::TaskAssignment& task) const;
+  // Copies the remote inputs of the batch's reduces to this worker's disk, then runs the batch:
+  // fires with a result per task, in the batch's order (a reduce whose inputs are lost fails
+  // with them listed, without running).
+  Deferred<std::vector<proto::TaskResult>> FetchThenRun(
+      std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch);
   void OnTaskDone(const std::string& key, Result<proto::TaskResult> result);
   void Report(proto::TaskResult result);
   void Flush();
