@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -324,19 +323,22 @@ void JobRun::FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment
     }
     return;
   }
-  // Every map task's run for this partition.
+  // Every map task's run for this partition, with where its holder serves it now (a holder that
+  // is gone serves nothing: the reducer reads the path, finds nothing, and the map runs again).
   assignment.set_partition(ref.index);
+  absl::flat_hash_map<absl::string_view, absl::string_view> endpoints;
+  for (const auto& [peer, worker] : scheduler_.workers()) {
+    if (!worker.data_endpoint.empty()) endpoints[worker.name] = worker.data_endpoint;
+  }
   for (const Task& map : maps_) {
     if (map.record == nullptr) continue;
     for (const proto::MapOutput& output : map.record->outputs) {
       if (output.partition() != ref.index) continue;
       proto::MapOutput& given = *assignment.add_map_outputs();
       given = output;
-      // Where its holder serves it now (a holder that is gone serves nothing: the reducer reads
-      // the path, finds nothing, and the map runs again).
       given.clear_data_endpoint();
-      if (std::optional<PeerId> holder = scheduler_.PeerOf(output.worker()); holder.has_value()) {
-        given.set_data_endpoint(scheduler_.workers().at(*holder).data_endpoint);
+      if (auto holder = endpoints.find(output.worker()); holder != endpoints.end()) {
+        given.set_data_endpoint(std::string(holder->second));
       }
     }
   }

@@ -82,13 +82,15 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
   if (options_.data_plane) {
     data_servers_.push_back(std::make_unique<MapOutputServer>(
         *network_.Listen("data-" + environment.worker_name), environment.scratch_dir,
-        *Env::Default(), blocking_calls_));
+        *Env::Default(),
+        options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     fetchers_.push_back(std::make_unique<MapOutputFetcher>(
         clock_,
         [this](const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
           return network_.Connect(endpoint);
         },
-        *Env::Default(), blocking_calls_));
+        *Env::Default(),
+        options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     worker_options.data_server = data_servers_.back().get();
     worker_options.fetcher = fetchers_.back().get();
   }

@@ -36,6 +36,8 @@ class ManualTaskExecutor final : public TaskExecutor {
   size_t pending() const { return pending_.size(); }
   // Tasks in the oldest pending batch. REQUIRES: pending() > 0.
   size_t next_batch_size() const { return pending_.front().batch.size(); }
+  // The oldest pending batch's tasks, as the worker handed them over. REQUIRES: pending() > 0.
+  const std::vector<TaskToRun>& next_batch() const { return pending_.front().batch; }
   // Runs the oldest pending batch to its end and fires its Deferred.
   void RunNext();
 
@@ -76,6 +78,8 @@ class Cluster {
     // Each worker serves its map outputs on a data endpoint of its own, and reducers copy the
     // outputs other workers hold (rather than read them by path).
     bool data_plane = false;
+    // Where the data plane's reads and writes run (null: inline).
+    BlockingCalls* data_plane_calls = nullptr;
   };
 
   explicit Cluster(Options options);

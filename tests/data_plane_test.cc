@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reactor/held_blocking_calls.h"
 #include "tests/cluster.h"
 #include "tests/job_outputs.h"
 #include "third_party/absl_compat/status_matchers.h"
@@ -84,12 +85,9 @@ TEST(DataPlane, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
   EXPECT_GT(BytesServed(cluster, 2), 0u);
 }
 
-TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
-  // Every map output's file vanishes from its holder's disk after the maps ran (as when a
-  // machine's scratch disk is wiped): the reducers' fetches find nothing, the maps run again,
-  // and the job still ends exact.
+TEST(DataPlane, ReducesReadTheirOwnCopiesOfWhatOtherWorkersHold) {
   testing::TempDir dir;
-  std::vector<std::string> texts = WriteCorpus(dir);
+  WriteCorpus(dir);
   testing::Cluster::Options options = DataPlane(2);
   options.manual_tasks = true;
   testing::Cluster cluster(options);
@@ -98,20 +96,64 @@ TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
   Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
   ASSERT_THAT(accepted, IsOk());
   Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
-  // The maps run first (reduces are assigned once every map has committed).
-  bool wiped = false;
+  int reduces_seen = 0;
   for (int turn = 0; turn < 2000 && !HasResult(done); ++turn) {
+    for (int i = 0; i < 2; ++i) {
+      while (cluster.executor(i).pending() > 0) {
+        for (const TaskToRun& item : cluster.executor(i).next_batch()) {
+          if (item.task.attempt().kind() != proto::TASK_KIND_REDUCE) continue;
+          ++reduces_seen;
+          for (const proto::MapOutput& input : item.task.map_outputs()) {
+            if (input.worker() == absl::StrCat("worker-", i)) {
+              // Its own: read in place, from its scratch directory.
+              EXPECT_THAT(input.path(), ::testing::Not(::testing::HasSubstr("/fetched-")));
+            } else {
+              EXPECT_THAT(input.path(), ::testing::HasSubstr(absl::StrCat(
+                                            "/worker-", i, "/", accepted->job_id(), "/fetched-")));
+              EXPECT_EQ(input.data_endpoint(), "");
+            }
+          }
+        }
+        cluster.executor(i).RunNext();
+      }
+    }
+    cluster.Pass(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(reduces_seen, 2);
+  ASSERT_THAT(cluster.Await(done), IsOk());
+}
+
+TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
+  // Every map output's file vanishes from its holder's disk after the maps ran and before any
+  // reducer copied it (the data plane's reads wait for the test): the holders answer NOT_FOUND,
+  // the maps run again, and the job still ends exact.
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  HeldBlockingCalls data_calls;
+  testing::Cluster::Options options = DataPlane(2);
+  options.manual_tasks = true;
+  options.data_plane_calls = &data_calls;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  bool wiped = false;
+  for (int turn = 0; turn < 4000 && !HasResult(done); ++turn) {
     const JobRun* run = cluster.coordinator().job(accepted->job_id());
     if (!wiped && run != nullptr) {
       const proto::JobStatus now = run->Status(/*with_tasks=*/false);
       if (now.maps_done() == now.maps_total()) {
-        // Before any reduce runs: they are queued on the workers now.
         for (int i = 0; i < 2; ++i) {
           std::filesystem::remove_all(
               absl::StrCat(cluster.scratch(), "/worker-", i, "/", accepted->job_id()));
         }
         wiped = true;
       }
+    }
+    if (wiped) {
+      while (data_calls.held() > 0) data_calls.RunNext();
     }
     for (int i = 0; i < 2; ++i) {
       while (cluster.executor(i).pending() > 0) cluster.executor(i).RunNext();
@@ -123,7 +165,8 @@ TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
-  // Each map ran again because a reducer found its output gone from its holder.
+  EXPECT_GT(cluster.fetcher(0).outputs_lost() + cluster.fetcher(1).outputs_lost(), 0u)
+      << "no reducer found an output gone from its holder";
   const JobRun* run = cluster.coordinator().job(accepted->job_id());
   ASSERT_NE(run, nullptr);
   int rerun_maps = 0;

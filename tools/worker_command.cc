@@ -134,7 +134,10 @@ int WorkerCommand(const std::vector<std::string>& args) {
   }
 
   PollReactorOptions reactor_options;
-  reactor_options.thread_pool_size = static_cast<size_t>(slots);
+  // A thread per slot runs tasks; with the data plane two more read and write map outputs, so
+  // that a worker whose slots are all busy still serves its outputs to other workers' reducers.
+  reactor_options.thread_pool_size =
+      static_cast<size_t>(slots) + (absl::GetFlag(FLAGS_data_listen).empty() ? 0 : 2);
   reactor_options.stop_on_signals = false;
   PollReactor reactor(reactor_options);
   absl::StatusOr<CurveClientOptions> curve = CurveClientFromFlags(absl::GetFlag(FLAGS_coordinator));
@@ -169,6 +172,14 @@ int WorkerCommand(const std::vector<std::string>& args) {
                     "are read by path from a shared filesystem (leave --data-listen out)\n");
       return 2;
     }
+    if (absl::StrContains(data_listen, "://*:") || absl::StrContains(data_listen, "0.0.0.0") ||
+        absl::StrContains(data_listen, "[::]")) {
+      absl::FPrintF(stderr,
+                    "braid worker: --data-listen %s: give the address other workers reach this one "
+                    "by (it is what the coordinator tells them), not a wildcard\n",
+                    data_listen);
+      return 2;
+    }
     if (!IsLocalEndpoint(data_listen) && !absl::GetFlag(FLAGS_insecure)) {
       absl::FPrintF(stderr,
                     "braid worker: refusing to serve map outputs on %s without keys: anyone "
@@ -177,8 +188,12 @@ int WorkerCommand(const std::vector<std::string>& args) {
                     data_listen);
       return 2;
     }
+    // A small queue per peer: reducers ask for a window of chunks at a time (a peer that asks
+    // for more is refused by the server, and one that does not read its answers is stopped here).
+    ZmqTransportOptions data_options;
+    data_options.high_water_mark = 256;
     absl::StatusOr<std::unique_ptr<ZmqServerTransport>> data_transport =
-        ZmqServerTransport::Bind(reactor, data_listen);
+        ZmqServerTransport::Bind(reactor, data_listen, data_options);
     if (!data_transport.ok()) {
       absl::FPrintF(stderr, "braid worker: --data-listen: %s\n", data_transport.status().message());
       return 2;

@@ -215,6 +215,49 @@ TEST_F(MapOutputFetchTest, AHolderWithoutTheOutputMakesItLostAtOnce) {
   EXPECT_THAT((*result)->lost, ElementsAre(3u));
 }
 
+TEST_F(MapOutputFetchTest, AnOutputLostWhileAChunkOfItIsBeingWrittenStillEndsTheFetch) {
+  HeldBlockingCalls slow_disk;
+  MapOutputServer& a = Holder("holder-a");
+  proto::MapOutput output = Output("holder-a", &a, 4, Bytes(6 * kChunk, 'w'));
+  Deferred<MapOutputFetcher::Fetched> fetched = Fetcher(&slow_disk).Fetch(kJob, {output}, "/r");
+  slow_disk.RunNext();  // the directory
+  slow_disk.RunNext();  // the file
+  clock_.Advance(absl::Milliseconds(1));
+  ASSERT_EQ(slow_disk.held(), 1u) << "the first chunk's write should be waiting";
+  // The holder loses the output (its worker restarted): the next chunk is NOT_FOUND while the
+  // first is still being written.
+  a.ForgetJob(kJob);
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_FALSE(HasResult(fetched));
+  while (slow_disk.held() > 0) slow_disk.RunNext();
+  clock_.Advance(absl::Milliseconds(1));
+  std::optional<Result<MapOutputFetcher::Fetched>> result = ResultNow(fetched);
+  ASSERT_THAT(result, Optional(IsOk())) << "the fetch never ended";
+  EXPECT_THAT((*result)->lost, ElementsAre(4u));
+  EXPECT_EQ(fetcher_->outputs_lost(), 1u);
+}
+
+TEST_F(MapOutputFetchTest, AHolderAtItsLimitIsAskedAgainLater) {
+  MapOutputServerOptions tight;
+  tight.reads = 1;  // one read queued at a time, in all
+  HeldBlockingCalls slow_reads;
+  holders_.push_back(std::make_unique<MapOutputServer>(*network_.Listen("holder-a"), "/holder-a",
+                                                       env_, slow_reads, tight));
+  MapOutputServer& a = *holders_.back();
+  proto::MapOutput output = Output("holder-a", &a, 0, Bytes(2 * kChunk, 'b'));
+  Deferred<MapOutputFetcher::Fetched> fetched = Fetcher().Fetch(kJob, {output}, "/r");
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(slow_reads.held(), 1u);
+  EXPECT_EQ(a.busy(), 1u) << "the window's second request should have been refused as busy";
+  for (int i = 0; i < 1000 && !HasResult(fetched); ++i) {
+    while (slow_reads.held() > 0) slow_reads.RunNext();
+    clock_.Advance(absl::Milliseconds(10));
+  }
+  std::optional<Result<MapOutputFetcher::Fetched>> result = ResultNow(fetched);
+  ASSERT_THAT(result, Optional(IsOk()));
+  EXPECT_THAT((*result)->lost, IsEmpty()) << "a busy holder is not a lost one";
+}
+
 TEST_F(MapOutputFetchTest, AFileThatChangedUnderItsHolderIsNeverHandedOn) {
   MapOutputServer& a = Holder("holder-a");
   proto::MapOutput output = Output("holder-a", &a, 0, Bytes(2 * kChunk, 'x'));

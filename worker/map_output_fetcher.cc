@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,10 @@ struct MapOutputFetcher::Connection {
 
 // One Fetch: its outputs, each copied by the same small state machine — ask for chunks while
 // the window has room, write the contiguous ones in order, check the whole at the end.
+//
+// Once it has its result the Run is `ended_`: every step returns at once, and the fetcher fires
+// the Deferred and destroys the Run in a later turn of the loop — never from inside one of the
+// Run's own steps, which may be deep in a call that completed synchronously.
 class MapOutputFetcher::Run {
  public:
   Run(MapOutputFetcher& fetcher, uint64_t id, std::string job_id,
@@ -44,17 +49,16 @@ class MapOutputFetcher::Run {
   void Start() {
     fetcher_.writes_.Run([&env = fetcher_.env_, dir = dir_] { return env.CreateDirs(dir); })
         .Both([this, alive = liveness_.token()](absl::Status made) {
-          if (!alive) return;
-          if (!made.ok()) return Fail(made);
+          if (!alive || ended_) return;
+          if (!made.ok()) return End(made);
           StartMore();
           MaybeDone();
         });
   }
 
-  void Fail(const absl::Status& why) { End(why); }
-
-  // Fails the Deferred with kCancelled (the fetcher is going away).
-  void Abandon() { done_.Errback(absl::CancelledError("the fetcher stopped")).IgnoreError(); }
+  // The Deferred and the result, for the fetcher to fire once the Run is gone.
+  Deferred<Fetched> TakeDone() { return std::move(done_); }
+  Result<Fetched> TakeResult() { return std::move(*result_); }
 
  private:
   struct File {
@@ -71,12 +75,15 @@ class MapOutputFetcher::Run {
     int in_flight = 0;
     std::map<uint64_t, std::string> arrived;  // by offset, not yet written
     absl::flat_hash_map<uint64_t, int> tries;
+    absl::flat_hash_map<uint64_t, int> busy;  // RESOURCE_EXHAUSTED answers, by offset
   };
+  static constexpr int kMaxBusyAnswers = 100;
 
   void StartMore() {
     int active = 0;
     for (const File& file : files_) active += file.started && !file.finished;
     for (size_t i = 0; i < files_.size() && active < fetcher_.options_.max_sources; ++i) {
+      if (ended_) return;
       if (files_[i].started) continue;
       files_[i].started = true;
       ++active;
@@ -94,8 +101,9 @@ class MapOutputFetcher::Run {
               return std::shared_ptr<WritableFile>(*std::move(file));
             })
         .Both([this, alive = liveness_.token(), i](Result<std::shared_ptr<WritableFile>> opened) {
-          if (!alive) return;
-          if (!opened.ok()) return Fail(opened.status());
+          if (!alive || ended_) return;
+          if (!opened.ok()) return End(opened.status());
+          if (files_[i].finished) return MaybeDone();  // lost meanwhile
           files_[i].writer = *std::move(opened);
           if (files_[i].output.bytes() == 0) return Finish(i);
           Pump(i);
@@ -108,7 +116,7 @@ class MapOutputFetcher::Run {
     const FetchOptions& options = fetcher_.options_;
     // A chunk being written still takes its place in the window: what this fetch holds in
     // memory is the window, whatever the disk's pace.
-    while (!file.finished &&
+    while (!ended_ && !file.finished &&
            file.in_flight + static_cast<int>(file.arrived.size()) + (file.writing ? 1 : 0) <
                options.window &&
            file.next_request < file.output.bytes()) {
@@ -116,12 +124,11 @@ class MapOutputFetcher::Run {
       const uint32_t length = static_cast<uint32_t>(
           std::min<uint64_t>(options.chunk_bytes, file.output.bytes() - offset));
       file.next_request += length;
-      if (!Ask(i, offset, length)) return;  // the fetch failed: this Run is gone
+      Ask(i, offset, length);
     }
   }
 
-  // False if the request could not be made: the fetch has failed and this Run is gone.
-  bool Ask(size_t i, uint64_t offset, uint32_t length) {
+  void Ask(size_t i, uint64_t offset, uint32_t length) {
     File& file = files_[i];
     proto::Envelope request;
     proto::FetchRequest* fetch = request.mutable_fetch_request();
@@ -132,34 +139,48 @@ class MapOutputFetcher::Run {
     fetch->set_offset(offset);
     fetch->set_length(length);
     ++file.in_flight;
-    absl::StatusOr<uint64_t> asked =
-        fetcher_.Ask(file.output.data_endpoint(), std::move(request),
-                     [this, alive = liveness_.token(), i, offset,
-                      length](absl::StatusOr<proto::Envelope> answer) {
-                       if (alive) OnAnswer(i, offset, length, std::move(answer));
-                     });
+    absl::Status asked = fetcher_.Ask(file.output.data_endpoint(), std::move(request),
+                                      [this, alive = liveness_.token(), i, offset,
+                                       length](absl::StatusOr<proto::Envelope> answer) {
+                                        if (alive && !ended_)
+                                          OnAnswer(i, offset, length, std::move(answer));
+                                      });
     if (!asked.ok()) {
+      // No connection to the holder (a malformed endpoint): its outputs cannot be had.
       --file.in_flight;
-      Fail(asked.status());
-      return false;
+      Lose(i, asked);
     }
-    return true;
   }
 
   void OnAnswer(size_t i, uint64_t offset, uint32_t length,
                 absl::StatusOr<proto::Envelope> answer) {
     File& file = files_[i];
     --file.in_flight;
-    if (file.finished) return;
+    if (file.finished) return MaybeDone();
     absl::Status problem;
     if (!answer.ok()) {
       problem = answer.status();  // timed out
     } else if (answer->has_reject()) {
       absl::Status refused = ErrorFromWire(answer->reject().code(), answer->reject().message());
-      if (absl::IsNotFound(refused)) return Lose(i, refused);
-      return Fail(absl::Status(refused.code(),
-                               absl::StrCat("the holder of map task ", file.output.map_task(),
-                                            "'s output refused: ", refused.message())));
+      if (!absl::IsResourceExhausted(refused)) {
+        // NOT_FOUND: the holder no longer has it. Anything else from the holder (it refuses
+        // the request) makes the output as unobtainable: the map runs again elsewhere.
+        return Lose(i, refused);
+      }
+      // Busy: ask again after a pause (the window slot stays taken meanwhile). A holder that
+      // stays busy this long is as good as lost.
+      const int busy = ++file.busy[offset];
+      if (busy > kMaxBusyAnswers) return Lose(i, refused);
+      ++file.in_flight;
+      fetcher_.time_.CallLater(
+          std::min(absl::Milliseconds(10) * (1 << std::min(busy, 8)), absl::Seconds(2)),
+          [this, alive = liveness_.token(), i, offset, length] {
+            if (!alive || ended_) return;
+            --files_[i].in_flight;
+            if (files_[i].finished) return MaybeDone();
+            Ask(i, offset, length);
+          });
+      return;
     } else if (!answer->has_fetch_chunk()) {
       problem = absl::DataLossError("the holder answered a fetch with something else");
     } else {
@@ -180,12 +201,12 @@ class MapOutputFetcher::Run {
                                                                file.tries[offset], " times")));
     }
     ++fetcher_.chunks_refetched_;
-    (void)Ask(i, offset, length);
+    Ask(i, offset, length);
   }
 
   void WriteNext(size_t i) {
     File& file = files_[i];
-    if (file.writing || file.finished || file.arrived.empty() ||
+    if (ended_ || file.writing || file.finished || file.arrived.empty() ||
         file.arrived.begin()->first != file.written) {
       return;
     }
@@ -198,10 +219,11 @@ class MapOutputFetcher::Run {
     fetcher_.writes_
         .Run([writer = file.writer, data = std::move(data)] { return writer->Append(data); })
         .Both([this, alive = liveness_.token(), i, size](absl::Status appended) {
-          if (!alive) return;
+          if (!alive || ended_) return;
           File& file = files_[i];
           file.writing = false;
-          if (!appended.ok()) return Fail(appended);
+          if (file.finished) return MaybeDone();  // lost while this was written
+          if (!appended.ok()) return End(appended);
           file.written += size;
           if (file.written == file.output.bytes()) return Finish(i);
           WriteNext(i);
@@ -215,10 +237,13 @@ class MapOutputFetcher::Run {
       // The holder's file is not what its map task wrote (it changed under it): never merged.
       return Lose(i, absl::DataLossError("the copy's checksum is not the map output's"));
     }
+    file.writing = true;  // the close
     fetcher_.writes_.Run([writer = file.writer] { return writer->Close(); })
         .Both([this, alive = liveness_.token(), i](absl::Status closed) {
-          if (!alive) return;
-          if (!closed.ok()) return Fail(closed);
+          if (!alive || ended_) return;
+          files_[i].writing = false;
+          files_[i].writer.reset();
+          if (!closed.ok()) return End(closed);
           files_[i].finished = true;
           StartMore();
           MaybeDone();
@@ -227,16 +252,21 @@ class MapOutputFetcher::Run {
 
   void Lose(size_t i, const absl::Status& why) {
     File& file = files_[i];
+    if (file.finished) return;
     LOG(WARNING) << "job " << job_id_ << ": map task " << file.output.map_task()
                  << "'s output from " << file.output.data_endpoint() << " is lost: " << why;
+    ++fetcher_.outputs_lost_;
     file.finished = true;
     file.lost = true;
     file.arrived.clear();
+    // Its descriptor goes now (a write in flight keeps its own reference until it is done).
+    file.writer.reset();
     StartMore();
     MaybeDone();
   }
 
   void MaybeDone() {
+    if (ended_) return;
     for (const File& file : files_) {
       if (!file.finished || file.writing) return;
     }
@@ -253,17 +283,14 @@ class MapOutputFetcher::Run {
     End(std::move(fetched));
   }
 
-  // Fires the Deferred and removes this Run from the fetcher (destroying it).
   void End(Result<Fetched> result) {
-    std::unique_ptr<Run> self = std::move(fetcher_.runs_[id_]);
-    fetcher_.runs_.erase(id_);
-    Deferred<Fetched> done = std::move(done_);
-    self.reset();  // no member is used below
-    if (result.ok()) {
-      done.Callback(*std::move(result)).IgnoreError();
-    } else {
-      done.Errback(result.status()).IgnoreError();
-    }
+    if (ended_) return;
+    ended_ = true;
+    result_ = std::move(result);
+    fetcher_.time_.CallLater(absl::ZeroDuration(),
+                             [fetcher = &fetcher_, alive = fetcher_.liveness_.token(), id = id_] {
+                               if (alive) fetcher->Complete(id);
+                             });
   }
 
   MapOutputFetcher& fetcher_;
@@ -272,6 +299,8 @@ class MapOutputFetcher::Run {
   const std::string dir_;
   Deferred<Fetched> done_;
   std::vector<File> files_;
+  bool ended_ = false;
+  std::optional<Result<Fetched>> result_;
   Liveness liveness_;
 };
 
@@ -283,7 +312,11 @@ MapOutputFetcher::~MapOutputFetcher() {
   liveness_.End();
   auto runs = std::move(runs_);
   runs_.clear();
-  for (auto& [id, run] : runs) run->Abandon();
+  for (auto& [id, run] : runs) {
+    Deferred<Fetched> done = run->TakeDone();
+    run.reset();
+    done.Errback(absl::CancelledError("the fetcher stopped")).IgnoreError();
+  }
   for (auto& [endpoint, connection] : connections_) {
     connection->transport->SetReceiver(nullptr);
     for (auto& [request, waiting] : connection->waiting) waiting.timeout.Cancel().IgnoreError();
@@ -304,6 +337,25 @@ Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Fetch(const std::string& j
   return done;
 }
 
+void MapOutputFetcher::Complete(uint64_t id) {
+  auto found = runs_.find(id);
+  if (found == runs_.end()) return;  // cancelled meanwhile
+  std::unique_ptr<Run> run = std::move(found->second);
+  runs_.erase(found);
+  Deferred<Fetched> done = run->TakeDone();
+  Result<Fetched> result = run->TakeResult();
+  run.reset();
+  if (result.ok()) {
+    done.Callback(*std::move(result)).IgnoreError();
+  } else {
+    done.Errback(result.status()).IgnoreError();
+  }
+}
+
+Deferred<void> MapOutputFetcher::RemoveCopies(const std::string& dir) {
+  return writes_.Run([&env = env_, dir] { return env.RemoveAll(dir); });
+}
+
 absl::StatusOr<MapOutputFetcher::Connection*> MapOutputFetcher::ConnectionTo(
     const std::string& endpoint) {
   auto found = connections_.find(endpoint);
@@ -322,7 +374,7 @@ absl::StatusOr<MapOutputFetcher::Connection*> MapOutputFetcher::ConnectionTo(
   return raw;
 }
 
-absl::StatusOr<uint64_t> MapOutputFetcher::Ask(
+absl::Status MapOutputFetcher::Ask(
     const std::string& endpoint, proto::Envelope request,
     absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer) {
   absl::StatusOr<Connection*> connection = ConnectionTo(endpoint);
@@ -330,8 +382,6 @@ absl::StatusOr<uint64_t> MapOutputFetcher::Ask(
   const uint64_t id = next_message_id_++;
   request.set_protocol_version(kProtocolVersion);
   request.set_message_id(id);
-  // A send refused at the high-water mark is treated as unanswered: the timeout asks again.
-  (*connection)->transport->Send(EncodeEnvelope(request)).IgnoreError();
   Connection::Waiting& waiting = (*connection)->waiting[id];
   waiting.on_answer = std::move(on_answer);
   waiting.timeout = time_.CallLater(options_.request_timeout, [this, alive = liveness_.token(),
@@ -346,7 +396,10 @@ absl::StatusOr<uint64_t> MapOutputFetcher::Ask(
         "no answer from ", raw->endpoint, " in ", absl::FormatDuration(options_.request_timeout))));
   });
   peak_requests_ = std::max(peak_requests_, ++outstanding_);
-  return id;
+  // Registered first: an answer may come at once. A send refused at the high-water mark is
+  // treated as unanswered: the timeout asks again.
+  (*connection)->transport->Send(EncodeEnvelope(request)).IgnoreError();
+  return absl::OkStatus();
 }
 
 void MapOutputFetcher::OnFrame(Connection& connection, absl::string_view frame) {

@@ -4,15 +4,20 @@
 // Each output is fetched in chunks with credit-based flow control: at most `window` chunks of
 // one output are asked for or waiting to be written at a time, and at most `max_sources` outputs
 // are fetched at once, so what a fetch holds in memory is bounded by max_sources × window ×
-// chunk_bytes however large the outputs and however slow this disk — and a holder is never asked
-// for more than that either. Chunks are written in order as they come (on BlockingCalls).
+// chunk_bytes however large the outputs and however slow this disk. Chunks are written in order as
+// they come (on BlockingCalls).
 //
 // Every chunk's CRC-32C is checked as it arrives (a corrupt chunk is asked for again), and the
 // whole file's against the one its map task reported once it is written: a file that changed
 // under its holder is never handed to the merge. An output is *lost* — and its map task must run
-// again — when its holder answers NOT_FOUND, when a chunk is corrupt or unanswered `attempts`
-// times (each request times out on the reactor's clock), or when the whole file's checksum is
-// wrong. Anything else the holder refuses fails the fetch.
+// again — when its holder answers NOT_FOUND or refuses the request, when it cannot be
+// connected to, when a chunk is corrupt, unanswered (each request times out on the reactor's
+// clock) or refused as busy `attempts` times, or when the whole file's checksum is wrong. Only
+// this worker's own disk failing (the directory or a copy cannot be written) fails the fetch.
+//
+// The bounds are per Fetch (one reduce attempt): a worker running several reduces at once holds
+// that many windows. A request that timed out may still be queued at its holder when it is asked
+// again; the holder bounds what it queues itself (MapOutputServer).
 //
 // Threading: the ReactorTime's thread.
 
@@ -78,7 +83,11 @@ class MapOutputFetcher {
   Deferred<Fetched> Fetch(const std::string& job_id, std::vector<proto::MapOutput> outputs,
                           const std::string& dir);
 
+  // Removes a fetch's directory and the copies in it (once its reduce has read them).
+  Deferred<void> RemoveCopies(const std::string& dir);
+
   uint64_t bytes_fetched() const { return bytes_fetched_; }
+  uint64_t outputs_lost() const { return outputs_lost_; }
   uint64_t chunks_refetched() const { return chunks_refetched_; }
   // The most chunk requests outstanding to all holders at once, so far (for flow control).
   size_t peak_requests() const { return peak_requests_; }
@@ -91,9 +100,11 @@ class MapOutputFetcher {
   // The connection to `endpoint`, made on first use.
   absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint);
   // Sends `request` to `endpoint`; `on_answer` gets the answer, or kDeadlineExceeded after the
-  // request timeout. Returns the request's id (for Forget).
-  absl::StatusOr<uint64_t> Ask(const std::string& endpoint, proto::Envelope request,
-                               absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer);
+  // request timeout. An error (and no call of `on_answer`) if there is no connection to it.
+  absl::Status Ask(const std::string& endpoint, proto::Envelope request,
+                   absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer);
+  // Fires run `id`'s Deferred with its result and destroys it (a turn after it ended).
+  void Complete(uint64_t id);
   void OnFrame(Connection& connection, absl::string_view frame);
 
   ReactorTime& time_;
@@ -109,6 +120,7 @@ class MapOutputFetcher {
   size_t peak_requests_ = 0;
   uint64_t bytes_fetched_ = 0;
   uint64_t chunks_refetched_ = 0;
+  uint64_t outputs_lost_ = 0;
   Liveness liveness_;
 };
 

@@ -33,11 +33,13 @@ absl::StatusOr<std::string> ReadRange(Env& env, const std::string& path, uint64_
 }  // namespace
 
 MapOutputServer::MapOutputServer(std::unique_ptr<ServerTransport> transport,
-                                 std::string scratch_dir, Env& env, BlockingCalls& reads)
+                                 std::string scratch_dir, Env& env, BlockingCalls& reads,
+                                 MapOutputServerOptions options)
     : transport_(std::move(transport)),
       scratch_dir_(std::move(scratch_dir)),
       env_(env),
-      reads_(reads) {
+      reads_(reads),
+      options_(options) {
   transport_->SetReceiver([this](const PeerId& peer, absl::string_view frame, absl::string_view) {
     OnFrame(peer, frame);
   });
@@ -87,13 +89,13 @@ void MapOutputServer::OnFrame(const PeerId& peer, absl::string_view frame) {
                          absl::StrContains(request.path(), "/../");
     if (foreign) {
       ++refused_;
-      LOG_EVERY_N(WARNING, 100) << "data endpoint: refused a fetch of '" << request.path()
-                                << "' for job " << request.job_id() << " (" << refused_
-                                << " refused so far)";
+      const std::string shown(absl::string_view(request.path()).substr(0, 200));
+      LOG_EVERY_N(WARNING, 100) << "data endpoint: refused a fetch of '" << shown << "' for job "
+                                << request.job_id() << " (" << refused_ << " refused so far)";
       Refuse(peer, request_id,
-             absl::PermissionDeniedError(absl::StrCat(
-                 "'", request.path(), "' is not a map output this worker serves for job ",
-                 request.job_id())));
+             absl::PermissionDeniedError(
+                 absl::StrCat("'", shown, "' is not a map output this worker serves for job ",
+                              absl::string_view(request.job_id()).substr(0, 100))));
       return;
     }
     Refuse(peer, request_id,
@@ -110,6 +112,17 @@ void MapOutputServer::OnFrame(const PeerId& peer, absl::string_view frame) {
                                                 " bytes within the file's ", found->second.bytes)));
     return;
   }
+  size_t& mine = reading_[peer];
+  if (mine >= options_.reads_per_peer || reading_total_ >= options_.reads) {
+    ++busy_;
+    if (mine == 0) reading_.erase(peer);
+    Refuse(peer, request_id,
+           absl::ResourceExhaustedError("the holder is reading as many chunks as it queues: "
+                                        "ask again"));
+    return;
+  }
+  ++mine;
+  ++reading_total_;
   const uint64_t file_bytes = found->second.bytes;
   const uint64_t offset = request.offset();
   reads_
@@ -120,6 +133,10 @@ void MapOutputServer::OnFrame(const PeerId& peer, absl::string_view frame) {
       .Both([this, alive = liveness_.token(), peer, request_id, offset,
              file_bytes](Result<std::string> data) {
         if (!alive) return;
+        --reading_total_;
+        if (auto it = reading_.find(peer); it != reading_.end() && --it->second == 0) {
+          reading_.erase(it);
+        }
         if (!data.ok()) {
           // Gone from the disk under us: for the reducer, as if never here.
           Refuse(peer, request_id,

@@ -1,10 +1,11 @@
 // MapOutputServer: a worker's data endpoint — it serves the map outputs this worker wrote to the
 // reducers that fetch them, one chunk per FetchRequest.
 //
-// The server holds nothing in memory but its index of outputs: each request reads its byte range
-// from the scratch disk (off the loop, through BlockingCalls) and answers it. Since reducers ask
-// for a bounded number of chunks at a time (credit-based flow control, MapOutputFetcher), a slow
-// reducer costs the holder at most its window of chunks, never a growing queue.
+// The server holds nothing in memory but its index of outputs and the chunks being read: each
+// request reads its byte range from the scratch disk (off the loop, through BlockingCalls) and
+// answers it. Reducers ask for a bounded number of chunks at a time (credit-based flow control,
+// MapOutputFetcher), and the server bounds the reads it queues per peer and in all whatever a
+// peer sends: a slow or hostile reducer costs the holder its share, never a growing queue.
 //
 // Only outputs added with Add are served, and only to a request that names them exactly (job,
 // map task, partition and path): a request for any other file — another job's, a path outside
@@ -35,12 +36,20 @@ namespace braid {
 // The largest chunk one FetchRequest may ask for.
 inline constexpr uint32_t kMaxFetchChunk = 4 << 20;
 
+struct MapOutputServerOptions {
+  // Reads queued or under way at once, for one peer and in all; a request beyond either is
+  // answered RESOURCE_EXHAUSTED at once (the fetcher asks again), so no peer can make the holder
+  // queue more than its share, however many requests it sends.
+  size_t reads_per_peer = 64;
+  size_t reads = 256;
+};
+
 class MapOutputServer {
  public:
   // `env` reads the outputs, which live under `scratch_dir`/JOB/, on `reads`; both must outlive
   // the server and its calls.
   MapOutputServer(std::unique_ptr<ServerTransport> transport, std::string scratch_dir, Env& env,
-                  BlockingCalls& reads);
+                  BlockingCalls& reads, MapOutputServerOptions options = {});
   MapOutputServer(const MapOutputServer&) = delete;
   MapOutputServer& operator=(const MapOutputServer&) = delete;
   ~MapOutputServer();
@@ -57,6 +66,8 @@ class MapOutputServer {
   uint64_t bytes_served() const { return bytes_served_; }
   // Requests for files this worker never served (another job's, another path).
   uint64_t refused() const { return refused_; }
+  // Requests answered RESOURCE_EXHAUSTED: too many reads were queued already.
+  uint64_t busy() const { return busy_; }
   const BadInputLog& bad_input() const { return bad_input_; }
 
  private:
@@ -75,6 +86,11 @@ class MapOutputServer {
   std::string scratch_dir_;
   Env& env_;
   BlockingCalls& reads_;
+  MapOutputServerOptions options_;
+  // Reads queued or under way, per peer (only peers with some) and in all.
+  absl::flat_hash_map<PeerId, size_t> reading_;
+  size_t reading_total_ = 0;
+  uint64_t busy_ = 0;
   // By path: each file this worker wrote is one output.
   absl::flat_hash_map<std::string, Output> outputs_;
   uint64_t next_message_id_ = 1;

@@ -123,8 +123,7 @@ void Worker::OnCancel(const proto::CancelTasks& cancel) {
     const std::string key = AttemptKey(attempt);
     auto running = running_.find(key);
     if (running != running_.end()) {
-      running->second.cancelled->store(true);
-      running->second.discard = true;
+      Cancel(running->second);
       continue;
     }
     std::erase_if(queued_, [&key](const proto::TaskAssignment& task) {
@@ -134,11 +133,14 @@ void Worker::OnCancel(const proto::CancelTasks& cancel) {
   MaybeFinishDrain();
 }
 
+void Worker::Cancel(Running& running) {
+  running.cancelled->store(true);
+  running.discard = true;
+  if (running.fetching.has_value()) running.fetching->Cancel();
+}
+
 void Worker::CancelRunning() {
-  for (auto& [key, running] : running_) {
-    running.cancelled->store(true);
-    running.discard = true;
-  }
+  for (auto& [key, running] : running_) Cancel(running);
 }
 
 void Worker::OnLost(const absl::Status& why) {
@@ -168,7 +170,7 @@ void Worker::StartTasks() {
     keys.reserve(batch.size());
     for (const TaskToRun& item : batch) {
       keys.push_back(AttemptKey(item.task.attempt()));
-      running_[keys.back()] = Running{item.task.attempt(), item.cancelled};
+      running_[keys.back()] = Running{item.task.attempt(), item.cancelled, false, std::nullopt};
     }
     ++busy_slots_;
     bool fetch = false;
@@ -197,7 +199,10 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
   const Liveness::Token alive = liveness_.token();
   std::vector<std::optional<proto::TaskResult>> results(batch.size());
   std::vector<TaskToRun> runnable;
-  std::vector<size_t> runnable_at;  // the batch index of each runnable task
+  std::vector<size_t> runnable_at;        // the batch index of each runnable task
+  std::vector<std::string> fetched_dirs;  // removed once the batch has run
+  std::vector<proto::TaskAttempt> attempts;
+  for (const TaskToRun& item : batch) attempts.push_back(item.task.attempt());
   for (size_t i = 0; i < batch.size(); ++i) {
     TaskToRun& item = batch[i];
     if (!NeedsFetch(item.task)) {
@@ -213,14 +218,27 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
       }
     }
     const proto::TaskAttempt attempt = item.task.attempt();
-    const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/fetched-",
-                                         AttemptName(attempt));
-    Deferred<MapOutputFetcher::Fetched> fetching =
-        options_.fetcher->Fetch(attempt.job_id(), std::move(remote), dir);
-    Result<MapOutputFetcher::Fetched> fetched = co_await std::move(fetching);
-    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
     proto::TaskResult& failed = results[i].emplace();
     *failed.mutable_attempt() = attempt;
+    if (item.cancelled->load()) {
+      failed.set_code(StatusCodeToWire(absl::StatusCode::kCancelled));
+      failed.set_message("cancelled before its inputs were copied");
+      continue;
+    }
+    const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/fetched-",
+                                         AttemptName(attempt));
+    fetched_dirs.push_back(dir);
+    Deferred<MapOutputFetcher::Fetched> fetching =
+        options_.fetcher->Fetch(attempt.job_id(), std::move(remote), dir);
+    const std::string key = AttemptKey(attempt);
+    if (auto running = running_.find(key); running != running_.end()) {
+      running->second.fetching = fetching;
+    }
+    Result<MapOutputFetcher::Fetched> fetched = co_await std::move(fetching);
+    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+    if (auto running = running_.find(key); running != running_.end()) {
+      running->second.fetching.reset();
+    }
     if (!fetched.ok()) {
       failed.set_code(StatusCodeToWire(fetched.status().code()));
       failed.set_message(absl::StrCat("fetching map outputs: ", fetched.status().message()));
@@ -245,17 +263,41 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
     runnable_at.push_back(i);
     runnable.push_back(std::move(item));
   }
+  absl::Status ran_status;
   if (!runnable.empty()) {
     Deferred<std::vector<proto::TaskResult>> running = executor_.Run(job, std::move(runnable));
     Result<std::vector<proto::TaskResult>> ran = co_await std::move(running);
-    if (!ran.ok()) co_yield Raise(ran.status());
-    for (size_t k = 0; k < runnable_at.size() && k < ran->size(); ++k) {
-      results[runnable_at[k]] = std::move((*ran)[k]);
+    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+    if (ran.ok()) {
+      for (size_t k = 0; k < runnable_at.size() && k < ran->size(); ++k) {
+        results[runnable_at[k]] = std::move((*ran)[k]);
+      }
+    } else {
+      ran_status = ran.status();
     }
+  }
+  // The copies have been read (or will not be): their disk space goes back now, not at the
+  // job's end.
+  for (const std::string& dir : fetched_dirs) {
+    options_.fetcher->RemoveCopies(dir).Catch([dir](absl::Status error) {
+      LOG(WARNING) << "cannot remove fetched copies in " << dir << ": " << error;
+    });
   }
   std::vector<proto::TaskResult> all;
   all.reserve(results.size());
-  for (std::optional<proto::TaskResult>& result : results) all.push_back(std::move(*result));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].has_value()) {
+      all.push_back(std::move(*results[i]));
+      continue;
+    }
+    // The executor failed the batch (or gave fewer results): each of its tasks fails so.
+    proto::TaskResult& failed = all.emplace_back();
+    *failed.mutable_attempt() = attempts[i];
+    const absl::Status why =
+        ran_status.ok() ? absl::InternalError("the executor gave no result for it") : ran_status;
+    failed.set_code(StatusCodeToWire(why.code()));
+    failed.set_message(std::string(why.message()));
+  }
   co_return all;
 }
 
@@ -303,7 +345,8 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
   if (it == running_.end()) return;
   Running running = std::move(it->second);
   running_.erase(it);
-  if (result.ok() && result->code() == 0 && options_.data_server != nullptr && !running.discard) {
+  if (result.ok() && result->code() == 0 && options_.data_server != nullptr && !running.discard &&
+      jobs_.contains(running.attempt.job_id())) {
     // A map's outputs are served from now on (the coordinator may give them to any reducer).
     for (const proto::MapOutput& output : result->outputs()) {
       options_.data_server->Add(running.attempt.job_id(), output);

@@ -102,7 +102,11 @@ class Worker {
     proto::TaskAttempt attempt;
     std::shared_ptr<std::atomic<bool>> cancelled;
     bool discard = false;  // cancelled by the coordinator, or from a lost connection
+    // While a reduce's inputs are being copied: cancelling it stops the copying.
+    std::optional<Deferred<MapOutputFetcher::Fetched>> fetching;
   };
+  // Marks an attempt cancelled, and stops the copying of its inputs if it is at that.
+  static void Cancel(Running& running);
 
   proto::Envelope Hello() const;
   void OnMessage(proto::Envelope& message);
