@@ -247,6 +247,12 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
   welcome.set_worker_number(id);
+  if (options_.access != nullptr) {
+    // Who may fetch from its data endpoint: the fleet's workers.
+    for (std::string& key : options_.access->keys().KeysOf(KeyRole::kWorker)) {
+      welcome.add_fleet_keys(std::move(key));
+    }
+  }
   hub_.Welcome(peer, message.message_id(), welcome);
   LOG(INFO) << "worker " << hello.name() << " joined with " << hello.slots() << " slots and jobs "
             << absl::StrJoin(hello.job_kinds(), ",");
@@ -347,6 +353,14 @@ void Coordinator::ReplaceAuthorizedKeys(AuthorizedKeys keys) {
     LOG(WARNING) << "cutting off a " << (kind->second == PeerKind::kWorker ? "worker" : "client")
                  << " whose key is no longer authorized: " << why.message();
     CutOff(peer, why);
+  }
+  // The workers that remain learn who their fleet is now (for their data endpoints).
+  proto::Envelope fleet;
+  for (std::string& key : options_.access->keys().KeysOf(KeyRole::kWorker)) {
+    fleet.mutable_fleet_keys()->add_keys(std::move(key));
+  }
+  for (const auto& [peer, kind] : peers_) {
+    if (kind == PeerKind::kWorker) hub_.Send(peer, fleet).IgnoreError();  // a lost one is lost
   }
   LOG(INFO) << "authorized keys replaced: " << options_.access->keys().size() << " keys, "
             << cut.size() << " peers cut off";

@@ -326,9 +326,9 @@ void JobRun::FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment
   // Every map task's run for this partition, with where its holder serves it now (a holder that
   // is gone serves nothing: the reducer reads the path, finds nothing, and the map runs again).
   assignment.set_partition(ref.index);
-  absl::flat_hash_map<absl::string_view, absl::string_view> endpoints;
+  absl::flat_hash_map<absl::string_view, const Scheduler::WorkerInfo*> holders;
   for (const auto& [peer, worker] : scheduler_.workers()) {
-    if (!worker.data_endpoint.empty()) endpoints[worker.name] = worker.data_endpoint;
+    if (!worker.data_endpoint.empty()) holders[worker.name] = &worker;
   }
   for (const Task& map : maps_) {
     if (map.record == nullptr) continue;
@@ -337,8 +337,10 @@ void JobRun::FillAssignment(TaskRef ref, uint32_t attempt, proto::TaskAssignment
       proto::MapOutput& given = *assignment.add_map_outputs();
       given = output;
       given.clear_data_endpoint();
-      if (auto holder = endpoints.find(output.worker()); holder != endpoints.end()) {
-        given.set_data_endpoint(std::string(holder->second));
+      given.clear_data_key();
+      if (auto holder = holders.find(output.worker()); holder != holders.end()) {
+        given.set_data_endpoint(holder->second->data_endpoint);
+        given.set_data_key(holder->second->key);
       }
     }
   }

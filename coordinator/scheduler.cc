@@ -38,6 +38,7 @@ WorkerId Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hell
       absl::flat_hash_set<std::string>(hello.job_kinds().begin(), hello.job_kinds().end());
   worker.build_version = hello.build_version();
   worker.data_endpoint = hello.data_endpoint();
+  worker.key = std::string(hub_.key(peer));
   worker.id = directory_.Intern(hello.name());
   worker.last_heard = time_.Now();
   Wake();

@@ -64,8 +64,10 @@ class Scheduler {
     uint32_t slots = 1;
     absl::flat_hash_set<std::string> kinds;
     std::string build_version;
-    // Where it serves its map outputs (empty: reducers read them by path).
+    // Where it serves its map outputs (empty: reducers read them by path), and the key its
+    // connection was authenticated with (the data endpoint's, which reducers verify).
     std::string data_endpoint;
+    std::string key;
     WorkerId id = kNoWorker;
     uint32_t outstanding = 0;
     bool draining = false;

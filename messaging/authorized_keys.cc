@@ -1,5 +1,6 @@
 #include "messaging/authorized_keys.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -81,6 +82,15 @@ absl::StatusOr<AuthorizedKeys> AuthorizedKeys::Read(Env& env, const std::string&
 const AuthorizedKeys::Entry* AuthorizedKeys::Find(absl::string_view key) const {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> AuthorizedKeys::KeysOf(KeyRole role) const {
+  std::vector<std::string> keys;
+  for (const auto& [key, entry] : keys_) {
+    if (entry.role == role) keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 std::string AuthorizedKeys::Describe(absl::string_view key) const {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -47,6 +48,8 @@ class AuthorizedKeys {
   // changes.
   const Entry* Find(absl::string_view key) const;
   size_t size() const { return keys_.size(); }
+  // The keys listed with `role`, sorted.
+  std::vector<std::string> KeysOf(KeyRole role) const;
 
   // How `key` appears in logs: its comment and the key's first characters.
   std::string Describe(absl::string_view key) const;

@@ -178,6 +178,21 @@ TEST_F(AuthorizationTest, OnlyTheOwnerOrAnAdminMayCancel) {
             proto::JOB_STATE_CANCELLED);
 }
 
+TEST_F(AuthorizationTest, WorkersLearnTheirFleetsKeysAndEachChange) {
+  testing::Cluster cluster(Options());
+  // Welcomed with the fleet's worker keys (theirs), not the clients'.
+  EXPECT_EQ(cluster.fleet(0).size(), 1u);
+  EXPECT_THAT(cluster.fleet(0).Admit(worker_key_), IsOk());
+  EXPECT_THAT(cluster.fleet(0).Admit(alice_), StatusIs(absl::StatusCode::kPermissionDenied));
+  const std::string joining = NewKey();
+  cluster.coordinator().ReplaceAuthorizedKeys(Keys(KeysText() + "worker " + joining + "\n"));
+  cluster.Pass(absl::Milliseconds(50));
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(cluster.fleet(i).size(), 2u) << i;
+    EXPECT_THAT(cluster.fleet(i).Admit(joining), IsOk());
+  }
+}
+
 TEST_F(AuthorizationTest, RemovedWorkerKeyIsCutOffAndItsTasksRunElsewhere) {
   std::vector<std::string> texts = WriteCorpus(dir_);
   const std::string leaving = NewKey();

@@ -41,6 +41,7 @@ Cluster::~Cluster() {
   workers_.clear();
   fetchers_.clear();
   data_servers_.clear();
+  fleets_.clear();
   coordinator_.reset();
 }
 
@@ -79,6 +80,10 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
   worker_options.slots = options_.slots;
   worker_options.scratch_dir = environment.scratch_dir;
   worker_options.job_kinds = std::move(jobs);
+  if (options_.access != nullptr) {
+    fleets_.push_back(std::make_unique<FleetKeys>());
+    worker_options.fleet = fleets_.back().get();
+  }
   if (options_.data_plane) {
     data_servers_.push_back(std::make_unique<MapOutputServer>(
         *network_.Listen("data-" + environment.worker_name), environment.scratch_dir,
@@ -86,7 +91,8 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
         options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     fetchers_.push_back(std::make_unique<MapOutputFetcher>(
         clock_,
-        [this](const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+        [this](const std::string& endpoint,
+               const std::string& /*key*/) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
           return network_.Connect(endpoint);
         },
         *Env::Default(),

@@ -93,6 +93,8 @@ class Cluster {
   Worker& worker(int i) { return *workers_[i]; }
   // REQUIRES: Options::data_plane.
   MapOutputServer& data_server(int i) { return *data_servers_[i]; }
+  // The fleet's keys as worker `i` last heard them (REQUIRES: Options::access).
+  const FleetKeys& fleet(int i) const { return *fleets_[i]; }
   MapOutputFetcher& fetcher(int i) { return *fetchers_[i]; }
   // REQUIRES: Options::manual_tasks.
   ManualTaskExecutor& executor(int i) { return static_cast<ManualTaskExecutor&>(*executors_[i]); }
@@ -136,6 +138,7 @@ class Cluster {
   std::unique_ptr<Coordinator> coordinator_;
   std::vector<std::unique_ptr<TaskExecutor>> executors_;
   std::vector<std::unique_ptr<FaultInjection>> faults_;
+  std::vector<std::unique_ptr<FleetKeys>> fleets_;
   std::vector<std::unique_ptr<MapOutputServer>> data_servers_;
   std::vector<std::unique_ptr<MapOutputFetcher>> fetchers_;
   std::vector<std::unique_ptr<Worker>> workers_;

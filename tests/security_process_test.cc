@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -166,6 +169,71 @@ TEST_F(SecurityProcessTest, KeyedFleetRunsJobsAndRefusesStrangers) {
   CommandResult as_client = Client("w1", {"status"});
   EXPECT_NE(as_client.exit_code, 0);
   EXPECT_THAT(as_client.output, HasSubstr("is a worker key"));
+}
+
+// Word counts of every file under `dir` (split on whitespace), or of a job's part files in
+// `dir` (WORD<TAB>COUNT lines).
+std::map<std::string, int64_t> Counts(const std::string& dir, bool part_files) {
+  std::map<std::string, int64_t> counts;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (part_files && !absl::StartsWith(name, "part-")) continue;
+    const std::string text = ReadAll(entry.path().string());
+    if (!part_files) {
+      for (absl::string_view word :
+           absl::StrSplit(text, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty())) {
+        ++counts[std::string(word)];
+      }
+      continue;
+    }
+    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> fields = absl::StrSplit(line, '\t');
+      int64_t count = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(fields.second, &count)) << line;
+      counts[fields.first] += count;
+    }
+  }
+  return counts;
+}
+
+TEST_F(SecurityProcessTest, AKeyedFleetShufflesWorkerToWorker) {
+  MakeKeys();
+  StartCoordinator(/*keyed=*/true);
+  CommandResult made = RunBraid({"gen-corpus", "--size", "1MiB", "--files", "4", Path("in")});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> args = {"worker",
+                                     "--coordinator",
+                                     endpoint_,
+                                     "--slots",
+                                     "1",
+                                     "--scratch",
+                                     Path(absl::StrCat("scratch-", i)),
+                                     "--data-listen",
+                                     "auto"};
+    for (const std::string& flag : KeyFlags(absl::StrCat("w", i))) args.push_back(flag);
+    workers_.push_back(std::make_unique<BraidProcess>(args));
+    ASSERT_TRUE(workers_.back()->WaitForOutput("joined the coordinator", absl::Seconds(30)))
+        << workers_.back()->output();
+  }
+  CommandResult ran =
+      Client("alice", {"submit", "--job", "wordcount", "--input", Path("in") + "/*", "--output",
+                       Path("out"), "--reducers", "2", "--split-size", "64KiB"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  EXPECT_EQ(Counts(Path("out"), /*part_files=*/true), Counts(Path("in"), /*part_files=*/false));
+  int64_t served = 0;
+  for (auto& worker : workers_) {
+    worker->Signal(SIGINT);
+    ASSERT_TRUE(worker->Wait(absl::Seconds(30)).has_value());
+    const std::string& output = worker->output();
+    const size_t at = output.find("worker served ");
+    ASSERT_NE(at, std::string::npos) << output;
+    int64_t bytes = 0;
+    ASSERT_TRUE(
+        absl::SimpleAtoi(output.substr(at + 14, output.find(' ', at + 14) - at - 14), &bytes));
+    served += bytes;
+  }
+  EXPECT_GT(served, 0) << "no map output crossed between the workers";
 }
 
 TEST_F(SecurityProcessTest, ClientWithoutKeysGetsNothingFromAKeyedCoordinator) {

@@ -36,7 +36,8 @@ ABSL_FLAG(std::string, data_listen, "",
           "serve this worker's map outputs to other workers' reducers here, and copy theirs "
           "before a reduce (tcp://HOST:PORT, port 0 picks one; ipc:///PATH; 'auto': ipc in the "
           "scratch directory for an ipc coordinator, else the address that reaches the "
-          "coordinator). Default: none, map outputs are read by path from a shared filesystem");
+          "coordinator). With keys it admits only the fleet's workers. Default: none, map outputs "
+          "are read by path from a shared filesystem");
 ABSL_FLAG(double, fault_slowdown, 1,
           "for tests: each attempt takes this many times as long (1: no slowdown)");
 ABSL_FLAG(double, fault_fail_fraction, 0, "for tests: this fraction of attempts fail");
@@ -145,6 +146,8 @@ int WorkerCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid worker: %s\n", curve.status().message());
     return 2;
   }
+  const CurveKeyPair own_keys = curve->keys;  // also the data endpoint's, with keys
+  const bool keyed = !own_keys.secret_key.empty();
   absl::StatusOr<std::unique_ptr<ZmqClientTransport>> transport =
       ZmqClientTransport::Connect(reactor, absl::GetFlag(FLAGS_coordinator), {}, *std::move(curve));
   if (!transport.ok()) {
@@ -163,15 +166,10 @@ int WorkerCommand(const std::vector<std::string>& args) {
     data_listen = *chosen;
   }
   PoolBlockingCalls blocking_calls(reactor);
+  FleetKeys fleet;  // with keys: who may fetch from the data endpoint, as the coordinator says
   std::unique_ptr<MapOutputServer> data_server;
   std::unique_ptr<MapOutputFetcher> fetcher;
   if (!data_listen.empty()) {
-    if (!absl::GetFlag(FLAGS_curve_key).empty()) {
-      absl::FPrintF(stderr,
-                    "braid worker: --data-listen does not speak CURVE yet: with keys, map outputs "
-                    "are read by path from a shared filesystem (leave --data-listen out)\n");
-      return 2;
-    }
     if (absl::StrContains(data_listen, "://*:") || absl::StrContains(data_listen, "0.0.0.0") ||
         absl::StrContains(data_listen, "[::]")) {
       absl::FPrintF(stderr,
@@ -180,7 +178,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
                     data_listen);
       return 2;
     }
-    if (!IsLocalEndpoint(data_listen) && !absl::GetFlag(FLAGS_insecure)) {
+    if (!keyed && !IsLocalEndpoint(data_listen) && !absl::GetFlag(FLAGS_insecure)) {
       absl::FPrintF(stderr,
                     "braid worker: refusing to serve map outputs on %s without keys: anyone "
                     "who reaches it could read them. Serve on loopback or ipc, or accept the "
@@ -192,8 +190,15 @@ int WorkerCommand(const std::vector<std::string>& args) {
     // for more is refused by the server, and one that does not read its answers is stopped here).
     ZmqTransportOptions data_options;
     data_options.high_water_mark = 256;
+    // With keys the data endpoint is a CURVE server with this worker's own pair (the key the
+    // coordinator tells reducers to expect), admitting only the fleet's workers.
+    CurveServerOptions data_curve;
+    if (keyed) {
+      data_curve.keys = own_keys;
+      data_curve.admit = [&fleet](absl::string_view key) { return fleet.Admit(key); };
+    }
     absl::StatusOr<std::unique_ptr<ZmqServerTransport>> data_transport =
-        ZmqServerTransport::Bind(reactor, data_listen, data_options);
+        ZmqServerTransport::Bind(reactor, data_listen, data_options, std::move(data_curve));
     if (!data_transport.ok()) {
       absl::FPrintF(stderr, "braid worker: --data-listen: %s\n", data_transport.status().message());
       return 2;
@@ -202,10 +207,16 @@ int WorkerCommand(const std::vector<std::string>& args) {
                                                     *Env::Default(), blocking_calls);
     fetcher = std::make_unique<MapOutputFetcher>(
         reactor,
-        [&reactor](
-            const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+        [&reactor, own_keys, keyed](const std::string& endpoint, const std::string& key)
+            -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+          if (keyed && key.empty()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("the holder at ", endpoint, " has no key to verify"));
+          }
+          CurveClientOptions holder;
+          if (keyed) holder = CurveClientOptions{own_keys, key};
           absl::StatusOr<std::unique_ptr<ZmqClientTransport>> connected =
-              ZmqClientTransport::Connect(reactor, endpoint);
+              ZmqClientTransport::Connect(reactor, endpoint, {}, std::move(holder));
           if (!connected.ok()) return connected.status();
           return std::unique_ptr<ClientTransport>(*std::move(connected));
         },
@@ -218,6 +229,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   options.scratch_dir = scratch;
   options.data_server = data_server.get();
   options.fetcher = fetcher.get();
+  if (keyed) options.fleet = &fleet;
   options.job_kinds = JobRegistry::Global().Names();
   TaskEnvironment environment;
   environment.worker_name = options.name;

@@ -77,7 +77,8 @@ class MapOutputFetchTest : public ::testing::Test {
   MapOutputFetcher& Fetcher(BlockingCalls* writes = nullptr) {
     fetcher_ = std::make_unique<MapOutputFetcher>(
         clock_,
-        [this](const std::string& endpoint) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
+        [this](const std::string& endpoint,
+               const std::string& /*key*/) -> absl::StatusOr<std::unique_ptr<ClientTransport>> {
           return network_.Connect(endpoint);
         },
         env_, writes != nullptr ? *writes : inline_, options_);

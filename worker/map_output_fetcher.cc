@@ -139,12 +139,12 @@ class MapOutputFetcher::Run {
     fetch->set_offset(offset);
     fetch->set_length(length);
     ++file.in_flight;
-    absl::Status asked = fetcher_.Ask(file.output.data_endpoint(), std::move(request),
-                                      [this, alive = liveness_.token(), i, offset,
-                                       length](absl::StatusOr<proto::Envelope> answer) {
-                                        if (alive && !ended_)
-                                          OnAnswer(i, offset, length, std::move(answer));
-                                      });
+    absl::Status asked =
+        fetcher_.Ask(file.output.data_endpoint(), file.output.data_key(), std::move(request),
+                     [this, alive = liveness_.token(), i, offset,
+                      length](absl::StatusOr<proto::Envelope> answer) {
+                       if (alive && !ended_) OnAnswer(i, offset, length, std::move(answer));
+                     });
     if (!asked.ok()) {
       // No connection to the holder (a malformed endpoint): its outputs cannot be had.
       --file.in_flight;
@@ -357,27 +357,29 @@ Deferred<void> MapOutputFetcher::RemoveCopies(const std::string& dir) {
 }
 
 absl::StatusOr<MapOutputFetcher::Connection*> MapOutputFetcher::ConnectionTo(
-    const std::string& endpoint) {
-  auto found = connections_.find(endpoint);
+    const std::string& endpoint, const std::string& key) {
+  // One connection per holder process: a holder restarted on the same endpoint has another key.
+  const std::string name = absl::StrCat(endpoint, " ", key);
+  auto found = connections_.find(name);
   if (found != connections_.end()) return found->second.get();
   if (endpoint.empty()) {
     return absl::InvalidArgumentError("a map output to fetch has no data endpoint");
   }
-  absl::StatusOr<std::unique_ptr<ClientTransport>> transport = connect_(endpoint);
+  absl::StatusOr<std::unique_ptr<ClientTransport>> transport = connect_(endpoint, key);
   if (!transport.ok()) return transport.status();
   auto connection = std::make_unique<Connection>();
   connection->endpoint = endpoint;
   connection->transport = *std::move(transport);
   Connection* raw = connection.get();
   raw->transport->SetReceiver([this, raw](absl::string_view frame) { OnFrame(*raw, frame); });
-  connections_.emplace(endpoint, std::move(connection));
+  connections_.emplace(name, std::move(connection));
   return raw;
 }
 
 absl::Status MapOutputFetcher::Ask(
-    const std::string& endpoint, proto::Envelope request,
+    const std::string& endpoint, const std::string& key, proto::Envelope request,
     absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer) {
-  absl::StatusOr<Connection*> connection = ConnectionTo(endpoint);
+  absl::StatusOr<Connection*> connection = ConnectionTo(endpoint, key);
   if (!connection.ok()) return connection.status();
   const uint64_t id = next_message_id_++;
   request.set_protocol_version(kProtocolVersion);

@@ -56,9 +56,10 @@ struct FetchOptions {
 
 class MapOutputFetcher {
  public:
-  // Makes the connection to a holder's data endpoint.
-  using Connect =
-      absl::AnyInvocable<absl::StatusOr<std::unique_ptr<ClientTransport>>(const std::string&)>;
+  // Makes the connection to a holder's data endpoint (the first argument), whose public key is
+  // the second (empty without keys).
+  using Connect = absl::AnyInvocable<absl::StatusOr<std::unique_ptr<ClientTransport>>(
+      const std::string& endpoint, const std::string& key)>;
 
   struct Fetched {
     // The outputs fetched, in the order given, each with its local path (and no data endpoint).
@@ -97,11 +98,11 @@ class MapOutputFetcher {
   class Run;
   friend class Run;
 
-  // The connection to `endpoint`, made on first use.
-  absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint);
+  // The connection to `endpoint` (holding `key`), made on first use.
+  absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint, const std::string& key);
   // Sends `request` to `endpoint`; `on_answer` gets the answer, or kDeadlineExceeded after the
   // request timeout. An error (and no call of `on_answer`) if there is no connection to it.
-  absl::Status Ask(const std::string& endpoint, proto::Envelope request,
+  absl::Status Ask(const std::string& endpoint, const std::string& key, proto::Envelope request,
                    absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer);
   // Fires run `id`'s Deferred with its result and destroys it (a turn after it ended).
   void Complete(uint64_t id);

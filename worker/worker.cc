@@ -44,6 +44,9 @@ Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
                                  [this] { return Hello(); });
   link_->SetOnMessage([this](proto::Envelope message) { OnMessage(message); });
   link_->SetOnLost([this](absl::Status why) { OnLost(why); });
+  link_->SetOnReconnected([this](const proto::Welcome& welcome) {
+    if (options_.fleet != nullptr) options_.fleet->Replace(welcome.fleet_keys());
+  });
 }
 
 Worker::~Worker() {
@@ -67,6 +70,7 @@ proto::Envelope Worker::Hello() const {
 
 Deferred<proto::Welcome> Worker::Start() {
   return link_->Connect().Then([this](proto::Welcome welcome) {
+    if (options_.fleet != nullptr) options_.fleet->Replace(welcome.fleet_keys());
     heartbeat_.emplace(time_, [this] { SendHeartbeat(); });
     heartbeat_
         ->Start(absl::Milliseconds(std::max<uint32_t>(welcome.heartbeat_interval_ms(), 1)),
@@ -97,6 +101,9 @@ void Worker::OnMessage(proto::Envelope& message) {
     }
     case proto::Envelope::kDrainWorker:
       Drain(message.drain_worker().reason());
+      break;
+    case proto::Envelope::kFleetKeys:
+      if (options_.fleet != nullptr) options_.fleet->Replace(message.fleet_keys().keys());
       break;
     default:
       LOG_EVERY_N(WARNING, 100) << "worker: ignored a " << BodyName(message) << " message";

@@ -32,6 +32,7 @@
 #include "messaging/transport.h"
 #include "proto/braid.pb.h"
 #include "reactor/looping_call.h"
+#include "worker/fleet_keys.h"
 #include "worker/map_output_fetcher.h"
 #include "worker/map_output_server.h"
 #include "worker/task_executor.h"
@@ -57,6 +58,9 @@ struct WorkerOptions {
   // runs. Must outlive the worker.
   MapOutputServer* data_server = nullptr;
   MapOutputFetcher* fetcher = nullptr;
+  // With keys: the fleet's worker keys, kept as the coordinator says (Welcome, FleetKeys), for
+  // the data endpoint's admission check. Must outlive the worker.
+  FleetKeys* fleet = nullptr;
 };
 
 // "host:pid": the name a worker goes by unless it is given one.
