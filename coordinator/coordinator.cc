@@ -290,10 +290,22 @@ void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
   if (it == peers_.end()) return;
   if (it->second == PeerKind::kWorker) {
     auto worker = scheduler_.workers().find(peer);
+    proto::Envelope holder_lost;
     if (worker != scheduler_.workers().end()) {
       LOG(WARNING) << "worker " << worker->second.name << " lost: " << why;
+      if (!worker->second.data_endpoint.empty()) {
+        holder_lost.mutable_holder_lost()->set_worker(worker->second.name);
+        holder_lost.mutable_holder_lost()->set_data_endpoint(worker->second.data_endpoint);
+      }
     }
     scheduler_.RemoveWorker(peer, why);
+    if (holder_lost.has_holder_lost()) {
+      // Reducers copying its outputs would otherwise wait out their requests' timeouts before
+      // reporting them lost (and the maps running again).
+      for (const auto& [other, kind] : peers_) {
+        if (kind == PeerKind::kWorker && other != peer) hub_.Send(other, holder_lost).IgnoreError();
+      }
+    }
   }
   for (auto& [job, watchers] : watchers_) watchers.erase(peer);
   peers_.erase(it);

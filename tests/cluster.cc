@@ -58,6 +58,14 @@ absl::Status Cluster::RestartCoordinator() {
   return coordinator_->Recover();
 }
 
+void Cluster::StopWorker(int i) {
+  workers_[i].reset();
+  if (options_.data_plane) {
+    fetchers_[i].reset();
+    data_servers_[i].reset();
+  }
+}
+
 Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::string> key) {
   TaskEnvironment environment;
   const int index = static_cast<int>(workers_.size());

@@ -106,6 +106,10 @@ class Cluster {
   // client find it by themselves.
   absl::Status RestartCoordinator();
 
+  // Destroys worker `i` (as when its process dies: its data endpoint goes with it); the
+  // coordinator finds it lost after the heartbeats. Its executor stays (do not run its batches).
+  void StopWorker(int i);
+
   // Adds a worker advertising `jobs`, connecting with `key` (default: Options::worker_key).
   // Its Start has been awaited: coordinator().workers() tells whether it was welcomed.
   Worker& AddWorker(std::vector<std::string> jobs, std::optional<std::string> key = std::nullopt);

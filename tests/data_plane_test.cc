@@ -177,5 +177,59 @@ TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
   EXPECT_GT(rerun_maps, 0);
 }
 
+TEST(DataPlane, AHolderLostMidShuffleIsNotWaitedFor) {
+  // The reducers are copying (their reads and writes wait for the test) when worker 0, which
+  // holds a third of the map outputs, dies. Once the coordinator declares it lost, the others
+  // give up its outputs at once (not after their requests' 3 x 30 s), its maps run again, and
+  // the job ends exact.
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  HeldBlockingCalls data_calls;
+  testing::Cluster::Options options = DataPlane(3);
+  options.manual_tasks = true;
+  options.data_plane_calls = &data_calls;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 3);
+  spec.set_split_size(400);
+  spec.set_no_speculation(true);  // only the copies under way can end the job in time
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  auto run_tasks = [&](int from) {
+    for (int i = from; i < 3; ++i) {
+      while (cluster.executor(i).pending() > 0) cluster.executor(i).RunNext();
+    }
+  };
+  // The maps run; the reduces start copying, and stay at it.
+  for (int turn = 0; turn < 400; ++turn) {
+    run_tasks(0);
+    cluster.Pass(absl::Milliseconds(50));
+    if (data_calls.held() > 0 &&
+        cluster.coordinator().job(accepted->job_id())->Status(false).maps_done() ==
+            cluster.coordinator().job(accepted->job_id())->Status(false).maps_total()) {
+      break;
+    }
+  }
+  ASSERT_GT(data_calls.held(), 0u) << "no reducer was copying";
+  cluster.StopWorker(0);
+  // Its disk goes with it (a reducer reading the path instead would find nothing).
+  std::filesystem::remove_all(absl::StrCat(cluster.scratch(), "/worker-0"));
+  // From now on the disks run freely; only the two living workers run tasks.
+  absl::Duration passed;
+  while (!HasResult(done) && passed < absl::Seconds(30)) {
+    while (data_calls.held() > 0) data_calls.RunNext();
+    run_tasks(1);
+    cluster.Pass(absl::Milliseconds(50));
+    passed += absl::Milliseconds(50);
+  }
+  ASSERT_TRUE(HasResult(done)) << "the job did not end within 30 s of the holder's death";
+  EXPECT_GT(cluster.fetcher(1).outputs_lost() + cluster.fetcher(2).outputs_lost(), 0u)
+      << "no copy under way was given up";
+  Result<proto::JobStatus> status = cluster.Await(done);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
 }  // namespace
 }  // namespace braid

@@ -187,6 +187,27 @@ TEST_F(MapOutputFetchTest, AHolderThatNeverAnswersLosesItsOutputsAfterTheAttempt
   EXPECT_THAT((*result)->local, IsEmpty());
 }
 
+TEST_F(MapOutputFetchTest, AHolderDeclaredLostLosesItsOutputsAtOnce) {
+  auto silent = network_.Listen("holder-a");  // its process is gone: nothing answers
+  ASSERT_THAT(silent, IsOk());
+  MapOutputServer& b = Holder("holder-b");
+  options_.max_sources = 1;  // holder-a's second output has not started when the news comes
+  std::vector<proto::MapOutput> outputs = {Output("holder-a", nullptr, 0, Bytes(100, 'a')),
+                                           Output("holder-b", &b, 1, Bytes(100, 'b')),
+                                           Output("holder-a", nullptr, 2, Bytes(100, 'c'))};
+  MapOutputFetcher& fetcher = Fetcher();
+  Deferred<MapOutputFetcher::Fetched> fetched = fetcher.Fetch(kJob, outputs, "/r");
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_FALSE(HasResult(fetched));
+  fetcher.HolderLost("mem://holder-a");
+  Settle(fetched, /*limit=*/absl::Seconds(1));
+  std::optional<Result<MapOutputFetcher::Fetched>> result = ResultNow(fetched);
+  ASSERT_THAT(result, Optional(IsOk())) << "it waited for the requests to time out";
+  EXPECT_THAT((*result)->lost, ElementsAre(0u, 2u));
+  ASSERT_EQ((*result)->local.size(), 1u);
+  EXPECT_EQ((*result)->local[0].map_task(), 1u);
+}
+
 TEST_F(MapOutputFetchTest, AHolderLostMidFetchLosesWhatWasLeft) {
   MapOutputServer& a = Holder("holder-a");
   MapOutputServer& b = Holder("holder-b");

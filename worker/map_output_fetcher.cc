@@ -56,6 +56,14 @@ class MapOutputFetcher::Run {
         });
   }
 
+  // Loses every output not yet copied from the holder at `endpoint`.
+  void HolderLost(const std::string& endpoint) {
+    for (size_t i = 0; i < files_.size() && !ended_; ++i) {
+      if (files_[i].finished || files_[i].output.data_endpoint() != endpoint) continue;
+      Lose(i, absl::NotFoundError("its holder was declared lost"));
+    }
+  }
+
   // The Deferred and the result, for the fetcher to fire once the Run is gone.
   Deferred<Fetched> TakeDone() { return std::move(done_); }
   Result<Fetched> TakeResult() { return std::move(*result_); }
@@ -84,7 +92,7 @@ class MapOutputFetcher::Run {
     for (const File& file : files_) active += file.started && !file.finished;
     for (size_t i = 0; i < files_.size() && active < fetcher_.options_.max_sources; ++i) {
       if (ended_) return;
-      if (files_[i].started) continue;
+      if (files_[i].started || files_[i].finished) continue;
       files_[i].started = true;
       ++active;
       Open(i);
@@ -349,6 +357,22 @@ void MapOutputFetcher::Complete(uint64_t id) {
     done.Callback(*std::move(result)).IgnoreError();
   } else {
     done.Errback(result.status()).IgnoreError();
+  }
+}
+
+void MapOutputFetcher::HolderLost(const std::string& endpoint) {
+  std::vector<Run*> runs;
+  for (auto& [id, run] : runs_) runs.push_back(run.get());
+  for (Run* run : runs) run->HolderLost(endpoint);  // Runs end in a later turn: none goes here
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->second->endpoint != endpoint) {
+      ++it;
+      continue;
+    }
+    for (auto& [request, waiting] : it->second->waiting) waiting.timeout.Cancel().IgnoreError();
+    outstanding_ -= it->second->waiting.size();
+    it->second->transport->SetReceiver(nullptr);
+    connections_.erase(it++);
   }
 }
 

@@ -87,6 +87,11 @@ class MapOutputFetcher {
   // Removes a fetch's directory and the copies in it (once its reduce has read them).
   Deferred<void> RemoveCopies(const std::string& dir);
 
+  // The holder serving at `endpoint` is gone (the coordinator declared it lost): every output
+  // being fetched from it is lost now, rather than after its requests time out, and its
+  // connections are dropped.
+  void HolderLost(const std::string& endpoint);
+
   uint64_t bytes_fetched() const { return bytes_fetched_; }
   uint64_t outputs_lost() const { return outputs_lost_; }
   uint64_t chunks_refetched() const { return chunks_refetched_; }

@@ -102,6 +102,11 @@ void Worker::OnMessage(proto::Envelope& message) {
     case proto::Envelope::kDrainWorker:
       Drain(message.drain_worker().reason());
       break;
+    case proto::Envelope::kHolderLost:
+      if (options_.fetcher != nullptr) {
+        options_.fetcher->HolderLost(message.holder_lost().data_endpoint());
+      }
+      break;
     case proto::Envelope::kFleetKeys:
       if (options_.fleet != nullptr) options_.fleet->Replace(message.fleet_keys().keys());
       break;
