@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "job/hadoop_properties.h"
 
 namespace braid {
 namespace {
@@ -467,6 +468,12 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   }
   proto::JobSpec spec = message.submit_job().spec();
   spec.set_owner(std::string(hub_.key(peer)));
+  // Hadoop's properties: honoured, or refused by name when they would change the answer.
+  std::vector<std::string> warnings;
+  if (absl::Status applied = ApplyHadoopProperties(spec, &warnings); !applied.ok()) {
+    hub_.Reject(peer, request, applied);
+    return;
+  }
   const JobDefinition* definition = nullptr;
   if (absl::Status admissible = CheckAdmissible(spec, &definition); !admissible.ok()) {
     hub_.Reject(peer, request, admissible);
@@ -483,8 +490,8 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   ++planning_[client];
   (names_files ? blocking_calls_ : inline_calls_)
       .Compute(std::move(planning))
-      .Both([this, alive = liveness_.token(), peer, request, client,
-             spec = std::move(spec)](absl::StatusOr<JobPlan> plan) {
+      .Both([this, alive = liveness_.token(), peer, request, client, spec = std::move(spec),
+             warnings = std::move(warnings)](absl::StatusOr<JobPlan> plan) {
         if (!alive) return;
         if (auto it = planning_.find(client); it != planning_.end() && --it->second == 0) {
           planning_.erase(it);
@@ -510,6 +517,10 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
         proto::JobStatus status = run->Status(false);
         answer->set_map_tasks(status.maps_total());
         answer->set_reduce_tasks(status.reduces_total());
+        for (const std::string& warning : warnings) {
+          answer->add_warnings(warning);
+          LOG(WARNING) << "job " << job_id << ": " << warning;
+        }
         hub_.Reply(peer, request, reply);
         LOG(INFO) << "accepted job " << job_id << " (" << spec.job() << "): " << status.maps_total()
                   << " map tasks, " << status.reduces_total() << " reduce tasks";

@@ -235,6 +235,16 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
       ExpandInputs(env, std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
   if (!files.ok()) return files.status();
   for (const std::string& file : *files) {
+    // Hadoop reads these decompressed; Braid would read their compressed bytes as text.
+    for (absl::string_view suffix :
+         {".gz", ".bz2", ".zst", ".xz", ".lz4", ".snappy", ".deflate", ".Z"}) {
+      if (absl::EndsWith(file, suffix)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "input '", file, "' is compressed (", suffix.substr(1),
+            "), which Braid does not read yet: decompress it first (its compressed bytes are "
+            "not the text they hold)"));
+      }
+    }
     absl::StatusOr<FileInfo> info = env.Stat(file);
     if (!info.ok()) return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
     const uint64_t size = info->size;

@@ -37,6 +37,15 @@ class PlannerTest : public ::testing::Test {
   TempDir dir_;
 };
 
+TEST_F(PlannerTest, CompressedInputIsRefusedByNameNotReadAsText) {
+  WriteFile(dir_.File("plain.txt"), "one two\n");
+  WriteFile(dir_.File("packed.gz"), std::string("\x1f\x8b\x08\x00", 4));
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("*")}), nullptr).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("input '" + dir_.File("packed.gz") + "' is compressed (gz)")));
+  EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("plain.txt")}), nullptr), IsOk());
+}
+
 TEST_F(PlannerTest, AFileSmallerThanTheSplitSizeIsOneTask) {
   WriteFile(dir_.File("a.txt"), "one two\nthree\n");
   absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), Spec({dir_.File("a.txt")}), nullptr);

@@ -66,6 +66,9 @@ int SubmitCommand(const std::vector<std::string>& args, const RepeatedFlags& rep
     return client.Submit(std::move(spec)).Then([&client](proto::JobAccepted accepted) {
       absl::FPrintF(stderr, "submitted job %s: %d map tasks, %d reduce tasks\n", accepted.job_id(),
                     accepted.map_tasks(), accepted.reduce_tasks());
+      for (const std::string& warning : accepted.warnings()) {
+        absl::FPrintF(stderr, "warning: %s\n", warning);
+      }
       if (absl::GetFlag(FLAGS_detach)) {
         absl::PrintF("%s\n", accepted.job_id());
         return Succeed(0);

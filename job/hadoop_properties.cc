@@ -1,0 +1,180 @@
+#include "job/hadoop_properties.h"
+
+#include <cstdint>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace braid {
+namespace {
+
+// Properties that change a job's answer and that Braid does not honour yet, with the value (if
+// any) that means Braid's own behaviour and may therefore be given.
+struct Unsupported {
+  const char* name;
+  const char* harmless;  // nullptr: any value is refused
+};
+
+constexpr Unsupported kUnsupported[] = {
+    {"stream.num.map.output.key.fields", "1"},
+    {"stream.num.reduce.output.key.fields", "1"},
+    {"stream.map.output.field.separator", "\t"},
+    {"stream.reduce.output.field.separator", "\t"},
+    {"stream.map.input.field.separator", "\t"},
+    {"stream.reduce.input.field.separator", "\t"},
+    {"stream.map.input.ignoreKey", nullptr},
+    {"stream.non.zero.exit.is.failure", "true"},
+    {"mapreduce.map.output.key.field.separator", "\t"},
+    {"map.output.key.field.separator", "\t"},
+    {"mapreduce.partition.keypartitioner.options", nullptr},
+    {"mapred.text.key.partitioner.options", nullptr},
+    {"mapreduce.partition.keycomparator.options", nullptr},
+    {"mapred.text.key.comparator.options", nullptr},
+    {"mapreduce.job.output.key.comparator.class", nullptr},
+    {"mapred.output.key.comparator.class", nullptr},
+    {"mapreduce.job.output.group.comparator.class", nullptr},
+    {"mapred.output.value.groupfn.class", nullptr},
+    {"mapreduce.job.partitioner.class", nullptr},
+    {"mapred.partitioner.class", nullptr},
+    {"mapreduce.job.inputformat.class", nullptr},
+    {"mapred.input.format.class", nullptr},
+    {"mapreduce.job.outputformat.class", nullptr},
+    {"mapred.output.format.class", nullptr},
+    {"mapreduce.output.textoutputformat.separator", "\t"},
+    {"mapred.textoutputformat.separator", "\t"},
+    {"mapreduce.input.keyvaluelinerecordreader.key.value.separator", "\t"},
+    {"key.value.separator.in.input.line", "\t"},
+    {"mapreduce.output.fileoutputformat.compress", "false"},
+    {"mapred.output.compress", "false"},
+    {"mapreduce.output.fileoutputformat.compress.codec", nullptr},
+    {"mapred.output.compression.codec", nullptr},
+    {"mapreduce.input.lineinputformat.linespermap", nullptr},
+    {"mapreduce.job.reduce.class", nullptr},
+    {"mapreduce.job.map.class", nullptr},
+    {"mapreduce.job.combine.class", nullptr},
+};
+
+absl::StatusOr<int64_t> NonNegative(const std::string& name, const std::string& value) {
+  int64_t number = 0;
+  if (!absl::SimpleAtoi(value, &number) || number < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, "=", value, ": expected a whole number, 0 or more"));
+  }
+  return number;
+}
+
+// The value of the first of `names` that is set, and which one; an error if two are set to
+// different values.
+absl::StatusOr<const std::string*> Either(const proto::JobSpec& spec, const char* newer,
+                                          const char* older, const char** which) {
+  auto a = spec.config().find(newer);
+  auto b = spec.config().find(older);
+  if (a != spec.config().end() && b != spec.config().end() && a->second != b->second) {
+    return absl::InvalidArgumentError(absl::StrCat(newer, "=", a->second, " and ", older, "=",
+                                                   b->second, " say different things"));
+  }
+  if (a != spec.config().end()) {
+    *which = newer;
+    return &a->second;
+  }
+  if (b != spec.config().end()) {
+    *which = older;
+    return &b->second;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string>* warnings) {
+  const char* which = nullptr;
+  absl::StatusOr<const std::string*> reduces =
+      Either(spec, "mapreduce.job.reduces", "mapred.reduce.tasks", &which);
+  if (!reduces.ok()) return reduces.status();
+  if (*reduces != nullptr) {
+    absl::StatusOr<int64_t> count = NonNegative(which, **reduces);
+    if (!count.ok()) return count.status();
+    if (*count > 100'000) {
+      return absl::InvalidArgumentError(absl::StrCat(which, "=", **reduces, " is absurd"));
+    }
+    spec.set_reducers(static_cast<uint32_t>(*count));
+  }
+  absl::StatusOr<const std::string*> name =
+      Either(spec, "mapreduce.job.name", "mapred.job.name", &which);
+  if (!name.ok()) return name.status();
+  if (*name != nullptr) spec.set_name(**name);
+  absl::StatusOr<const std::string*> timeout =
+      Either(spec, "mapreduce.task.timeout", "mapred.task.timeout", &which);
+  if (!timeout.ok()) return timeout.status();
+  if (*timeout != nullptr) {
+    absl::StatusOr<int64_t> ms = NonNegative(which, **timeout);
+    if (!ms.ok()) return ms.status();
+    if (*ms == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          which, "=0 (no timeout) is not supported: give the longest a task may go silent"));
+    }
+    spec.set_task_timeout_ms(static_cast<uint64_t>(*ms));
+  }
+  if (spec.job() == "streaming" && spec.streaming().reducer() == "NONE") {
+    // Hadoop Streaming's map-only job.
+    spec.mutable_streaming()->clear_reducer();
+    spec.set_reducers(0);
+  }
+  for (const auto& [key, value] : spec.config()) {
+    bool known = false;
+    for (const Unsupported& property : kUnsupported) {
+      if (key != property.name) continue;
+      known = true;
+      if (property.harmless != nullptr && value == property.harmless) break;
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, "=", value,
+                       " is not supported: it would change the job's answer, and Braid does "
+                       "not honour it yet (docs/jobs.md lists what it honours)"));
+    }
+    if (known) continue;
+    static constexpr const char* kHonoured[] = {
+        "mapreduce.job.reduces",  "mapred.reduce.tasks", "mapreduce.job.name", "mapred.job.name",
+        "mapreduce.task.timeout", "mapred.task.timeout", "mapreduce.job.maps", "mapred.map.tasks"};
+    for (const char* honoured : kHonoured) known = known || key == honoured;
+    if (known) continue;
+    if (absl::StartsWith(key, "mapreduce.") || absl::StartsWith(key, "mapred.") ||
+        absl::StartsWith(key, "stream.")) {
+      warnings->push_back(absl::StrCat("property ", key,
+                                       " is not one Braid knows: it is passed to the job's "
+                                       "configuration (and a streaming command's environment) "
+                                       "and has no other effect"));
+    }
+  }
+  std::string output = spec.output();
+  if (absl::Status scheme = CheckPathScheme(output, "output"); !scheme.ok()) return scheme;
+  spec.set_output(output);
+  for (std::string& input : *spec.mutable_inputs()) {
+    if (absl::Status scheme = CheckPathScheme(input, "input"); !scheme.ok()) return scheme;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPathScheme(std::string& path, const char* what) {
+  const size_t scheme_end = path.find("://");
+  if (scheme_end == std::string::npos) return absl::OkStatus();
+  const std::string scheme = path.substr(0, scheme_end);
+  for (char c : scheme) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '.' && c != '-') {
+      return absl::OkStatus();  // not a scheme: a file name that happens to contain "://"
+    }
+  }
+  if (scheme == "file") {
+    path = path.substr(scheme_end + 3);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " '", path, "' names another filesystem (", scheme,
+      "://): Braid reads and writes paths that its workers and coordinator see (file:// or a "
+      "plain path)"));
+}
+
+}  // namespace braid
