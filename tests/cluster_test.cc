@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -98,32 +97,18 @@ INSTANTIATE_TEST_SUITE_P(ReducersAndSplits, WordCountTest,
 
 TEST(Cluster, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
   testing::TempDir dir;
-  std::mt19937_64 random(5);
-  std::vector<std::string> records;
-  std::string text;
-  for (int i = 0; i < 3000; ++i) {
-    std::string record(99, ' ');
-    for (char& c : record) c = static_cast<char>(' ' + 1 + random() % 94);
-    records.push_back(record);
-    text += record + "\n";
-  }
-  testing::WriteFile(dir.File("records"), text);
+  std::vector<std::string> records = testing::WriteSortRecords(dir.File("records"), 3000, 5);
   testing::Cluster cluster;
   proto::JobSpec spec = Spec("sort", dir.File("records"), dir.File("out"), 4);
   spec.set_split_size(30'000);
   absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
-  std::vector<std::string> sorted = OutputLines(dir.File("out"));
-  EXPECT_TRUE(
-      std::is_sorted(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) {
-        return a.substr(0, 10) < b.substr(0, 10);
-      }));
-  std::vector<std::string> expected = records;
-  std::sort(expected.begin(), expected.end());
-  std::vector<std::string> got = sorted;
+  std::vector<std::string> got = OutputLines(dir.File("out"));
+  EXPECT_TRUE(testing::SortedByKey(got));
   std::sort(got.begin(), got.end());
-  EXPECT_TRUE(got == expected) << "the output is not a permutation of the input";
+  std::sort(records.begin(), records.end());
+  EXPECT_TRUE(got == records) << "the output is not a permutation of the input";
 }
 
 TEST(Cluster, AMapOnlyJobWritesPartMFiles) {

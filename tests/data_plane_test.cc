@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -58,16 +57,7 @@ TEST(DataPlane, WordCountFetchesAcrossWorkersAndIsExact) {
 
 TEST(DataPlane, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
   testing::TempDir dir;
-  std::mt19937_64 random(11);
-  std::vector<std::string> records;
-  std::string text;
-  for (int i = 0; i < 3000; ++i) {
-    std::string record(99, ' ');
-    for (char& c : record) c = static_cast<char>(' ' + 1 + random() % 94);
-    records.push_back(record);
-    text += record + "\n";
-  }
-  testing::WriteFile(dir.File("records"), text);
+  std::vector<std::string> records = testing::WriteSortRecords(dir.File("records"), 3000, 11);
   testing::Cluster cluster(DataPlane(2));
   proto::JobSpec spec = Spec("sort", dir.File("records"), dir.File("out"), 4);
   spec.set_split_size(30'000);
@@ -75,10 +65,7 @@ TEST(DataPlane, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
   std::vector<std::string> got = OutputLines(dir.File("out"));
-  EXPECT_TRUE(
-      std::is_sorted(got.begin(), got.end(), [](const std::string& a, const std::string& b) {
-        return a.substr(0, 10) < b.substr(0, 10);
-      }));
+  EXPECT_TRUE(testing::SortedByKey(got));
   std::sort(got.begin(), got.end());
   std::sort(records.begin(), records.end());
   EXPECT_TRUE(got == records) << "the output is not a permutation of the input";

@@ -107,4 +107,24 @@ proto::JobSpec Spec(const std::string& job, const std::string& input, const std:
   return spec;
 }
 
+std::vector<std::string> WriteSortRecords(const std::string& path, int count, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::vector<std::string> records;
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    std::string record(99, ' ');
+    for (char& c : record) c = static_cast<char>(' ' + 1 + random() % 94);
+    records.push_back(record);
+    text += record + "\n";
+  }
+  WriteFile(path, text);
+  return records;
+}
+
+bool SortedByKey(const std::vector<std::string>& lines) {
+  return std::is_sorted(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) {
+    return a.substr(0, 10) < b.substr(0, 10);
+  });
+}
+
 }  // namespace braid::testing

@@ -34,6 +34,13 @@ std::map<std::string, int64_t> ParseCounts(const std::vector<std::string>& lines
 // newline, a line longer than any split, bytes that are not UTF-8 — and returns their texts.
 std::vector<std::string> WriteCorpus(const TempDir& dir);
 
+// Writes `count` random 99-byte records of printable characters (the sort job's first 10 bytes
+// are the key), a line each, to `path`; returns them in the order written.
+std::vector<std::string> WriteSortRecords(const std::string& path, int count, uint64_t seed);
+
+// Whether `lines` are ordered by their 10-byte keys (the sort job's order).
+bool SortedByKey(const std::vector<std::string>& lines);
+
 proto::JobSpec Spec(const std::string& job, const std::string& input, const std::string& output,
                     uint32_t reducers);
 
