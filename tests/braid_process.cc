@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
@@ -167,6 +168,16 @@ ProcessCluster::~ProcessCluster() {
 CommandResult ProcessCluster::Braid(std::vector<std::string> args, absl::Duration timeout) const {
   args.insert(args.begin() + 1, {"--coordinator", endpoint_});
   return RunBraid(args, timeout);
+}
+
+int64_t BytesServedByWorker(const std::string& output) {
+  const std::string kSays = "worker served ";
+  const size_t at = output.find(kSays);
+  if (at == std::string::npos) return -1;
+  const size_t start = at + kSays.size();
+  int64_t bytes = -1;
+  if (!absl::SimpleAtoi(output.substr(start, output.find(' ', start) - start), &bytes)) return -1;
+  return bytes;
 }
 
 }  // namespace braid::testing

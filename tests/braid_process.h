@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,10 @@ struct CommandResult {
   int exit_code;       // -1 if the command had to be killed after its timeout
   std::string output;  // stdout and stderr, interleaved
 };
+
+// The bytes of map outputs a worker with a data endpoint says, as it exits, that it served to
+// other workers' reducers ("worker served N bytes ..."); -1 if its output says nothing of it.
+int64_t BytesServedByWorker(const std::string& output);
 
 // Runs `braid args...` to its end, for at most `timeout`.
 CommandResult RunBraid(const std::vector<std::string>& args,

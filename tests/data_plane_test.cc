@@ -32,6 +32,21 @@ testing::Cluster::Options DataPlane(int workers) {
   return options;
 }
 
+// Runs every batch waiting on the executors of workers [from, to) (manual tasks).
+void RunPendingTasks(testing::Cluster& cluster, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    while (cluster.executor(i).pending() > 0) cluster.executor(i).RunNext();
+  }
+}
+
+// Whether every map task of job `job_id` has completed.
+bool AllMapsDone(testing::Cluster& cluster, const std::string& job_id) {
+  const JobRun* run = cluster.coordinator().job(job_id);
+  if (run == nullptr) return false;
+  const proto::JobStatus status = run->Status(/*with_tasks=*/false);
+  return status.maps_done() == status.maps_total();
+}
+
 uint64_t BytesServed(testing::Cluster& cluster, int workers) {
   uint64_t served = 0;
   for (int i = 0; i < workers; ++i) served += cluster.data_server(i).bytes_served();
@@ -128,23 +143,17 @@ TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
   Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
   bool wiped = false;
   for (int turn = 0; turn < 4000 && !HasResult(done); ++turn) {
-    const JobRun* run = cluster.coordinator().job(accepted->job_id());
-    if (!wiped && run != nullptr) {
-      const proto::JobStatus now = run->Status(/*with_tasks=*/false);
-      if (now.maps_done() == now.maps_total()) {
-        for (int i = 0; i < 2; ++i) {
-          std::filesystem::remove_all(
-              absl::StrCat(cluster.scratch(), "/worker-", i, "/", accepted->job_id()));
-        }
-        wiped = true;
+    if (!wiped && AllMapsDone(cluster, accepted->job_id())) {
+      for (int i = 0; i < 2; ++i) {
+        std::filesystem::remove_all(
+            absl::StrCat(cluster.scratch(), "/worker-", i, "/", accepted->job_id()));
       }
+      wiped = true;
     }
     if (wiped) {
       while (data_calls.held() > 0) data_calls.RunNext();
     }
-    for (int i = 0; i < 2; ++i) {
-      while (cluster.executor(i).pending() > 0) cluster.executor(i).RunNext();
-    }
+    RunPendingTasks(cluster, 0, 2);
     cluster.Pass(absl::Milliseconds(50));
   }
   ASSERT_TRUE(wiped);
@@ -182,20 +191,11 @@ TEST(DataPlane, AHolderLostMidShuffleIsNotWaitedFor) {
   Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
   ASSERT_THAT(accepted, IsOk());
   Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
-  auto run_tasks = [&](int from) {
-    for (int i = from; i < 3; ++i) {
-      while (cluster.executor(i).pending() > 0) cluster.executor(i).RunNext();
-    }
-  };
   // The maps run; the reduces start copying, and stay at it.
   for (int turn = 0; turn < 400; ++turn) {
-    run_tasks(0);
+    RunPendingTasks(cluster, 0, 3);
     cluster.Pass(absl::Milliseconds(50));
-    if (data_calls.held() > 0 &&
-        cluster.coordinator().job(accepted->job_id())->Status(false).maps_done() ==
-            cluster.coordinator().job(accepted->job_id())->Status(false).maps_total()) {
-      break;
-    }
+    if (data_calls.held() > 0 && AllMapsDone(cluster, accepted->job_id())) break;
   }
   ASSERT_GT(data_calls.held(), 0u) << "no reducer was copying";
   cluster.StopWorker(0);
@@ -205,7 +205,7 @@ TEST(DataPlane, AHolderLostMidShuffleIsNotWaitedFor) {
   absl::Duration passed;
   while (!HasResult(done) && passed < absl::Seconds(30)) {
     while (data_calls.held() > 0) data_calls.RunNext();
-    run_tasks(1);
+    RunPendingTasks(cluster, 1, 3);
     cluster.Pass(absl::Milliseconds(50));
     passed += absl::Milliseconds(50);
   }

@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/braid_process.h"
+#include "tests/job_outputs.h"
 
 namespace braid {
 namespace {
@@ -171,31 +172,6 @@ TEST_F(SecurityProcessTest, KeyedFleetRunsJobsAndRefusesStrangers) {
   EXPECT_THAT(as_client.output, HasSubstr("is a worker key"));
 }
 
-// Word counts of every file under `dir` (split on whitespace), or of a job's part files in
-// `dir` (WORD<TAB>COUNT lines).
-std::map<std::string, int64_t> Counts(const std::string& dir, bool part_files) {
-  std::map<std::string, int64_t> counts;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (part_files && !absl::StartsWith(name, "part-")) continue;
-    const std::string text = ReadAll(entry.path().string());
-    if (!part_files) {
-      for (absl::string_view word :
-           absl::StrSplit(text, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty())) {
-        ++counts[std::string(word)];
-      }
-      continue;
-    }
-    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> fields = absl::StrSplit(line, '\t');
-      int64_t count = 0;
-      EXPECT_TRUE(absl::SimpleAtoi(fields.second, &count)) << line;
-      counts[fields.first] += count;
-    }
-  }
-  return counts;
-}
-
 TEST_F(SecurityProcessTest, AKeyedFleetShufflesWorkerToWorker) {
   MakeKeys();
   StartCoordinator(/*keyed=*/true);
@@ -220,17 +196,18 @@ TEST_F(SecurityProcessTest, AKeyedFleetShufflesWorkerToWorker) {
       Client("alice", {"submit", "--job", "wordcount", "--input", Path("in") + "/*", "--output",
                        Path("out"), "--reducers", "2", "--split-size", "64KiB"});
   ASSERT_EQ(ran.exit_code, 0) << ran.output;
-  EXPECT_EQ(Counts(Path("out"), /*part_files=*/true), Counts(Path("in"), /*part_files=*/false));
+  std::vector<std::string> texts;
+  for (const auto& entry : std::filesystem::directory_iterator(Path("in"))) {
+    texts.push_back(ReadAll(entry.path().string()));
+  }
+  EXPECT_EQ(testing::ParseCounts(testing::OutputLines(Path("out"))),
+            testing::ReferenceCounts(texts));
   int64_t served = 0;
   for (auto& worker : workers_) {
     worker->Signal(SIGINT);
     ASSERT_TRUE(worker->Wait(absl::Seconds(30)).has_value());
-    const std::string& output = worker->output();
-    const size_t at = output.find("worker served ");
-    ASSERT_NE(at, std::string::npos) << output;
-    int64_t bytes = 0;
-    ASSERT_TRUE(
-        absl::SimpleAtoi(output.substr(at + 14, output.find(' ', at + 14) - at - 14), &bytes));
+    const int64_t bytes = testing::BytesServedByWorker(worker->output());
+    ASSERT_GE(bytes, 0) << worker->output();
     served += bytes;
   }
   EXPECT_GT(served, 0) << "no map output crossed between the workers";

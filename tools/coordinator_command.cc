@@ -60,18 +60,15 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
   const bool keyed = !key_file.empty();
   std::string listen = absl::GetFlag(FLAGS_listen);
   if (listen.empty()) listen = keyed ? "tcp://*:7070" : "tcp://127.0.0.1:7070";
-  if (!keyed && !IsLocalEndpoint(listen)) {
-    if (!absl::GetFlag(FLAGS_insecure)) {
-      absl::FPrintF(stderr,
-                    "braid coordinator: refusing to listen on %s without keys: anyone who "
-                    "reaches it could submit jobs, that is run commands on every worker. Give "
-                    "--curve-key and --authorized-keys (see braid keygen), listen on loopback or "
-                    "ipc, or accept the risk with --insecure\n",
-                    listen);
+  if (!keyed) {
+    absl::Status keyless = CheckKeylessEndpoint(
+        "listen on", listen,
+        "anyone who reaches it could submit jobs, that is run commands on every worker",
+        "--curve-key and --authorized-keys");
+    if (!keyless.ok()) {
+      absl::FPrintF(stderr, "braid coordinator: %s\n", keyless.message());
       return 2;
     }
-    LOG(WARNING) << "--insecure: listening on " << listen
-                 << " without keys; anyone who reaches it may run commands on every worker";
   }
   std::optional<AccessControl> access;
   CurveServerOptions curve;

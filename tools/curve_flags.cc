@@ -3,6 +3,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "base/env.h"
+#include "glog/logging.h"
 #include "messaging/curve_keys.h"
 
 ABSL_FLAG(std::string, curve_key, "",
@@ -23,13 +24,12 @@ absl::StatusOr<CurveClientOptions> CurveClientFromFlags(absl::string_view endpoi
   const std::string key_file = absl::GetFlag(FLAGS_curve_key);
   const std::string coordinator_file = absl::GetFlag(FLAGS_coordinator_key);
   if (key_file.empty() && coordinator_file.empty()) {
-    if (!IsLocalEndpoint(endpoint) && !absl::GetFlag(FLAGS_insecure)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "refusing to connect to ", endpoint,
-          " without keys: a worker runs whatever the other end sends, and every byte would "
-          "cross the network readable. Give --curve-key and --coordinator-key (see braid "
-          "keygen), or accept the risk with --insecure"));
-    }
+    absl::Status keyless = CheckKeylessEndpoint(
+        "connect to", endpoint,
+        "a worker runs whatever the other end sends, and every byte would cross the network "
+        "readable",
+        "--curve-key and --coordinator-key");
+    if (!keyless.ok()) return keyless;
     return CurveClientOptions{};
   }
   if (key_file.empty()) {
@@ -46,6 +46,18 @@ absl::StatusOr<CurveClientOptions> CurveClientFromFlags(absl::string_view endpoi
   absl::StatusOr<std::string> server = ReadCurvePublicKey(*Env::Default(), coordinator_file);
   if (!server.ok()) return server.status();
   return CurveClientOptions{*std::move(keys), *std::move(server)};
+}
+
+absl::Status CheckKeylessEndpoint(absl::string_view doing, absl::string_view endpoint,
+                                  absl::string_view risk, absl::string_view key_flags) {
+  if (IsLocalEndpoint(endpoint)) return absl::OkStatus();
+  if (!absl::GetFlag(FLAGS_insecure)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to ", doing, " ", endpoint, " without keys: ", risk, ". Give ", key_flags,
+        " (see braid keygen), use loopback or ipc, or accept the risk with --insecure"));
+  }
+  LOG(WARNING) << "--insecure: going to " << doing << " " << endpoint << " without keys: " << risk;
+  return absl::OkStatus();
 }
 
 }  // namespace braid

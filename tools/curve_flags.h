@@ -21,6 +21,13 @@ namespace braid {
 // keys to a remote endpoint without --insecure; the key files' own errors otherwise.
 absl::StatusOr<CurveClientOptions> CurveClientFromFlags(absl::string_view endpoint);
 
+// The one rule for speaking without keys: OK for a local endpoint (IsLocalEndpoint), or for any
+// other with --insecure (which is logged, every time); kInvalidArgument otherwise, as "refusing
+// to DOING ENDPOINT without keys: RISK. Give KEY_FLAGS (see braid keygen), use loopback or ipc,
+// or accept the risk with --insecure".
+absl::Status CheckKeylessEndpoint(absl::string_view doing, absl::string_view endpoint,
+                                  absl::string_view risk, absl::string_view key_flags);
+
 }  // namespace braid
 
 #endif  // BRAID_TOOLS_CURVE_FLAGS_H_

@@ -178,13 +178,14 @@ int WorkerCommand(const std::vector<std::string>& args) {
                     data_listen);
       return 2;
     }
-    if (!keyed && !IsLocalEndpoint(data_listen) && !absl::GetFlag(FLAGS_insecure)) {
-      absl::FPrintF(stderr,
-                    "braid worker: refusing to serve map outputs on %s without keys: anyone "
-                    "who reaches it could read them. Serve on loopback or ipc, or accept the "
-                    "risk with --insecure\n",
-                    data_listen);
-      return 2;
+    if (!keyed) {
+      absl::Status keyless = CheckKeylessEndpoint("serve map outputs on", data_listen,
+                                                  "anyone who reaches it could read them",
+                                                  "--curve-key and --coordinator-key");
+      if (!keyless.ok()) {
+        absl::FPrintF(stderr, "braid worker: %s\n", keyless.message());
+        return 2;
+      }
     }
     // A small queue per peer: reducers ask for a window of chunks at a time (a peer that asks
     // for more is refused by the server, and one that does not read its answers is stopped here).
