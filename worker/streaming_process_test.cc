@@ -61,9 +61,21 @@ class StreamingProcessTest : public ::testing::Test {
     EXPECT_THAT(process, IsOk());
     return process.ok() ? *std::move(process) : nullptr;
   }
-  // True if no live process of group `pgid` is left (killed ones may wait a moment for whoever
-  // reaps orphans).
-  static bool GroupGone(pid_t pgid) {
+  // True once no live process of group `pgid` is left. A process sent SIGKILL still runs until
+  // the kernel has torn it down, so this waits for that, up to `bound`; a straggler that was never
+  // killed (the tests' commands sleep for 30 s) outlives the bound.
+  static bool GroupGone(pid_t pgid, absl::Duration bound = absl::Seconds(5)) {
+    const absl::Time deadline = absl::Now() + bound;
+    while (LiveMembers(pgid) > 0) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return true;
+  }
+  // Processes of group `pgid` that are not zombies (killed ones may wait for whoever reaps
+  // orphans).
+  static int LiveMembers(pid_t pgid) {
+    int live = 0;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
       const std::string stat = testing::ReadFile(entry.path().string() + "/stat");
       const size_t end_of_name = stat.rfind(')');
@@ -71,9 +83,12 @@ class StreamingProcessTest : public ::testing::Test {
       // After the name: state, parent, group.
       std::vector<std::string> fields =
           absl::StrSplit(stat.substr(end_of_name + 2), ' ', absl::SkipEmpty());
-      if (fields.size() > 2 && fields[2] == absl::StrCat(pgid) && fields[0] != "Z") return false;
+      if (fields.size() > 2 && fields[2] == absl::StrCat(pgid) && fields[0] != "Z" &&
+          fields[0] != "X") {
+        ++live;
+      }
     }
-    return true;
+    return live;
   }
 
   testing::TempDir dir_;
