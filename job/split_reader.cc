@@ -13,8 +13,8 @@ constexpr size_t kChunk = 4 << 20;
 absl::StatusOr<std::unique_ptr<SplitReader>> SplitReader::Open(const std::string& path,
                                                                uint64_t offset, uint64_t length,
                                                                Env& env) {
-  // From the byte before the split: whether it is a newline says where the split's first line
-  // starts.
+  // From the byte before the split: whether a line ending ends there says where the split's
+  // first line starts.
   absl::StatusOr<std::unique_ptr<SequentialFile>> file =
       env.NewSequentialFile(path, offset == 0 ? 0 : offset - 1);
   if (!file.ok()) return file.status();
@@ -31,24 +31,54 @@ SplitReader::~SplitReader() = default;
 
 absl::Status SplitReader::Seek(uint64_t offset) {
   if (offset == 0) return absl::OkStatus();
-  // A line starts at `offset` only if the byte before it is a newline; otherwise the line under
-  // `offset` belongs to the previous split, and this one starts after it.
+  // A line starts at `offset` only if a line ending ends just before it; otherwise the line
+  // under `offset` belongs to the previous split, and this one starts after it. Reading from
+  // offset - 1, the first line ending found is that one.
   line_start_ = offset - 1;
   if (!Fill()) return status_;
-  // Skip through the first newline (which is at offset - 1 if a line starts at offset).
+  size_t searched = 0;
   while (true) {
-    const char* data = buffer_.data() + begin_;
-    const void* newline = std::memchr(data, '\n', filled_ - begin_);
-    if (newline != nullptr) {
-      size_t skipped = static_cast<const char*>(newline) - data + 1;
-      begin_ += skipped;
-      line_start_ += skipped;
+    size_t length = 0;
+    size_t ending = 0;
+    const Ending found = FindEnding(searched, &length, &ending);
+    if (found == Ending::kFound) {
+      begin_ += length + ending;
+      line_start_ += length + ending;
       return absl::OkStatus();
     }
-    line_start_ += filled_ - begin_;
-    begin_ = filled_;
-    if (!Fill()) return status_;  // no newline to the end of the file: nothing here
+    searched = length;
+    if (!Fill()) {
+      if (!status_.ok()) return status_;
+      // The end of the file: nothing starts here (or only what follows a last '\r').
+      begin_ = filled_;
+      line_start_ += length + (found == Ending::kCarriageReturnAtEnd ? 1 : 0);
+      return absl::OkStatus();
+    }
   }
+}
+
+SplitReader::Ending SplitReader::FindEnding(size_t searched, size_t* length, size_t* ending) const {
+  const char* data = buffer_.data() + begin_;
+  const size_t available = filled_ - begin_;
+  const void* newline = std::memchr(data + searched, '\n', available - searched);
+  const size_t limit = newline == nullptr
+                           ? available
+                           : static_cast<size_t>(static_cast<const char*>(newline) - data);
+  const void* carriage_return = std::memchr(data + searched, '\r', limit - searched);
+  if (carriage_return != nullptr) {
+    *length = static_cast<size_t>(static_cast<const char*>(carriage_return) - data);
+    // Whether a '\n' follows is known only once the next byte is here.
+    if (*length + 1 == available) return Ending::kCarriageReturnAtEnd;
+    *ending = data[*length + 1] == '\n' ? 2 : 1;
+    return Ending::kFound;
+  }
+  if (newline != nullptr) {
+    *length = limit;
+    *ending = 1;
+    return Ending::kFound;
+  }
+  *length = available;
+  return Ending::kNone;
 }
 
 bool SplitReader::Fill() {
@@ -76,28 +106,29 @@ bool SplitReader::Fill() {
 
 bool SplitReader::Next(Record* record) {
   if (line_start_ >= split_end_ || !status_.ok()) return false;
-  size_t searched = 0;  // bytes after begin_ known to hold no newline
+  size_t searched = 0;  // bytes after begin_ known to hold no line ending
   while (true) {
-    const char* data = buffer_.data() + begin_;
-    const size_t available = filled_ - begin_;
-    const void* newline = std::memchr(data + searched, '\n', available - searched);
-    if (newline != nullptr) {
-      size_t length = static_cast<const char*>(newline) - data;
-      record->line = absl::string_view(data, length);
-      record->offset = line_start_;
-      begin_ += length + 1;
-      line_start_ += length + 1;
-      return true;
-    }
-    searched = available;  // Fill keeps the unread bytes (moved to the front): still searched
-    if (!Fill()) {
-      if (!status_.ok() || filled_ == begin_) return false;
-      // The file's last line, without a newline.
-      size_t length = filled_ - begin_;
+    size_t length = 0;
+    size_t ending = 0;
+    const Ending found = FindEnding(searched, &length, &ending);
+    if (found == Ending::kFound) {
       record->line = absl::string_view(buffer_.data() + begin_, length);
       record->offset = line_start_;
-      begin_ = filled_;
-      line_start_ += length;
+      begin_ += length + ending;
+      line_start_ += length + ending;
+      return true;
+    }
+    // Fill keeps the unread bytes (moved to the front): what was searched stays searched, up to
+    // a last '\r', which is looked at again with the byte after it.
+    searched = length;
+    if (!Fill()) {
+      if (!status_.ok() || filled_ == begin_) return false;
+      // The file's last line: without an ending, or ended by a '\r' alone.
+      ending = found == Ending::kCarriageReturnAtEnd ? 1 : 0;
+      record->line = absl::string_view(buffer_.data() + begin_, length);
+      record->offset = line_start_;
+      begin_ += length + ending;
+      line_start_ += length + ending;
       return true;
     }
   }

@@ -1,9 +1,11 @@
 // SplitReader: the lines a map task owns — those whose first byte lies in its split.
 //
-// A line starts at byte 0 or just after a newline. The split [offset, offset + length) owns every
-// line that starts inside it, read to its end even past the split (a line longer than a split
-// belongs whole to the split it starts in), so that splits cut anywhere in a file together read
-// each line exactly once. A last line without a newline is a line; bytes are not decoded.
+// Lines end as Hadoop's text input ends them: at "\n", "\r\n" or a "\r" alone; the ending is not
+// part of the line. A line starts at byte 0 or just after an ending. The split
+// [offset, offset + length) owns every line that starts inside it, read to its end even past the
+// split (a line longer than a split belongs whole to the split it starts in), so that splits cut
+// anywhere in a file — between the "\r" and "\n" of an ending too — together read each line
+// exactly once. A last line without an ending is a line; bytes are not decoded.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<SplitReader> reader, SplitReader::Open(path, 0, size));
 //   Record record;
@@ -50,6 +52,14 @@ class SplitReader {
   bool Fill();
   // Positions the reader at the first line that starts at or after `offset`.
   absl::Status Seek(uint64_t offset);
+  enum class Ending {
+    kFound,                // *length bytes of line, then an ending of *ending bytes
+    kNone,                 // no ending in the *length bytes buffered
+    kCarriageReturnAtEnd,  // a '\r' after *length bytes is the last byte buffered
+  };
+  // Looks for the first line ending in the buffered bytes after begin_, skipping the first
+  // `searched` (known to hold none).
+  Ending FindEnding(size_t searched, size_t* length, size_t* ending) const;
 
   std::unique_ptr<SequentialFile> file_;
   uint64_t split_end_;       // lines starting at or after this belong to the next split

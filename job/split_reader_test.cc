@@ -30,15 +30,18 @@ std::vector<std::string> ReadLines(const std::string& path, uint64_t offset, uin
   return lines;
 }
 
-// The lines of `text` as the whole file's reader sees them.
+// The lines of `text` as the whole file's reader sees them: ended by "\n", "\r\n" or "\r".
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   size_t start = 0;
   while (start < text.size()) {
-    size_t newline = text.find('\n', start);
-    if (newline == std::string::npos) newline = text.size();
-    lines.push_back(text.substr(start, newline - start));
-    start = newline + 1;
+    size_t end = text.find_first_of("\r\n", start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+    if (end < text.size() && text[end] == '\r' && start < text.size() && text[start] == '\n') {
+      ++start;
+    }
   }
   return lines;
 }
@@ -53,6 +56,47 @@ TEST(SplitReader, ALastLineWithoutANewlineIsALine) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("f"), "one\ntwo");
   EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("one", "two"));
+}
+
+TEST(SplitReader, LinesEndAtCarriageReturnLineFeedAsAtLineFeed) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "one\r\ntwo\r\n\r\nfour\r\n");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("one", "two", "", "four"));
+}
+
+TEST(SplitReader, ACarriageReturnAloneEndsALine) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "one\rtwo\r\rfour\r");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("one", "two", "", "four"));
+}
+
+TEST(SplitReader, MixedEndingsAreEachOneEnding) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "a\nb\r\nc\rd\n\re");
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 100), ElementsAre("a", "b", "c", "d", "", "e"));
+}
+
+TEST(SplitReader, ASplitCutInsideACarriageReturnLineFeedOwnsTheNextLine) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("f"), "aaaa\r\nbbbb\r\n");
+  // Byte 5 is the '\n' of the first ending: "bbbb" starts at 6, inside the second split.
+  EXPECT_THAT(ReadLines(dir.File("f"), 0, 5), ElementsAre("aaaa"));
+  EXPECT_THAT(ReadLines(dir.File("f"), 5, 100), ElementsAre("bbbb"));
+  // Cut just after the '\r' alone, the next line starts at the cut.
+  testing::WriteFile(dir.File("g"), "aaaa\rbbbb\r");
+  EXPECT_THAT(ReadLines(dir.File("g"), 0, 5), ElementsAre("aaaa"));
+  EXPECT_THAT(ReadLines(dir.File("g"), 5, 100), ElementsAre("bbbb"));
+}
+
+TEST(SplitReader, ACarriageReturnAtTheEndOfTheBufferWaitsForTheNextByte) {
+  testing::TempDir dir;
+  // The reader's buffer holds 4 MiB: the first line's '\r' is its last byte.
+  const std::string first((4 << 20) - 1, 'x');
+  testing::WriteFile(dir.File("f"), first + "\r\nsecond\r\n");
+  std::vector<std::string> lines = ReadLines(dir.File("f"), 0, 100 << 20);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], first);
+  EXPECT_EQ(lines[1], "second");
 }
 
 TEST(SplitReader, AnEmptyFileHasNoLines) {
@@ -103,13 +147,15 @@ TEST(SplitReader, SplitsCutAnywhereReadEachLineExactlyOnce) {
   testing::TempDir dir;
   std::mt19937_64 random(7);
   for (int trial = 0; trial < 200; ++trial) {
-    // Text with empty lines, non-UTF-8 bytes, and sometimes no final newline.
+    // Text with empty lines, non-UTF-8 bytes, the three line endings, and sometimes no final
+    // one.
     std::string text;
     int lines = random() % 30;
     for (int i = 0; i < lines; ++i) {
       text += std::string(random() % 12, static_cast<char>('a' + random() % 3));
       if (random() % 5 == 0) text += "\xff\xfe";
-      text += '\n';
+      static constexpr const char* kEndings[] = {"\n", "\n", "\r\n", "\r"};
+      text += kEndings[random() % 4];
     }
     if (random() % 2) text += "tail";
     testing::WriteFile(dir.File("f"), text);
