@@ -8,6 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "job/streaming_fields.h"
+#include "job/streaming_spec.h"
 
 namespace braid {
 namespace {
@@ -40,6 +42,7 @@ constexpr Unsupported kUnsupported[] = {
     {"mapred.output.value.groupfn.class", nullptr},
     {"mapreduce.job.partitioner.class", nullptr},
     {"mapred.partitioner.class", nullptr},
+    {"num.key.fields.for.partition", nullptr},
     {"mapreduce.job.inputformat.class", nullptr},
     {"mapred.input.format.class", nullptr},
     {"mapreduce.job.outputformat.class", nullptr},
@@ -119,21 +122,29 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
     }
     spec.set_task_timeout_ms(static_cast<uint64_t>(*ms));
   }
-  if (spec.job() == "streaming" && spec.streaming().reducer() == "NONE") {
+  const bool streaming = spec.job() == kStreamingJob;
+  if (streaming) {
+    // The key, separator, comparator and partitioner properties of Hadoop Streaming.
+    absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(spec);
+    if (!fields.ok()) return fields.status();
+  }
+  if (streaming && spec.streaming().reducer() == "NONE") {
     // Hadoop Streaming's map-only job.
     spec.mutable_streaming()->clear_reducer();
     spec.set_reducers(0);
   }
   for (const auto& [key, value] : spec.config()) {
+    if (streaming && StreamingFields::Reads(key)) continue;
     bool known = false;
     for (const Unsupported& property : kUnsupported) {
       if (key != property.name) continue;
       known = true;
       if (property.harmless != nullptr && value == property.harmless) break;
-      return absl::InvalidArgumentError(
-          absl::StrCat(key, "=", value,
-                       " is not supported: it would change the job's answer, and Braid does "
-                       "not honour it yet (docs/jobs.md lists what it honours)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          key, "=", value, " is not supported: it would change the job's answer, and Braid ",
+          StreamingFields::Reads(key) ? "honours it for streaming jobs only"
+                                      : "does not honour it yet",
+          " (docs/jobs.md lists what it honours)"));
     }
     if (known) continue;
     static constexpr const char* kHonoured[] = {

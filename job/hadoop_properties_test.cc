@@ -96,6 +96,37 @@ TEST(HadoopPropertiesTest, PropertiesThatWouldChangeTheAnswerAreRefusedUnlessHar
   EXPECT_THAT(warnings, IsEmpty());
 }
 
+TEST(HadoopPropertiesTest, StreamingJobsHonourKeyFieldsComparatorsAndPartitioners) {
+  proto::JobSpec spec = With(
+      {{"stream.map.output.field.separator", "."},
+       {"stream.num.map.output.key.fields", "4"},
+       {"map.output.key.field.separator", "."},
+       {"mapreduce.partition.keypartitioner.options", "-k1,2"},
+       {"mapreduce.job.partitioner.class", "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"},
+       {"mapreduce.job.output.key.comparator.class",
+        "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedComparator"},
+       {"mapreduce.partition.keycomparator.options", "-k2,2nr"}});
+  spec.set_job("streaming");
+  spec.mutable_streaming()->set_mapper("cat");
+  std::vector<std::string> warnings;
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings), IsOk());
+  EXPECT_THAT(warnings, IsEmpty());
+  // A wordcount job has no lines to cut: the same property is refused, saying why.
+  proto::JobSpec builtin = With({{"stream.num.map.output.key.fields", "4"}});
+  EXPECT_THAT(ApplyHadoopProperties(builtin, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("streaming jobs only")));
+}
+
+TEST(HadoopPropertiesTest, AStreamingJobsBadKeyFieldPropertyIsRefused) {
+  proto::JobSpec spec = With({{"mapreduce.partition.keycomparator.options", "-k2,2nr"}});
+  spec.set_job("streaming");
+  spec.mutable_streaming()->set_mapper("cat");
+  std::vector<std::string> warnings;
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("mapreduce.partition.keycomparator.options")));
+}
+
 TEST(HadoopPropertiesTest, UnknownHadoopPropertiesAreWarnedOfAndOthersAreNot) {
   proto::JobSpec spec = With(
       {{"mapreduce.map.memory.mb", "2048"}, {"mapred.map.tasks", "10"}, {"pattern", "needle"}});

@@ -26,7 +26,8 @@ std::string BraidPath() {
 BraidProcess::BraidProcess(const std::vector<std::string>& args)
     : BraidProcess(BraidPath(), args) {}
 
-BraidProcess::BraidProcess(const std::string& program, const std::vector<std::string>& args) {
+BraidProcess::BraidProcess(const std::string& program, const std::vector<std::string>& args,
+                           const std::string& working_directory) {
   std::vector<std::string> argv = {program};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> pointers;
@@ -42,6 +43,7 @@ BraidProcess::BraidProcess(const std::string& program, const std::vector<std::st
     if (getppid() != parent) _exit(1);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
+    if (!working_directory.empty() && chdir(working_directory.c_str()) != 0) _exit(126);
     execvp(pointers[0], pointers.data());
     _exit(127);
   }
@@ -103,7 +105,12 @@ std::optional<int> BraidProcess::Wait(absl::Duration timeout) {
 }
 
 CommandResult RunBraid(const std::vector<std::string>& args, absl::Duration timeout) {
-  BraidProcess process(args);
+  return RunBraidIn("", args, timeout);
+}
+
+CommandResult RunBraidIn(const std::string& working_directory, const std::vector<std::string>& args,
+                         absl::Duration timeout) {
+  BraidProcess process(BraidPath(), args, working_directory);
   std::optional<int> exit_code = process.Wait(timeout);
   return CommandResult{exit_code.value_or(-1), process.output()};
 }

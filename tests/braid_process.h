@@ -29,8 +29,10 @@ class BraidProcess {
   // Starts `braid args...`. Dies (the test cannot go on) if it cannot fork.
   explicit BraidProcess(const std::vector<std::string>& args);
   // Starts another program beside braid (`program` found on PATH, args after it), watched the
-  // same way: a packet capture, say. Exit code 127 if it cannot be run.
-  BraidProcess(const std::string& program, const std::vector<std::string>& args);
+  // same way: a packet capture, say; in `working_directory` if one is given. Exit code 127 if it
+  // cannot be run, 126 if the directory cannot be entered.
+  BraidProcess(const std::string& program, const std::vector<std::string>& args,
+               const std::string& working_directory = "");
   BraidProcess(const BraidProcess&) = delete;
   BraidProcess& operator=(const BraidProcess&) = delete;
   // Kills the process if it still runs.
@@ -68,9 +70,12 @@ struct CommandResult {
 // other workers' reducers ("worker served N bytes ..."); -1 if its output says nothing of it.
 int64_t BytesServedByWorker(const std::string& output);
 
-// Runs `braid args...` to its end, for at most `timeout`.
+// Runs `braid args...` to its end, for at most `timeout`; RunBraidIn, in `working_directory`
+// (relative paths in `args` are the user's own).
 CommandResult RunBraid(const std::vector<std::string>& args,
                        absl::Duration timeout = absl::Seconds(120));
+CommandResult RunBraidIn(const std::string& working_directory, const std::vector<std::string>& args,
+                         absl::Duration timeout = absl::Seconds(120));
 
 // A unique directory under /tmp, removed with everything in it when destroyed.
 class ShortTempDir {

@@ -18,6 +18,7 @@
 #include "tests/braid_process.h"
 #include "tests/job_outputs.h"
 #include "tests/temp_files.h"
+#include "tests/word_count_scripts.h"
 
 namespace braid {
 namespace {
@@ -30,28 +31,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ProcessCluster;
 using testing::RunBraid;
-
-constexpr char kMapper[] = R"(#!/usr/bin/python3
-import sys
-for line in sys.stdin:
-    for word in line.split():
-        print(word + "\t1")
-)";
-
-// Sums the counts of each key; also serves as the combiner (its output keeps the key order).
-constexpr char kReducer[] = R"(#!/usr/bin/python3
-import sys
-current, total = None, 0
-for line in sys.stdin:
-    key, value = line.rstrip("\n").split("\t", 1)
-    if key != current:
-        if current is not None:
-            print(current + "\t" + str(total))
-        current, total = key, 0
-    total += int(value)
-if current is not None:
-    print(current + "\t" + str(total))
-)";
 
 std::string Corpus(const testing::TempDir& dir, const std::string& size, int files) {
   const std::string in = dir.File("in");
@@ -100,8 +79,8 @@ TEST(Streaming, APythonWordCountGivesExactlyTheBuiltInWordCountsOutput) {
   const std::string in = Corpus(dir, "256KiB", 2);
   // Shipped from another directory: the tasks find them in their working directories.
   std::filesystem::create_directory(dir.File("scripts"));
-  WriteScript(dir.File("scripts/mapper.py"), kMapper);
-  WriteScript(dir.File("scripts/reducer.py"), kReducer);
+  WriteScript(dir.File("scripts/mapper.py"), testing::kWordCountMapper);
+  WriteScript(dir.File("scripts/reducer.py"), testing::kWordCountReducer);
   CommandResult streaming = Simulate(
       {"--mapper", "./mapper.py", "--combiner", "./reducer.py", "--reducer", "python3 reducer.py",
        "--file", dir.File("scripts/mapper.py"), "--file", dir.File("scripts/reducer.py"), "--input",
@@ -135,22 +114,23 @@ TEST(Streaming, ASortAndUniqWordCountGivesTheBuiltInWordCountsOutput) {
               testing::SortedOutputLines(dir.File("builtin")));
 }
 
-TEST(Streaming, LinesWithoutTabsAreKeysAndTheIdentityReducerWritesThemAlone) {
+TEST(Streaming, LinesWithoutTabsAreKeysAndAreWrittenWithHadoopsTrailingTab) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("in.txt"), "cherry pie\napple tart\nbanana split\napple crumble\n");
   CommandResult run = Simulate(
       {"--mapper", "cut -d ' ' -f 1", "--input", dir.File("in.txt"), "--output", dir.File("out")});
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(testing::ReadFile(dir.File("out/part-r-00000")), "apple\napple\nbanana\ncherry\n");
+  EXPECT_EQ(testing::ReadFile(dir.File("out/part-r-00000")),
+            "apple\t\napple\t\nbanana\t\ncherry\t\n");
 }
 
-TEST(Streaming, AMapOnlyJobWritesTheMappersLinesAsTheyAre) {
+TEST(Streaming, AMapOnlyJobWritesTheMappersLinesAsKeyTabValue) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("in.txt"), "b\ta\tc\nno tab\n");
   CommandResult run = Simulate({"--mapper", "cat", "--reducers", "0", "--input", dir.File("in.txt"),
                                 "--output", dir.File("out")});
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(testing::ReadFile(dir.File("out/part-m-00000")), "b\ta\tc\nno tab\n");
+  EXPECT_EQ(testing::ReadFile(dir.File("out/part-m-00000")), "b\ta\tc\nno tab\t\n");
 }
 
 TEST(Streaming, AReducerThatReadsNothingStillRunsAndSucceeds) {
@@ -160,7 +140,7 @@ TEST(Streaming, AReducerThatReadsNothingStillRunsAndSucceeds) {
                                 "--output", dir.File("out"), "--reducers", "2"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(testing::SortedOutputLines(dir.File("out")),
-            (std::vector<std::string>{"done", "done"}));
+            (std::vector<std::string>{"done\t", "done\t"}));
 }
 
 TEST(Streaming, AScriptThatIgnoresItsInputAndWritesALotSucceeds) {
@@ -224,7 +204,7 @@ TEST(Streaming, TheEnvironmentHasHadoopsVariablesAndCmdenv) {
   EXPECT_THAT(fields[6],
               AllOf(::testing::StartsWith("attempt_"), ::testing::EndsWith("_m_000000_0")));
   EXPECT_EQ(fields[7], "7");
-  EXPECT_EQ(fields[8], "work-\n");
+  EXPECT_EQ(fields[8], "work-\t\n");  // a line without a tab: a key, an empty value
 }
 
 TEST(Streaming, CountersAndStatusFromStderrShowInTheResultAndInStatus) {

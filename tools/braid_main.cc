@@ -7,6 +7,7 @@
 //       --file map.py --file reduce.py --input 'data/*' --output out
 //   braid status [JOB]        braid cancel JOB
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
+//   braid streaming -input PATH -output DIR -mapper CMD -reducer CMD -D k=v ...  (Hadoop's)
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
 //   braid journal STATE_DIR
 //   braid keygen NAME
@@ -15,6 +16,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,11 @@ const std::vector<Command>& Commands() {
        "braid gen-corpus [--size 256MiB] [--files 8] [--seed 1] [--kind words] DIR",
        {"gen_corpus_command.cc"},
        false},
+      {"streaming",
+       "braid streaming -input PATH -output DIR -mapper CMD [-reducer CMD] [-D K=V ...] "
+       "[-coordinator tcp://HOST:7070]  (Hadoop Streaming's options; braid streaming -help)",
+       {"coordinator_flag.cc", "curve_flags.cc", "simulate_command.cc", "slots_flag.cc"},
+       false},
       {"journal", "braid journal STATE_DIR", {"journal_command.cc"}, false},
       {"keygen", "braid keygen NAME  (writes NAME.key and NAME.pub)", {"keygen_command.cc"}, false},
   };
@@ -118,10 +125,29 @@ int main(int argc, char** argv) {
   }
   FLAGS_minloglevel = command->server ? 0 : 1;
 
+  // braid streaming takes Hadoop's command line, and passes on only Braid's own flags.
+  std::optional<braid::StreamingCommandLine> streaming;
+  if (name == "streaming") {
+    absl::StatusOr<braid::StreamingCommandLine> parsed =
+        braid::ParseStreamingCommandLine(std::vector<std::string>(argv + 2, argv + argc));
+    if (!parsed.ok()) {
+      absl::FPrintF(stderr, "braid streaming: %s\n", parsed.status().message());
+      return 2;
+    }
+    if (parsed->help) {
+      absl::PrintF("%s", braid::StreamingUsage());
+      return 0;
+    }
+    streaming = *std::move(parsed);
+  }
+
   // The command's own arguments, with the repeatable flags taken out, and -- dropped (simulate
   // passes submit flags after it) and dashes in flag names made underscores.
   std::vector<std::string> args = {absl::StrCat("braid ", name)};
-  for (int i = 2; i < argc; ++i) {
+  if (streaming.has_value()) {
+    args.insert(args.end(), streaming->braid_flags.begin(), streaming->braid_flags.end());
+  }
+  for (int i = 2; i < argc && !streaming.has_value(); ++i) {
     std::string arg = argv[i];
     if (arg == "--") continue;
     if (absl::StartsWith(arg, "--")) {
@@ -171,5 +197,6 @@ int main(int argc, char** argv) {
   if (name == "simulate") return braid::SimulateCommand(rest, repeated);
   if (name == "journal") return braid::JournalCommand(rest);
   if (name == "keygen") return braid::KeygenCommand(rest);
+  if (name == "streaming") return braid::StreamingCommand(*streaming);
   return braid::GenCorpusCommand(rest);
 }

@@ -62,14 +62,19 @@ int SubmitCommand(const std::vector<std::string>& args, const RepeatedFlags& rep
     absl::FPrintF(stderr, "braid submit: %s\n", spec.status().message());
     return 2;
   }
-  return RunClient(absl::GetFlag(FLAGS_coordinator), [spec = *spec](Client& client) mutable {
-    return client.Submit(std::move(spec)).Then([&client](proto::JobAccepted accepted) {
+  return SubmitAndWatch(absl::GetFlag(FLAGS_coordinator), *std::move(spec),
+                        absl::GetFlag(FLAGS_detach));
+}
+
+int SubmitAndWatch(const std::string& endpoint, proto::JobSpec spec, bool detach) {
+  return RunClient(endpoint, [spec = std::move(spec), detach](Client& client) mutable {
+    return client.Submit(std::move(spec)).Then([&client, detach](proto::JobAccepted accepted) {
       absl::FPrintF(stderr, "submitted job %s: %d map tasks, %d reduce tasks\n", accepted.job_id(),
                     accepted.map_tasks(), accepted.reduce_tasks());
       for (const std::string& warning : accepted.warnings()) {
         absl::FPrintF(stderr, "warning: %s\n", warning);
       }
-      if (absl::GetFlag(FLAGS_detach)) {
+      if (detach) {
         absl::PrintF("%s\n", accepted.job_id());
         return Succeed(0);
       }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tools/flags.h"
+#include "tools/hadoop_streaming_args.h"
 
 namespace braid {
 
@@ -20,6 +21,15 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
 int GenCorpusCommand(const std::vector<std::string>& args);
 int JournalCommand(const std::vector<std::string>& args);
 int KeygenCommand(const std::vector<std::string>& args);
+int StreamingCommand(const StreamingCommandLine& line);
+
+// Submits `spec` to the coordinator at `endpoint`, prints what it says of the job (its warnings
+// too), and either prints the job's id (`detach`) or watches it to its end (see WatchToEnd).
+int SubmitAndWatch(const std::string& endpoint, proto::JobSpec spec, bool detach);
+
+// Runs `spec` on a cluster of local processes (--workers, --slots, --data_plane), as braid
+// simulate does; `command` names the caller in messages.
+int RunOnLocalCluster(const std::string& command, proto::JobSpec spec);
 
 }  // namespace braid
 

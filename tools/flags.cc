@@ -71,7 +71,8 @@ RepeatedFlags TakeRepeatedFlags(std::vector<std::string>& args) {
 }
 
 std::string Absolute(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
+  // A URL (file:///data, hdfs://...) is the coordinator's to accept or refuse.
+  if (path.empty() || path[0] == '/' || path.find("://") != std::string::npos) return path;
   return (std::filesystem::current_path() / path).lexically_normal().string();
 }
 

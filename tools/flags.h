@@ -32,7 +32,8 @@ RepeatedFlags TakeRepeatedFlags(std::vector<std::string>& args);
 // missing --job.
 absl::StatusOr<proto::JobSpec> SpecFromFlags(const RepeatedFlags& repeated);
 
-// Makes a path absolute against the current directory (the coordinator may run elsewhere).
+// Makes a path absolute against the current directory (the coordinator may run elsewhere); a URL
+// (file:///..., hdfs://...) is left as it is, for the coordinator to take or refuse.
 std::string Absolute(const std::string& path);
 
 // Connects a Client to `endpoint` on a fresh reactor, runs `body` once connected, and returns

@@ -36,15 +36,6 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
     absl::FPrintF(stderr, "braid simulate: unexpected argument '%s'\n", args[1]);
     return 2;
   }
-  const int workers = absl::GetFlag(FLAGS_workers);
-  if (workers < 1 || workers > 256) {
-    absl::FPrintF(stderr, "braid simulate: --workers must be 1 to 256\n");
-    return 2;
-  }
-  int slots = absl::GetFlag(FLAGS_slots);
-  if (slots <= 0) {
-    slots = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
-  }
   if (absl::GetFlag(FLAGS_detach)) {
     absl::FPrintF(stderr,
                   "braid simulate: --detach cannot be used: the cluster ends with the job\n");
@@ -55,10 +46,23 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
     absl::FPrintF(stderr, "braid simulate: %s\n", spec.status().message());
     return 2;
   }
+  return RunOnLocalCluster("braid simulate", *std::move(spec));
+}
+
+int RunOnLocalCluster(const std::string& command, proto::JobSpec spec) {
+  const int workers = absl::GetFlag(FLAGS_workers);
+  if (workers < 1 || workers > 256) {
+    absl::FPrintF(stderr, "%s: --workers must be 1 to 256\n", command);
+    return 2;
+  }
+  int slots = absl::GetFlag(FLAGS_slots);
+  if (slots <= 0) {
+    slots = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / workers);
+  }
 
   std::string pattern = "/tmp/braid-simulate-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) {
-    absl::FPrintF(stderr, "braid simulate: cannot make a temporary directory\n");
+    absl::FPrintF(stderr, "%s: cannot make a temporary directory\n", command);
     return 1;
   }
   const std::string dir = pattern;
@@ -71,8 +75,8 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
         {self, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work"},
         dir + "/coordinator.log");
     if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {
-      absl::FPrintF(
-          stderr, "braid simulate: the coordinator did not start (see %s/coordinator.log)\n", dir);
+      absl::FPrintF(stderr, "%s: the coordinator did not start (see %s/coordinator.log)\n", command,
+                    dir);
       return 1;
     }
     std::vector<std::unique_ptr<ChildProcess>> children;
@@ -88,7 +92,7 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
       if (absl::GetFlag(FLAGS_data_plane)) args.insert(args.end(), {"--data_listen", "auto"});
       auto worker = ChildProcess::Start(args, absl::StrFormat("%s/worker-%d.log", dir, i));
       if (!worker.ok()) {
-        absl::FPrintF(stderr, "braid simulate: %s\n", worker.status().message());
+        absl::FPrintF(stderr, "%s: %s\n", command, worker.status().message());
         return 1;
       }
       children.push_back(*std::move(worker));
@@ -96,7 +100,7 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
     // The job is submitted once every worker is there (one that fails says why in its log).
     for (int i = 0; i < workers; ++i) {
       if (!children[i]->WaitForOutput("joined the coordinator", absl::Seconds(30))) {
-        absl::FPrintF(stderr, "braid simulate: worker %d did not start (see %s/worker-%d.log)\n", i,
+        absl::FPrintF(stderr, "%s: worker %d did not start (see %s/worker-%d.log)\n", command, i,
                       dir, i);
         return 1;
       }
@@ -104,11 +108,7 @@ int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& r
     absl::FPrintF(stderr, "simulating %d workers with %d slots each (logs in %s)\n", workers, slots,
                   dir);
     absl::SetFlag(&FLAGS_coordinator, endpoint);
-    exit_code = RunClient(endpoint, [spec = *spec](Client& client) mutable {
-      return client.Submit(std::move(spec)).Then([&client](proto::JobAccepted accepted) {
-        return WatchToEnd(client, accepted.job_id());
-      });
-    });
+    exit_code = SubmitAndWatch(endpoint, std::move(spec), /*detach=*/false);
     // After the job, workers drain (nothing runs any more); after Ctrl-C they stop at once,
     // cancelling what runs. Then the coordinator stops.
     const bool interrupted = exit_code > 128;

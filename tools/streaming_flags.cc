@@ -26,25 +26,25 @@ ABSL_FLAG(absl::Duration, task_timeout, absl::Seconds(600),
 // command line before the flags are parsed.
 
 namespace braid {
-namespace {
 
-absl::Status ReadShippedFile(const std::string& path, uint64_t budget, proto::ShippedFile& file) {
+absl::Status ReadShippedFile(absl::string_view option, const std::string& path, uint64_t budget,
+                             proto::ShippedFile& file) {
   struct stat info;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fstat(fd, &info) != 0) {
     std::string message =
-        absl::StrCat("--file '", path, "' cannot be read: ", std::strerror(errno));
+        absl::StrCat(option, " '", path, "' cannot be read: ", std::strerror(errno));
     if (fd >= 0) close(fd);
     return errno == ENOENT ? absl::NotFoundError(message) : absl::PermissionDeniedError(message);
   }
   if (!S_ISREG(info.st_mode)) {
     close(fd);
-    return absl::InvalidArgumentError(absl::StrCat("--file '", path, "' is not a regular file"));
+    return absl::InvalidArgumentError(absl::StrCat(option, " '", path, "' is not a regular file"));
   }
   if (static_cast<uint64_t>(info.st_size) > budget) {
     close(fd);
     return absl::InvalidArgumentError(absl::StrCat(
-        "--file '", path, "' is ", info.st_size, " bytes: the files shipped with a job may come ",
+        option, " '", path, "' is ", info.st_size, " bytes: the files shipped with a job may come ",
         "to at most ", kMaxShippedBytes >> 20, " MiB (put larger data in the job's input)"));
   }
   std::string content(static_cast<size_t>(info.st_size), '\0');
@@ -54,7 +54,7 @@ absl::Status ReadShippedFile(const std::string& path, uint64_t budget, proto::Sh
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       std::string message = absl::StrCat(
-          "--file '", path,
+          option, " '", path,
           "' cannot be read: ", n == 0 ? "it shrank while being read" : std::strerror(errno));
       close(fd);
       return absl::PermissionDeniedError(message);
@@ -69,6 +69,8 @@ absl::Status ReadShippedFile(const std::string& path, uint64_t budget, proto::Sh
   file.set_executable((info.st_mode & 0111) != 0);
   return absl::OkStatus();
 }
+
+namespace {
 
 const std::vector<std::string>& Values(const RepeatedFlags& repeated, const char* name) {
   static const std::vector<std::string> kNone;
@@ -100,7 +102,7 @@ absl::Status AddStreamingFlags(const RepeatedFlags& repeated, proto::JobSpec& sp
     for (const std::string& entry : cmdenv) commands->add_cmdenv(entry);
     uint64_t budget = kMaxShippedBytes;
     for (const std::string& path : files) {
-      absl::Status read = ReadShippedFile(path, budget, *commands->add_files());
+      absl::Status read = ReadShippedFile("--file", path, budget, *commands->add_files());
       if (!read.ok()) return read;
       budget -= commands->files().rbegin()->content().size();
     }

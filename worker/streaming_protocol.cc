@@ -16,12 +16,6 @@ constexpr absl::string_view kStatusPrefix = "reporter:status:";
 
 }  // namespace
 
-KeyValue SplitKeyValue(absl::string_view line) {
-  const size_t tab = line.find('\t');
-  if (tab == absl::string_view::npos) return KeyValue{line, absl::string_view()};
-  return KeyValue{line.substr(0, tab), line.substr(tab + 1)};
-}
-
 ReporterLine ParseReporterLine(absl::string_view line) {
   ReporterLine parsed;
   if (!absl::StartsWith(line, "reporter:")) return parsed;

@@ -1,8 +1,8 @@
 // The line protocol between Braid and a streaming command (Hadoop Streaming's): what its stdout
 // lines mean, and the control lines it may write to stderr.
 //
-//   stdout   KEY<TAB>VALUE per line; the key ends at the first tab, and a line without a tab is
-//            a key with an empty value.
+//   stdout   a key and a value per line, cut as job/streaming_fields.h says (by default at the
+//            first tab; a line without one is a key with an empty value).
 //   stderr   reporter:counter:GROUP,COUNTER,AMOUNT   adds AMOUNT to the counter GROUP.COUNTER
 //            reporter:status:MESSAGE                 sets the task's status line
 //            anything else is the command's own diagnostics.
@@ -15,14 +15,6 @@
 #include "absl/strings/string_view.h"
 
 namespace braid {
-
-struct KeyValue {
-  absl::string_view key;
-  absl::string_view value;
-};
-
-// Splits an output line (without its newline) at its first tab. The views point into `line`.
-KeyValue SplitKeyValue(absl::string_view line);
 
 // A stderr line, read as a reporter line. The views point into the line.
 struct ReporterLine {

@@ -5,21 +5,6 @@
 namespace braid {
 namespace {
 
-TEST(SplitKeyValue, SplitsAtTheFirstTab) {
-  KeyValue pair = SplitKeyValue("key\tvalue\twith tab");
-  EXPECT_EQ(pair.key, "key");
-  EXPECT_EQ(pair.value, "value\twith tab");
-}
-
-TEST(SplitKeyValue, ALineWithoutATabIsAKeyWithAnEmptyValue) {
-  KeyValue pair = SplitKeyValue("just a key");
-  EXPECT_EQ(pair.key, "just a key");
-  EXPECT_EQ(pair.value, "");
-  pair = SplitKeyValue("trailing\t");
-  EXPECT_EQ(pair.key, "trailing");
-  EXPECT_EQ(pair.value, "");
-}
-
 TEST(ParseReporterLine, ReadsCounters) {
   ReporterLine line = ParseReporterLine("reporter:counter:Words,Long,12");
   EXPECT_EQ(line.kind, ReporterLine::Kind::kCounter);

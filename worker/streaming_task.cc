@@ -58,8 +58,9 @@ class CommandRunner : public StreamingProcess::Listener {
 class StreamingMapper final : public Mapper, public CommandRunner {
  public:
   // `split_pairs`: output lines are key/value pairs for the shuffle (else lines of the output).
-  StreamingMapper(StreamingTask& task, std::string command, bool split_pairs)
-      : CommandRunner(task, std::move(command)), split_pairs_(split_pairs) {}
+  StreamingMapper(StreamingTask& task, std::string command, const StreamingFields& fields,
+                  bool split_pairs)
+      : CommandRunner(task, std::move(command)), fields_(fields), split_pairs_(split_pairs) {}
 
   absl::Status Setup(TaskContext& context) override {
     context_ = &context;
@@ -76,23 +77,28 @@ class StreamingMapper final : public Mapper, public CommandRunner {
 
   void OnOutputLine(absl::string_view line) override {
     if (!split_pairs_) {
-      out_->Emit(line, absl::string_view());
+      line_.clear();
+      fields_.AppendMapOnlyOutput(line, &line_);
+      out_->Emit(line_, absl::string_view());
       return;
     }
-    const KeyValue pair = SplitKeyValue(line);
-    out_->Emit(pair.key, pair.value);
+    const StreamingFields::Pair pair = fields_.SplitMapOutput(line);
+    out_->Emit(fields_.ShuffleKey(pair.key, &line_), pair.value);
   }
 
  private:
+  const StreamingFields& fields_;
   const bool split_pairs_;
+  std::string line_;
 };
 
 // Runs the reducer command over a reduce task's partition, or the combiner command over each
 // pass of a map task's output.
 class StreamingReducer final : public Reducer, public CommandRunner {
  public:
-  StreamingReducer(StreamingTask& task, std::string command, bool combiner)
-      : CommandRunner(task, std::move(command)), combiner_(combiner) {}
+  StreamingReducer(StreamingTask& task, std::string command, const StreamingFields& fields,
+                   bool combiner)
+      : CommandRunner(task, std::move(command)), fields_(fields), combiner_(combiner) {}
 
   // A reducer's command runs even for an empty partition (it may write something anyway); a
   // combiner's runs once per pass that has pairs.
@@ -106,9 +112,11 @@ class StreamingReducer final : public Reducer, public CommandRunner {
       if (!started.ok()) return started;
     }
     out_ = &out;
+    const absl::string_view written_key = fields_.KeyOf(key);
     absl::string_view value;
     while (values.Next(&value)) {
-      absl::Status written = process_->WriteLine({key, "\t", value});
+      absl::Status written =
+          process_->WriteLine({written_key, fields_.reduce_input_separator(), value});
       if (!written.ok()) return written;
     }
     return absl::OkStatus();
@@ -126,28 +134,54 @@ class StreamingReducer final : public Reducer, public CommandRunner {
 
   void OnOutputLine(absl::string_view line) override {
     if (!combiner_) {
-      out_->Emit(line, absl::string_view());
+      line_.clear();
+      fields_.AppendReduceOutput(line, &line_);
+      out_->Emit(line_, absl::string_view());
       return;
     }
     // The pass's output is a sorted run: a key out of order would corrupt it.
-    const KeyValue pair = SplitKeyValue(line);
+    const StreamingFields::Pair pair = fields_.SplitMapOutput(line);
     if (!order_error_.ok()) return;
-    if (has_last_key_ && pair.key < last_key_) {
+    const absl::string_view key = fields_.ShuffleKey(pair.key, &line_);
+    if (has_last_key_ && key < last_key_) {
       order_error_ = absl::FailedPreconditionError(
           absl::StrCat("combiner command '", command_, "' wrote key '", pair.key, "' after '",
-                       last_key_, "': a combiner must keep its input's key order"));
+                       fields_.KeyOf(last_key_), "': a combiner must keep its input's key order"));
       return;
     }
-    last_key_.assign(pair.key.data(), pair.key.size());
+    last_key_.assign(key.data(), key.size());
     has_last_key_ = true;
-    out_->Emit(pair.key, pair.value);
+    out_->Emit(key, pair.value);
   }
 
  private:
+  const StreamingFields& fields_;
   const bool combiner_;
+  std::string line_;
   std::string last_key_;
   bool has_last_key_ = false;
   absl::Status order_error_;
+};
+
+// The pairs of a job without a reducer command, written as output lines (Hadoop's
+// IdentityReducer and TextOutputFormat).
+class StreamingPairWriter final : public Reducer {
+ public:
+  explicit StreamingPairWriter(const StreamingFields& fields) : fields_(fields) {}
+
+  absl::Status Reduce(absl::string_view key, Values& values, Emitter& out) override {
+    absl::string_view value;
+    while (values.Next(&value)) {
+      line_.clear();
+      fields_.AppendPairOutput(key, value, &line_);
+      out.Emit(line_, absl::string_view());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const StreamingFields& fields_;
+  std::string line_;
 };
 
 // Hadoop's ids: job_200707121733_0003 has tasks task_200707121733_0003_m_000005 and attempts
@@ -205,6 +239,11 @@ absl::StatusOr<std::unique_ptr<StreamingTask>> StreamingTask::Create(
     const proto::JobDefinition& job, const proto::TaskAssignment& task,
     const TaskEnvironment& environment) {
   std::unique_ptr<StreamingTask> streaming(new StreamingTask(job, task, environment));
+  // Checked when the job was submitted; checked again, as the job may come from an older
+  // coordinator.
+  absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(job.spec());
+  if (!fields.ok()) return fields.status();
+  streaming->fields_ = *std::move(fields);
   absl::Status made = streaming->MakeWorkingDirectory();
   if (!made.ok()) return made;
   streaming->MakeEnvironment();
@@ -302,18 +341,24 @@ void StreamingTask::MakeDefinition() {
   definition_.output_format = OutputFormat::kLine;
   // Map output is split into pairs only when it goes to a shuffle.
   const bool split_pairs = job_.reduce_tasks() > 0;
-  definition_.mapper = [this, command = streaming.mapper(), split_pairs] {
-    return std::make_unique<StreamingMapper>(*this, command, split_pairs);
+  const StreamingFields& fields = *fields_;
+  definition_.mapper = [this, &fields, command = streaming.mapper(), split_pairs] {
+    return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
   };
   if (!streaming.reducer().empty()) {
-    definition_.reducer = [this, command = streaming.reducer()] {
-      return std::make_unique<StreamingReducer>(*this, command, /*combiner=*/false);
+    definition_.reducer = [this, &fields, command = streaming.reducer()] {
+      return std::make_unique<StreamingReducer>(*this, command, fields, /*combiner=*/false);
     };
+  } else {
+    definition_.reducer = [&fields] { return std::make_unique<StreamingPairWriter>(fields); };
   }
   if (!streaming.combiner().empty()) {
-    definition_.combiner = [this, command = streaming.combiner()] {
-      return std::make_unique<StreamingReducer>(*this, command, /*combiner=*/true);
+    definition_.combiner = [this, &fields, command = streaming.combiner()] {
+      return std::make_unique<StreamingReducer>(*this, command, fields, /*combiner=*/true);
     };
+  }
+  if (fields.MakePartitioner() != nullptr) {
+    definition_.partitioner = [&fields] { return fields.MakePartitioner(); };
   }
 }
 

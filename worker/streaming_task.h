@@ -28,11 +28,13 @@
 #define BRAID_WORKER_STREAMING_TASK_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "job/job.h"
+#include "job/streaming_fields.h"
 #include "proto/braid.pb.h"
 #include "worker/run_task.h"
 #include "worker/streaming_process.h"
@@ -84,6 +86,7 @@ class StreamingTask {
   std::string working_directory_;
   StreamingProcess::Options process_options_;
   JobDefinition definition_;
+  std::optional<StreamingFields> fields_;
   std::string status_;
 };
 
