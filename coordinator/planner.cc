@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "job/compressed_input.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
 
@@ -235,15 +236,14 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
       ExpandInputs(env, std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
   if (!files.ok()) return files.status();
   for (const std::string& file : *files) {
-    // Hadoop reads these decompressed; Braid would read their compressed bytes as text.
-    for (absl::string_view suffix :
-         {".gz", ".bz2", ".zst", ".xz", ".lz4", ".snappy", ".deflate", ".Z"}) {
-      if (absl::EndsWith(file, suffix)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "input '", file, "' is compressed (", suffix.substr(1),
-            "), which Braid does not read yet: decompress it first (its compressed bytes are "
-            "not the text they hold)"));
-      }
+    // Hadoop reads these decompressed; read as they are, they are not the text they hold.
+    if (absl::Status readable = CheckReadableCompression(file); !readable.ok()) return readable;
+    const bool compressed = CodecOf(file) != Codec::kNone;
+    if (compressed && bag) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", file,
+                       "' is compressed: a task bag (--records-per-task) cuts its input by "
+                       "lines, which a compressed file cannot be; decompress it first"));
     }
     absl::StatusOr<FileInfo> info = env.Stat(file);
     if (!info.ok()) return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
@@ -256,7 +256,9 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
       if (!splits.ok()) return splits.status();
       for (proto::InputSplit& split : *splits) plan.splits.push_back(std::move(split));
     } else {
-      for (proto::InputSplit& split : CutBySize(file, size, split_size)) {
+      // A compressed file is one split, read whole (as in Hadoop).
+      for (proto::InputSplit& split :
+           CutBySize(file, size, compressed ? std::max<uint64_t>(size, 1) : split_size)) {
         plan.splits.push_back(std::move(split));
       }
     }

@@ -37,13 +37,34 @@ class PlannerTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(PlannerTest, CompressedInputIsRefusedByNameNotReadAsText) {
+TEST_F(PlannerTest, ACompressedFileIsOneSplitHoweverLarge) {
+  WriteFile(dir_.File("packed.gz"), std::string(1000, 'x'));
+  proto::JobSpec spec = Spec({dir_.File("packed.gz")});
+  spec.set_split_size(100);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, nullptr);
+  ASSERT_THAT(plan, IsOk());
+  ASSERT_EQ(plan->splits.size(), 1u);
+  EXPECT_EQ(plan->splits[0].offset(), 0u);
+  EXPECT_EQ(plan->splits[0].length(), 1000u);
+}
+
+TEST_F(PlannerTest, CompressionBraidDoesNotReadIsRefusedByNameNotReadAsText) {
   WriteFile(dir_.File("plain.txt"), "one two\n");
-  WriteFile(dir_.File("packed.gz"), std::string("\x1f\x8b\x08\x00", 4));
+  WriteFile(dir_.File("packed.xz"), std::string("\xfd"
+                                                "7zXZ",
+                                                5));
   EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("*")}), nullptr).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("input '" + dir_.File("packed.gz") + "' is compressed (gz)")));
+                       HasSubstr("input '" + dir_.File("packed.xz") + "' is compressed (xz)")));
   EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("plain.txt")}), nullptr), IsOk());
+}
+
+TEST_F(PlannerTest, ATaskBagCannotReadCompressedInput) {
+  WriteFile(dir_.File("lines.gz"), std::string("\x1f\x8b\x08\x00", 4));
+  proto::JobSpec spec = Spec({dir_.File("lines.gz")}, 0);
+  spec.set_records_per_task(10);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is compressed: a task bag")));
 }
 
 TEST_F(PlannerTest, AFileSmallerThanTheSplitSizeIsOneTask) {

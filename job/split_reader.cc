@@ -1,18 +1,53 @@
 #include "job/split_reader.h"
 
 #include <cstring>
+#include <limits>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "job/compressed_input.h"
 
 namespace braid {
 namespace {
 
 constexpr size_t kChunk = 4 << 20;
 
+// Counts the bytes read through it (a compressed file's own bytes, under the decompression).
+class CountingFile final : public SequentialFile {
+ public:
+  CountingFile(std::unique_ptr<SequentialFile> file, uint64_t* count)
+      : file_(std::move(file)), count_(count) {}
+  absl::StatusOr<size_t> Read(char* scratch, size_t n) override {
+    absl::StatusOr<size_t> got = file_->Read(scratch, n);
+    if (got.ok()) *count_ += *got;
+    return got;
+  }
+
+ private:
+  std::unique_ptr<SequentialFile> file_;
+  uint64_t* count_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SplitReader>> SplitReader::Open(const std::string& path,
                                                                uint64_t offset, uint64_t length,
                                                                Env& env) {
+  if (CodecOf(path) != Codec::kNone) {
+    // A compressed file is one split, read whole.
+    if (offset != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input '", path, "' is compressed: it is read whole, from its start, by one task"));
+    }
+    absl::StatusOr<std::unique_ptr<SequentialFile>> file = env.NewSequentialFile(path, 0);
+    if (!file.ok()) return file.status();
+    std::unique_ptr<SplitReader> reader(
+        new SplitReader(nullptr, std::numeric_limits<uint64_t>::max()));
+    reader->compressed_ = true;
+    reader->file_ = NewDecompressingFile(
+        std::make_unique<CountingFile>(*std::move(file), &reader->file_bytes_read_), path);
+    return reader;
+  }
   // From the byte before the split: whether a line ending ends there says where the split's
   // first line starts.
   absl::StatusOr<std::unique_ptr<SequentialFile>> file =

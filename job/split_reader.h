@@ -7,6 +7,10 @@
 // anywhere in a file — between the "\r" and "\n" of an ending too — together read each line
 // exactly once. A last line without an ending is a line; bytes are not decoded.
 //
+// A compressed file (.gz, .bz2, .zst: job/compressed_input.h) is one split: it is read whole,
+// decompressed, from offset 0 whatever the length; its records' offsets are in the decompressed
+// text.
+//
 //   ASSIGN_OR_RETURN(std::unique_ptr<SplitReader> reader, SplitReader::Open(path, 0, size));
 //   Record record;
 //   while (reader->Next(&record)) { ... record.line ... }
@@ -43,8 +47,8 @@ class SplitReader {
   bool Next(Record* record);
 
   absl::Status status() const { return status_; }
-  // Bytes read from the file so far.
-  uint64_t bytes_read() const { return bytes_read_; }
+  // Bytes read from the file so far (of a compressed file, its compressed bytes).
+  uint64_t bytes_read() const { return compressed_ ? file_bytes_read_ : bytes_read_; }
 
  private:
   SplitReader(std::unique_ptr<SequentialFile> file, uint64_t end);
@@ -69,6 +73,8 @@ class SplitReader {
   size_t filled_ = 0;  // buffer_[0, filled_) holds data
   bool eof_ = false;
   uint64_t bytes_read_ = 0;
+  bool compressed_ = false;
+  uint64_t file_bytes_read_ = 0;  // under the decompression
   absl::Status status_;
 };
 
