@@ -128,6 +128,42 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
     absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(spec);
     if (!fields.ok()) return fields.status();
   }
+  // Braid has one limit of attempts for map and reduce tasks alike.
+  absl::StatusOr<const std::string*> map_attempts =
+      Either(spec, "mapreduce.map.maxattempts", "mapred.map.max.attempts", &which);
+  if (!map_attempts.ok()) return map_attempts.status();
+  const char* map_name = which;
+  absl::StatusOr<const std::string*> reduce_attempts =
+      Either(spec, "mapreduce.reduce.maxattempts", "mapred.reduce.max.attempts", &which);
+  if (!reduce_attempts.ok()) return reduce_attempts.status();
+  if (*map_attempts != nullptr && *reduce_attempts != nullptr &&
+      **map_attempts != **reduce_attempts) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        map_name, "=", **map_attempts, " and ", which, "=", **reduce_attempts,
+        " differ: Braid has one limit of attempts for map and reduce tasks (give them the same "
+        "value)"));
+  }
+  for (const auto& [attempts, name] :
+       {std::pair{*map_attempts, map_name}, std::pair{*reduce_attempts, which}}) {
+    if (attempts == nullptr) continue;
+    absl::StatusOr<int64_t> count = NonNegative(name, *attempts);
+    if (!count.ok()) return count.status();
+    if (*count < 1 || *count > 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, "=", *attempts, ": expected 1 to 1000 attempts"));
+    }
+    spec.set_max_attempts(static_cast<uint32_t>(*count));
+  }
+  for (const char* name :
+       {"mapreduce.aggregate.max.num.unique.values", "aggregate.max.num.unique.values"}) {
+    auto limit = spec.config().find(name);
+    if (limit == spec.config().end()) continue;
+    absl::StatusOr<int64_t> count = NonNegative(name, limit->second);
+    if (!count.ok()) return count.status();
+    if (*count == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(name, "=0 would count nothing"));
+    }
+  }
   if (streaming && spec.streaming().reducer() == "NONE") {
     // Hadoop Streaming's map-only job.
     spec.mutable_streaming()->clear_reducer();
@@ -147,9 +183,19 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
           " (docs/jobs.md lists what it honours)"));
     }
     if (known) continue;
-    static constexpr const char* kHonoured[] = {
-        "mapreduce.job.reduces",  "mapred.reduce.tasks", "mapreduce.job.name", "mapred.job.name",
-        "mapreduce.task.timeout", "mapred.task.timeout", "mapreduce.job.maps", "mapred.map.tasks"};
+    static constexpr const char* kHonoured[] = {"mapreduce.job.reduces",
+                                                "mapred.reduce.tasks",
+                                                "mapreduce.job.name",
+                                                "mapred.job.name",
+                                                "mapreduce.task.timeout",
+                                                "mapred.task.timeout",
+                                                "mapreduce.job.maps",
+                                                "mapred.map.tasks",
+                                                "mapreduce.aggregate.max.num.unique.values",
+                                                "mapreduce.map.maxattempts",
+                                                "mapred.map.max.attempts",
+                                                "mapreduce.reduce.maxattempts",
+                                                "mapred.reduce.max.attempts"};
     for (const char* honoured : kHonoured) known = known || key == honoured;
     if (known) continue;
     if (absl::StartsWith(key, "mapreduce.") || absl::StartsWith(key, "mapred.") ||

@@ -44,6 +44,23 @@ TEST(HadoopPropertiesTest, ReducersNameAndTimeoutAreHonouredUnderEitherName) {
   EXPECT_EQ(map_only.reducers(), 0u);
 }
 
+TEST(HadoopPropertiesTest, MaxAttemptsAreHonouredAndMustAgreeForMapsAndReduces) {
+  std::vector<std::string> warnings;
+  proto::JobSpec spec = With({{"mapreduce.map.maxattempts", "2"}});
+  ASSERT_THAT(ApplyHadoopProperties(spec, &warnings), IsOk());
+  EXPECT_EQ(spec.max_attempts(), 2u);
+  spec = With({{"mapred.map.max.attempts", "3"}, {"mapreduce.reduce.maxattempts", "3"}});
+  ASSERT_THAT(ApplyHadoopProperties(spec, &warnings), IsOk());
+  EXPECT_EQ(spec.max_attempts(), 3u);
+  EXPECT_THAT(warnings, IsEmpty());
+  spec = With({{"mapreduce.map.maxattempts", "2"}, {"mapreduce.reduce.maxattempts", "5"}});
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("one limit of attempts")));
+  spec = With({{"mapreduce.map.maxattempts", "0"}});
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 to 1000")));
+}
+
 TEST(HadoopPropertiesTest, TheOldAndNewNamesMustAgree) {
   proto::JobSpec spec = With({{"mapreduce.job.reduces", "2"}, {"mapred.reduce.tasks", "5"}});
   std::vector<std::string> warnings;

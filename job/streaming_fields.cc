@@ -287,7 +287,12 @@ void StreamingFields::AppendMapOnlyOutput(absl::string_view line, std::string* o
 
 void StreamingFields::AppendPairOutput(absl::string_view key, absl::string_view value,
                                        std::string* out) const {
-  AppendKeyValue(KeyOf(key), output_separator_, value, out);
+  AppendOutput(KeyOf(key), value, out);
+}
+
+void StreamingFields::AppendOutput(absl::string_view key, absl::string_view value,
+                                   std::string* out) const {
+  AppendKeyValue(key, output_separator_, value, out);
 }
 
 }  // namespace braid

@@ -73,6 +73,8 @@ class StreamingFields {
   void AppendMapOnlyOutput(absl::string_view line, std::string* out) const;
   // The output line of a pair that no reducer command saw (a job without a reducer).
   void AppendPairOutput(absl::string_view key, absl::string_view value, std::string* out) const;
+  // The output line of a key as the mapper wrote it (not a shuffle key) and a value.
+  void AppendOutput(absl::string_view key, absl::string_view value, std::string* out) const;
 
  private:
   StreamingFields() = default;

@@ -147,6 +147,38 @@ TEST_F(HadoopStreamingTest, TheWordCountExampleWithFilesAndBothDForms) {
             (std::vector<std::string>{"cat\t1", "end\t1", "mat\t1", "on\t1", "sat\t1", "the\t3"}));
 }
 
+// The documentation's aggregate example: the mapper writes LongValueSum:KEY<TAB>1 for each line's
+// first field, and -reducer aggregate sums them. The other aggregators ride along.
+TEST_F(HadoopStreamingTest, TheAggregateExample) {
+  WriteScript("aggregator.py", R"(#!/usr/bin/python3
+import sys
+for line in sys.stdin:
+    fields = line.rstrip("\n").split("\t")
+    print("LongValueSum:" + fields[0] + "\t1")
+    print("UniqValueCount:uniq-" + fields[0] + "\t" + fields[1])
+    print("ValueHistogram:hist\t" + fields[0])
+    print("LongValueMax:max\t" + str(len(fields[1])))
+)");
+  testing::WriteFile(File("in.txt"), "k1\tx\nk2\ty\nk1\tz\nk1\tx\n");
+  CommandResult run = Streaming({"-input", "in.txt", "-output", "out", "-mapper", "aggregator.py",
+                                 "-reducer", "aggregate", "-file", "aggregator.py"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(testing::SortedOutputLines(File("out")),
+            (std::vector<std::string>{"hist\t2\t1\t3\t3\t2.0\t1.0", "k1\t3", "k2\t1", "max\t1",
+                                      "uniq-k1\t2", "uniq-k2\t1"}));
+  // Its combiner ran too, as Hadoop's aggregate brings one.
+  EXPECT_THAT(run.output, HasSubstr("COMBINE_INPUT_RECORDS=16"));
+}
+
+TEST_F(HadoopStreamingTest, AnAggregateKeyWithoutAKnownTypeFailsTheJobNamingIt) {
+  testing::WriteFile(File("in.txt"), "x\n");
+  CommandResult run = Streaming(
+      {"-input", "in.txt", "-output", "out", "-mapper", "sed 's/^/Average:/'", "-reducer",
+       "aggregate", "-D", "mapreduce.map.maxattempts=1", "-D", "mapreduce.reduce.maxattempts=1"});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("'Average' is not an aggregator"));
+}
+
 TEST_F(HadoopStreamingTest, CommaSeparatedInputsAndTheDeprecatedJobconf) {
   testing::WriteFile(File("a.txt"), "x\n");
   testing::WriteFile(File("b.txt"), "y\n");

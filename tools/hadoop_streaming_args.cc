@@ -208,14 +208,8 @@ class Parser {
         LooksLikeAJavaClass(value)) {
       return absl::InvalidArgumentError(absl::StrCat(
           option, " ", value,
-          " is not supported: it names a Java class, and Braid runs commands (the classes it "
-          "knows are IdentityReducer, and NONE for no reducer)"));
-    }
-    if ((option == "-reducer" || option == "-combiner") && value == "aggregate") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(option,
-                       " aggregate is not supported yet: Hadoop's Aggregate package "
-                       "(LongValueSum: ...) has no Braid counterpart"));
+          " is not supported: it names a Java class, and Braid runs commands (what it knows "
+          "besides: IdentityReducer, aggregate, and NONE for no reducer)"));
     }
     if (option == "-mapper") {
       if (OneOf(value, kIdentityMappers)) {
@@ -354,7 +348,8 @@ Streaming options:
   -output DIR            the output directory
   -mapper CMD            the mapper command
   -combiner CMD          the combiner command
-  -reducer CMD           the reducer command; NONE for a map-only job; IdentityReducer
+  -reducer CMD           the reducer command; NONE for a map-only job; IdentityReducer;
+                         aggregate for Hadoop's Aggregate package (LongValueSum:KEY ...)
   -file PATH             a file to ship into each task's working directory (repeatable)
   -cmdenv NAME=VALUE     set in the commands' environment (repeatable)
   -numReduceTasks N      reduce tasks (0: map-only)

@@ -15,11 +15,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "base/file_error.h"
+#include "job/aggregate.h"
 #include "job/streaming_spec.h"
 #include "proto/attempt_name.h"
 #include "worker/part_file_writer.h"
@@ -184,6 +186,48 @@ class StreamingPairWriter final : public Reducer {
   std::string line_;
 };
 
+// Hadoop's Aggregate package (-reducer aggregate): each key's values folded by the aggregator
+// its TYPE: prefix names (job/aggregate.h). As a combiner it writes the partial state under the
+// same key; as a reducer, ID<TAB>REPORT.
+class AggregateReducer final : public Reducer {
+ public:
+  AggregateReducer(const StreamingFields& fields, uint64_t max_unique_values, bool combiner)
+      : fields_(fields), max_unique_values_(max_unique_values), combiner_(combiner) {}
+
+  absl::Status Reduce(absl::string_view key, Values& values, Emitter& out) override {
+    absl::StatusOr<AggregateKey> parts = SplitAggregateKey(fields_.KeyOf(key));
+    if (!parts.ok()) return parts.status();
+    absl::StatusOr<std::unique_ptr<ValueAggregator>> aggregator =
+        MakeValueAggregator(parts->type, max_unique_values_);
+    if (!aggregator.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key '", fields_.KeyOf(key), "': ", aggregator.status().message()));
+    }
+    absl::string_view value;
+    while (values.Next(&value)) {
+      absl::Status added = (*aggregator)->Add(value);
+      if (!added.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("key '", fields_.KeyOf(key), "': ", added.message()));
+      }
+    }
+    if (combiner_) {
+      for (const std::string& partial : (*aggregator)->CombinerOutput()) out.Emit(key, partial);
+      return absl::OkStatus();
+    }
+    line_.clear();
+    fields_.AppendOutput(parts->id, (*aggregator)->Report(), &line_);
+    out.Emit(line_, absl::string_view());
+    return absl::OkStatus();
+  }
+
+ private:
+  const StreamingFields& fields_;
+  const uint64_t max_unique_values_;
+  const bool combiner_;
+  std::string line_;
+};
+
 // Hadoop's ids: job_200707121733_0003 has tasks task_200707121733_0003_m_000005 and attempts
 // attempt_200707121733_0003_m_000005_0.
 std::string HadoopTaskId(const proto::TaskAttempt& attempt) {
@@ -191,6 +235,22 @@ std::string HadoopTaskId(const proto::TaskAttempt& attempt) {
   absl::ConsumePrefix(&job, "job_");
   return absl::StrFormat("%s_%c_%06d", job, attempt.kind() == proto::TASK_KIND_MAP ? 'm' : 'r',
                          attempt.task());
+}
+
+bool IsAggregate(absl::string_view command) { return absl::EqualsIgnoreCase(command, "aggregate"); }
+
+// mapreduce.aggregate.max.num.unique.values (checked at submit): how many distinct values an
+// UniqValueCount keeps.
+uint64_t MaxUniqueValues(const proto::JobSpec& spec) {
+  for (const char* name :
+       {"mapreduce.aggregate.max.num.unique.values", "aggregate.max.num.unique.values"}) {
+    auto it = spec.config().find(name);
+    uint64_t limit = 0;
+    if (it != spec.config().end() && absl::SimpleAtoi(it->second, &limit) && limit > 0) {
+      return limit;
+    }
+  }
+  return UINT64_MAX;
 }
 
 // A configuration key as Hadoop exports it: every character but letters, digits and '_' is '_'.
@@ -345,14 +405,25 @@ void StreamingTask::MakeDefinition() {
   definition_.mapper = [this, &fields, command = streaming.mapper(), split_pairs] {
     return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
   };
-  if (!streaming.reducer().empty()) {
+  const uint64_t max_unique = MaxUniqueValues(job_.spec());
+  const bool aggregate = IsAggregate(streaming.reducer());
+  if (aggregate) {
+    definition_.reducer = [&fields, max_unique] {
+      return std::make_unique<AggregateReducer>(fields, max_unique, /*combiner=*/false);
+    };
+  } else if (!streaming.reducer().empty()) {
     definition_.reducer = [this, &fields, command = streaming.reducer()] {
       return std::make_unique<StreamingReducer>(*this, command, fields, /*combiner=*/false);
     };
   } else {
     definition_.reducer = [&fields] { return std::make_unique<StreamingPairWriter>(fields); };
   }
-  if (!streaming.combiner().empty()) {
+  if (IsAggregate(streaming.combiner()) || (aggregate && streaming.combiner().empty())) {
+    // As in Hadoop, an aggregate reducer brings its combiner.
+    definition_.combiner = [&fields, max_unique] {
+      return std::make_unique<AggregateReducer>(fields, max_unique, /*combiner=*/true);
+    };
+  } else if (!streaming.combiner().empty()) {
     definition_.combiner = [this, &fields, command = streaming.combiner()] {
       return std::make_unique<StreamingReducer>(*this, command, fields, /*combiner=*/true);
     };
