@@ -12,6 +12,7 @@
 #include "deferred/errors.h"
 #include "deferred/race.h"
 #include "glog/logging.h"
+#include "job/compressed_output.h"
 #include "proto/attempt_name.h"
 #include "proto/status_coding.h"
 
@@ -45,7 +46,8 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
                JobLog* log)
     : id_(std::move(id)),
       spec_(std::move(spec)),
-      committer_(env, spec_.output()),
+      committer_(env, spec_.output(),
+                 std::string(CodecExtension(OutputCodecOf(spec_).value_or(Codec::kNone)))),
       blocking_calls_(blocking_calls),
       plan_(std::move(plan)),
       definition_(definition),

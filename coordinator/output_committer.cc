@@ -21,7 +21,7 @@ absl::Status OutputCommitter::CommitTask(
     const proto::TaskAttempt& attempt,
     const google::protobuf::RepeatedPtrField<proto::MapOutput>& outputs) {
   if (output_.empty()) return absl::OkStatus();
-  const std::string written = AttemptOutputPath(output_, attempt);
+  const std::string written = AttemptOutputPath(output_, attempt, extension_);
   for (const proto::MapOutput& output : outputs) {
     if (output.path() != written) {
       return absl::InvalidArgumentError(absl::StrCat("attempt output '", output.path(),
@@ -29,7 +29,8 @@ absl::Status OutputCommitter::CommitTask(
                                                      written, "'): not committed"));
     }
   }
-  const std::string committed = CommittedOutputPath(output_, attempt.kind(), attempt.task());
+  const std::string committed =
+      CommittedOutputPath(output_, attempt.kind(), attempt.task(), extension_);
   for (const proto::MapOutput& output : outputs) {
     absl::Status renamed = env_.RenameFile(output.path(), committed);
     if (!renamed.ok()) return renamed;

@@ -23,8 +23,10 @@ namespace braid {
 class OutputCommitter {
  public:
   // For the output directory `output` (empty: the job has none), on `env` (which must outlive
-  // the committer). Errors are the Env's.
-  OutputCommitter(Env& env, std::string output) : env_(env), output_(std::move(output)) {}
+  // the committer), its part files named with `extension` (of compressed output). Errors are
+  // the Env's.
+  OutputCommitter(Env& env, std::string output, std::string extension = "")
+      : env_(env), output_(std::move(output)), extension_(std::move(extension)) {}
 
   // Makes OUT and OUT/_temporary. With `overwrite`, what OUT held goes first — except for a job
   // resumed after a restart (`resumed`), which keeps what it committed before.
@@ -50,6 +52,7 @@ class OutputCommitter {
  private:
   Env& env_;
   std::string output_;
+  std::string extension_;
 };
 
 }  // namespace braid

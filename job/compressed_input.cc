@@ -73,14 +73,16 @@ class DecompressingFile : public SequentialFile {
   absl::Status status_;
 };
 
-class GzipFile final : public DecompressingFile {
+// gzip files, and Hadoop's DefaultCodec files (a zlib header and trailer around the deflate
+// stream).
+class ZlibFile final : public DecompressingFile {
  public:
-  GzipFile(std::unique_ptr<SequentialFile> compressed, std::string path)
-      : DecompressingFile(std::move(compressed), std::move(path), "gzip") {
-    // 15 + 16: a gzip header and trailer around the deflate stream.
-    initialized_ = inflateInit2(&stream_, 15 + 16) == Z_OK;
+  ZlibFile(std::unique_ptr<SequentialFile> compressed, std::string path, bool gzip)
+      : DecompressingFile(std::move(compressed), std::move(path), gzip ? "gzip" : "deflate") {
+    // 15: the largest window; + 16: a gzip header and trailer rather than zlib's.
+    initialized_ = inflateInit2(&stream_, gzip ? 15 + 16 : 15) == Z_OK;
   }
-  ~GzipFile() override {
+  ~ZlibFile() override {
     if (initialized_) inflateEnd(&stream_);
   }
 
@@ -179,6 +181,7 @@ Codec CodecOf(absl::string_view path) {
   if (absl::EndsWith(path, ".gz")) return Codec::kGzip;
   if (absl::EndsWith(path, ".bz2")) return Codec::kBzip2;
   if (absl::EndsWith(path, ".zst")) return Codec::kZstd;
+  if (absl::EndsWith(path, ".deflate")) return Codec::kDeflate;
   return Codec::kNone;
 }
 
@@ -188,7 +191,8 @@ absl::Status CheckReadableCompression(absl::string_view path) {
     if (absl::EndsWith(path, suffix)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input '", path, "' is compressed (", suffix.substr(1),
-          "), which Braid does not read: decompress it, or recompress it as .gz, .bz2 or .zst "
+          "), which Braid does not read: decompress it, or recompress it as .gz, .bz2, .zst or "
+          ".deflate "
           "(its compressed bytes are not the text they hold)"));
     }
   }
@@ -199,7 +203,9 @@ std::unique_ptr<SequentialFile> NewDecompressingFile(std::unique_ptr<SequentialF
                                                      const std::string& path) {
   switch (CodecOf(path)) {
     case Codec::kGzip:
-      return std::make_unique<GzipFile>(std::move(compressed), path);
+      return std::make_unique<ZlibFile>(std::move(compressed), path, /*gzip=*/true);
+    case Codec::kDeflate:
+      return std::make_unique<ZlibFile>(std::move(compressed), path, /*gzip=*/false);
     case Codec::kBzip2:
       return std::make_unique<Bzip2File>(std::move(compressed), path);
     case Codec::kZstd:

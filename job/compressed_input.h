@@ -1,5 +1,6 @@
 // Compressed input, as Hadoop reads it: a file is decompressed by the codec its extension names
-// (.gz with zlib, .bz2 with libbz2, .zst with libzstd), and read whole by one map task (a
+// (.gz with zlib, .bz2 with libbz2, .zst with libzstd, .deflate — Hadoop's DefaultCodec, a zlib
+// stream — with zlib), and read whole by one map task (a
 // compressed file is one split). Concatenated streams — `cat a.gz b.gz`, pbzip2's output, zstd
 // frames one after another — read as the concatenation of what they hold, as zcat reads them.
 //
@@ -22,7 +23,7 @@
 
 namespace braid {
 
-enum class Codec { kNone, kGzip, kBzip2, kZstd };
+enum class Codec { kNone, kGzip, kBzip2, kZstd, kDeflate };
 
 // The codec of a file, by its extension.
 Codec CodecOf(absl::string_view path);

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "job/compressed_output.h"
 #include "job/streaming_fields.h"
 #include "job/streaming_spec.h"
 
@@ -51,10 +52,6 @@ constexpr Unsupported kUnsupported[] = {
     {"mapred.textoutputformat.separator", "\t"},
     {"mapreduce.input.keyvaluelinerecordreader.key.value.separator", "\t"},
     {"key.value.separator.in.input.line", "\t"},
-    {"mapreduce.output.fileoutputformat.compress", "false"},
-    {"mapred.output.compress", "false"},
-    {"mapreduce.output.fileoutputformat.compress.codec", nullptr},
-    {"mapred.output.compression.codec", nullptr},
     {"mapreduce.input.lineinputformat.linespermap", nullptr},
     {"mapreduce.job.reduce.class", nullptr},
     {"mapreduce.job.map.class", nullptr},
@@ -164,6 +161,13 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
       return absl::InvalidArgumentError(absl::StrCat(name, "=0 would count nothing"));
     }
   }
+  absl::StatusOr<Codec> output_codec = OutputCodecOf(spec);
+  if (!output_codec.ok()) return output_codec.status();
+  if (*output_codec != Codec::kNone && spec.records_per_task() > 0) {
+    return absl::InvalidArgumentError(
+        "output compression is for MapReduce jobs: a task bag's output (--records-per-task) is "
+        "written as it is");
+  }
   if (streaming && spec.streaming().reducer() == "NONE") {
     // Hadoop Streaming's map-only job.
     spec.mutable_streaming()->clear_reducer();
@@ -195,7 +199,11 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
                                                 "mapreduce.map.maxattempts",
                                                 "mapred.map.max.attempts",
                                                 "mapreduce.reduce.maxattempts",
-                                                "mapred.reduce.max.attempts"};
+                                                "mapred.reduce.max.attempts",
+                                                "mapreduce.output.fileoutputformat.compress",
+                                                "mapred.output.compress",
+                                                "mapreduce.output.fileoutputformat.compress.codec",
+                                                "mapred.output.compression.codec"};
     for (const char* honoured : kHonoured) known = known || key == honoured;
     if (known) continue;
     if (absl::StartsWith(key, "mapreduce.") || absl::StartsWith(key, "mapred.") ||

@@ -61,6 +61,22 @@ TEST(HadoopPropertiesTest, MaxAttemptsAreHonouredAndMustAgreeForMapsAndReduces) 
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("1 to 1000")));
 }
 
+TEST(HadoopPropertiesTest, OutputCompressionIsHonouredWithTheCodecsBraidHas) {
+  std::vector<std::string> warnings;
+  proto::JobSpec spec = With({{"mapreduce.output.fileoutputformat.compress", "true"},
+                              {"mapreduce.output.fileoutputformat.compress.codec",
+                               "org.apache.hadoop.io.compress.GzipCodec"}});
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings), IsOk());
+  EXPECT_THAT(warnings, IsEmpty());
+  spec = With({{"mapred.output.compress", "true"},
+               {"mapred.output.compression.codec", "org.apache.hadoop.io.compress.SnappyCodec"}});
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SnappyCodec")));
+  spec = With({{"mapreduce.output.fileoutputformat.compress", "yes"}});
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("true or false")));
+}
+
 TEST(HadoopPropertiesTest, TheOldAndNewNamesMustAgree) {
   proto::JobSpec spec = With({{"mapreduce.job.reduces", "2"}, {"mapred.reduce.tasks", "5"}});
   std::vector<std::string> warnings;
@@ -97,7 +113,7 @@ TEST(HadoopPropertiesTest, PropertiesThatWouldChangeTheAnswerAreRefusedUnlessHar
            {"mapreduce.partition.keypartitioner.options", "-k1,1"},
            {"mapreduce.job.output.key.comparator.class",
             "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedComparator"},
-           {"mapreduce.output.fileoutputformat.compress", "true"},
+           {"mapreduce.job.output.group.comparator.class", "com.example.Grouping"},
            {"stream.map.output.field.separator", "."}}) {
     proto::JobSpec spec = With({{key, value}});
     EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),

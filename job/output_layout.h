@@ -23,9 +23,12 @@ namespace braid {
 inline constexpr absl::string_view kSuccessMarker = "_SUCCESS";
 inline constexpr absl::string_view kTemporaryDir = "_temporary";
 
-// "part-m-00003" for map 3, "part-r-00003" for reduce 3.
-inline std::string PartFileName(proto::TaskKind kind, uint32_t task) {
-  return absl::StrFormat("part-%c-%05d", kind == proto::TASK_KIND_MAP ? 'm' : 'r', task);
+// "part-m-00003" for map 3, "part-r-00003" for reduce 3; with the `extension` of compressed
+// output (".gz": job/compressed_output.h), "part-r-00003.gz".
+inline std::string PartFileName(proto::TaskKind kind, uint32_t task,
+                                absl::string_view extension = "") {
+  return absl::StrFormat("part-%c-%05d%s", kind == proto::TASK_KIND_MAP ? 'm' : 'r', task,
+                         extension);
 }
 
 // OUT/_temporary: what the attempts write below, removed when the job commits.
@@ -34,15 +37,16 @@ inline std::string TemporaryOutputDir(absl::string_view output) {
 }
 
 // Where `attempt` writes its part file.
-inline std::string AttemptOutputPath(absl::string_view output, const proto::TaskAttempt& attempt) {
+inline std::string AttemptOutputPath(absl::string_view output, const proto::TaskAttempt& attempt,
+                                     absl::string_view extension = "") {
   return absl::StrCat(TemporaryOutputDir(output), "/", AttemptName(attempt), "/",
-                      PartFileName(attempt.kind(), attempt.task()));
+                      PartFileName(attempt.kind(), attempt.task(), extension));
 }
 
 // Where a task's part file is once committed.
 inline std::string CommittedOutputPath(absl::string_view output, proto::TaskKind kind,
-                                       uint32_t task) {
-  return absl::StrCat(output, "/", PartFileName(kind, task));
+                                       uint32_t task, absl::string_view extension = "") {
+  return absl::StrCat(output, "/", PartFileName(kind, task, extension));
 }
 
 inline std::string SuccessMarkerPath(absl::string_view output) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "job/split_reader.h"
 #include "tests/cluster.h"
 #include "tests/compressors.h"
 #include "tests/job_outputs.h"
@@ -68,6 +69,30 @@ TEST(CompressedJobs, TheSortOfACompressedFileIsThatOfItsRecords) {
   std::sort(records.begin(), records.end());
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, records);
+}
+
+TEST(CompressedJobs, CompressedOutputHoldsWhatTheUncompressedWould) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  (*spec.mutable_config())["mapreduce.output.fileoutputformat.compress"] = "true";
+  (*spec.mutable_config())["mapreduce.output.fileoutputformat.compress.codec"] =
+      "org.apache.hadoop.io.compress.BZip2Codec";
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  std::vector<std::string> lines;
+  for (int part = 0; part < 2; ++part) {
+    const std::string path = dir.File(absl::StrCat("out/part-r-0000", part, ".bz2"));
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, 1);
+    ASSERT_THAT(reader, IsOk());
+    Record record;
+    while ((*reader)->Next(&record)) lines.emplace_back(record.line);
+    ASSERT_THAT((*reader)->status(), IsOk());
+  }
+  EXPECT_EQ(ParseCounts(lines), ReferenceCounts(texts));
 }
 
 TEST(CompressedJobs, ATruncatedFileFailsTheJobNamingIt) {

@@ -179,6 +179,26 @@ TEST_F(HadoopStreamingTest, AnAggregateKeyWithoutAKnownTypeFailsTheJobNamingIt) 
   EXPECT_THAT(run.output, HasSubstr("'Average' is not an aggregator"));
 }
 
+TEST_F(HadoopStreamingTest, CompressedOutputIsNamedByItsCodecAndReadsBack) {
+  testing::WriteFile(File("in.txt"), "b a\na c\n");
+  CommandResult run = Streaming(
+      {"-D", "mapreduce.output.fileoutputformat.compress=true", "-D",
+       "mapreduce.output.fileoutputformat.compress.codec=org.apache.hadoop.io.compress.GzipCodec",
+       "-input", "in.txt", "-output", "out", "-mapper", "tr ' ' '\\n'", "-reducer", "uniq -c"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(std::filesystem::exists(File("out/part-r-00000.gz"))) << run.output;
+  // Read back by another job, as its compressed input.
+  run = Streaming(
+      {"-input", "out/part-r-00000.gz", "-output", "again", "-mapper", "cat", "-reducer", "NONE"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::vector<std::string> lines;
+  for (absl::string_view line :
+       absl::StrSplit(testing::ReadFile(File("again/part-m-00000")), '\n', absl::SkipEmpty())) {
+    lines.push_back(std::string(absl::StripAsciiWhitespace(line)));
+  }
+  EXPECT_THAT(lines, ElementsAre("2 a", "1 b", "1 c"));
+}
+
 TEST_F(HadoopStreamingTest, CommaSeparatedInputsAndTheDeprecatedJobconf) {
   testing::WriteFile(File("a.txt"), "x\n");
   testing::WriteFile(File("b.txt"), "y\n");
@@ -316,8 +336,10 @@ TEST_F(HadoopStreamingTest, WhatBraidCannotDoIsRefusedByName) {
             "TotalOrderPartitioner is not supported"},
            {with({"-D", "mapreduce.partition.keycomparator.options=-k2,2nr"}),
             "is not KeyFieldBasedComparator"},
-           {with({"-D", "mapreduce.output.fileoutputformat.compress=true"}),
-            "mapreduce.output.fileoutputformat.compress=true is not supported"},
+           {with({"-D", "mapreduce.output.fileoutputformat.compress=true", "-D",
+                  "mapreduce.output.fileoutputformat.compress.codec="
+                  "org.apache.hadoop.io.compress.SnappyCodec"}),
+            "SnappyCodec is not supported"},
            {with({"-fs", "hdfs://namenode:8020"}), "-fs hdfs://namenode:8020 is not supported"},
            {with({"-jt", "resourcemanager:8032"}), "-jt resourcemanager:8032 is not supported"},
            {with({"-D", "novalue"}), "-D 'novalue' is not PROPERTY=VALUE"},

@@ -27,12 +27,31 @@ void AppendOutputLine(OutputFormat format, absl::string_view key, absl::string_v
 
 absl::StatusOr<std::unique_ptr<PartFileWriter>> PartFileWriter::Create(const std::string& path,
                                                                        OutputFormat format,
-                                                                       Env& env) {
+                                                                       Env& env, Codec codec) {
   absl::Status made = env.CreateDirs(DirName(path));
   if (!made.ok()) return made;
   absl::StatusOr<ChecksummedFileWriter> file = ChecksummedFileWriter::Create(env, path);
   if (!file.ok()) return file.status();
-  return std::unique_ptr<PartFileWriter>(new PartFileWriter(*std::move(file), format));
+  return std::unique_ptr<PartFileWriter>(new PartFileWriter(
+      *std::move(file), format, codec == Codec::kNone ? nullptr : Compressor::Make(codec)));
+}
+
+void PartFileWriter::CompressPending() {
+  if (compression_.ok()) compression_ = compressor_->Compress(pending_, &file_.buffer());
+  pending_.clear();
+}
+
+absl::Status PartFileWriter::Finish() {
+  if (compressor_ != nullptr) {
+    CompressPending();
+    if (compression_.ok()) compression_ = compressor_->Finish(&file_.buffer());
+  }
+  absl::Status finished = file_.Finish(/*sync=*/true);
+  if (!compression_.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot compress '", file_.path(), "': ", compression_.message()));
+  }
+  return finished;
 }
 
 }  // namespace braid

@@ -105,6 +105,17 @@ class IdentityReducer final : public Reducer {
   }
 };
 
+// The attempt's part file, compressed (and named) as the job asks.
+absl::StatusOr<std::unique_ptr<PartFileWriter>> CreatePartFile(const proto::JobDefinition& job,
+                                                               const proto::TaskAttempt& attempt,
+                                                               const JobDefinition& definition) {
+  absl::StatusOr<Codec> codec = OutputCodecOf(job.spec());  // checked at submit
+  if (!codec.ok()) return codec.status();
+  return PartFileWriter::Create(
+      AttemptOutputPath(job.spec().output(), attempt, CodecExtension(*codec)),
+      definition.output_format, *Env::Default(), *codec);
+}
+
 bool Cancelled(const TaskEnvironment& environment) {
   return environment.cancelled != nullptr && environment.cancelled->load(std::memory_order_relaxed);
 }
@@ -162,8 +173,8 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
     // A map-only job without an output directory keeps nothing (Hadoop's NullOutputFormat).
     sink = &discard;
   } else if (job.reduce_tasks() == 0) {
-    absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
-        AttemptOutputPath(job.spec().output(), attempt), definition.output_format);
+    absl::StatusOr<std::unique_ptr<PartFileWriter>> writer =
+        CreatePartFile(job, attempt, definition);
     if (!writer.ok()) return writer.status();
     part = *std::move(writer);
     sink = part.get();
@@ -281,8 +292,7 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
     return absl::UnavailableError(absl::StrCat(
         "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
   }
-  absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = PartFileWriter::Create(
-      AttemptOutputPath(job.spec().output(), attempt), definition.output_format);
+  absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, attempt, definition);
   if (!writer.ok()) return writer.status();
   CountingEmitter out(**writer);
 
