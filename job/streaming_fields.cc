@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "job/streaming_spec.h"
 
 namespace braid {
 namespace {
@@ -188,7 +189,15 @@ absl::StatusOr<StreamingFields> StreamingFields::FromSpec(const proto::JobSpec& 
         " is not KeyFieldBasedComparator, so Hadoop would not read it: set the class (or drop "
         "the options)"));
   }
-  if (key_field_comparator) {
+  if (spec.streaming().mapper() == kIdentityMapper) {
+    if (key_field_comparator) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(class_name, " does not apply to ", kIdentityMapper,
+                       ", whose keys are byte offsets (numbers, not text), in Hadoop as in Braid"));
+    }
+    // Offsets sort as numbers, as Hadoop's LongWritable keys do.
+    fields.comparator_ = *KeyFields::Parse("-n", "\t", "IdentityMapper");
+  } else if (key_field_comparator) {
     absl::StatusOr<KeyFields> parsed =
         KeyFields::Parse(comparator_options->value_or(""), key_field_separator,
                          comparator_options->has_value() ? options_name : kComparatorOptions.newer);

@@ -25,6 +25,11 @@ inline constexpr uint64_t kMaxShippedBytes = uint64_t{16} << 20;
 // The task timeout when JobSpec.task_timeout_ms is 0 (Hadoop's mapreduce.task.timeout).
 inline constexpr uint64_t kDefaultTaskTimeoutMs = 600'000;
 
+// A streaming mapper that names Hadoop's IdentityMapper: each line becomes a pair whose key is
+// the line's byte offset in its file (sorted as a number) and whose value is the line, as
+// Hadoop's TextInputFormat gives them to a Java mapper.
+inline constexpr absl::string_view kIdentityMapper = "org.apache.hadoop.mapred.lib.IdentityMapper";
+
 // Checks the streaming part of `spec`: for job "streaming", a mapper, cmdenv entries of the form
 // NAME=VALUE, shipped files with plain unique names and modes, within kMaxShippedBytes; for any
 // other job, no streaming part at all. kInvalidArgument naming the problem (in the words of the

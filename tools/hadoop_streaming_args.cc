@@ -209,16 +209,10 @@ class Parser {
       return absl::InvalidArgumentError(absl::StrCat(
           option, " ", value,
           " is not supported: it names a Java class, and Braid runs commands (what it knows "
-          "besides: IdentityReducer, aggregate, and NONE for no reducer)"));
+          "besides: IdentityMapper, IdentityReducer, aggregate, and NONE for no reducer)"));
     }
     if (option == "-mapper") {
-      if (OneOf(value, kIdentityMappers)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "-mapper ", value,
-            " is not supported: Hadoop's IdentityMapper makes each line's byte offset its key; "
-            "for the lines themselves as keys give -mapper cat"));
-      }
-      mapper_ = value;
+      mapper_ = OneOf(value, kIdentityMappers) ? std::string(kIdentityMapper) : value;
       return absl::OkStatus();
     }
     if (option == "-reducer") {
@@ -307,13 +301,8 @@ class Parser {
     if (inputs_.empty()) return absl::InvalidArgumentError("-input is required");
     if (output_.empty()) return absl::InvalidArgumentError("-output is required");
     proto::StreamingSpec& streaming = *line_.spec.mutable_streaming();
-    // As in Hadoop, the mapper defaults to the identity; for text input that is the line.
-    if (!mapper_.has_value()) {
-      return absl::InvalidArgumentError(
-          "-mapper is required (Hadoop's default, IdentityMapper, keys each line by its byte "
-          "offset, which Braid does not do: give -mapper cat for the lines themselves)");
-    }
-    streaming.set_mapper(*mapper_);
+    // As in Hadoop, the mapper defaults to the identity: each line keyed by its byte offset.
+    streaming.set_mapper(mapper_.value_or(std::string(kIdentityMapper)));
     if (reducer_.has_value() && !OneOf(*reducer_, kIdentityReducers)) {
       streaming.set_reducer(*reducer_);  // NONE is the coordinator's to read
     }
@@ -346,7 +335,8 @@ Hadoop Streaming's command line (mapred streaming), run by Braid.
 Streaming options:
   -input PATH            input files, directories or globs (repeatable; commas separate too)
   -output DIR            the output directory
-  -mapper CMD            the mapper command
+  -mapper CMD            the mapper command (default: IdentityMapper, each line keyed by its
+                         byte offset)
   -combiner CMD          the combiner command
   -reducer CMD           the reducer command; NONE for a map-only job; IdentityReducer;
                          aggregate for Hadoop's Aggregate package (LongValueSum:KEY ...)

@@ -94,6 +94,33 @@ class StreamingMapper final : public Mapper, public CommandRunner {
   std::string line_;
 };
 
+// Hadoop's IdentityMapper over text input: each line's byte offset as its key, the line as its
+// value.
+class OffsetMapper final : public Mapper {
+ public:
+  OffsetMapper(const StreamingFields& fields, bool split_pairs)
+      : fields_(fields), split_pairs_(split_pairs) {}
+
+  absl::Status Map(const Record& record, Emitter& out) override {
+    offset_.clear();
+    absl::StrAppend(&offset_, record.offset);
+    if (split_pairs_) {
+      out.Emit(fields_.ShuffleKey(offset_, &key_), record.line);
+    } else {
+      key_.clear();
+      fields_.AppendOutput(offset_, record.line, &key_);
+      out.Emit(key_, absl::string_view());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const StreamingFields& fields_;
+  const bool split_pairs_;
+  std::string offset_;
+  std::string key_;
+};
+
 // Runs the reducer command over a reduce task's partition, or the combiner command over each
 // pass of a map task's output.
 class StreamingReducer final : public Reducer, public CommandRunner {
@@ -402,9 +429,15 @@ void StreamingTask::MakeDefinition() {
   // Map output is split into pairs only when it goes to a shuffle.
   const bool split_pairs = job_.reduce_tasks() > 0;
   const StreamingFields& fields = *fields_;
-  definition_.mapper = [this, &fields, command = streaming.mapper(), split_pairs] {
-    return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
-  };
+  if (streaming.mapper() == kIdentityMapper) {
+    definition_.mapper = [&fields, split_pairs] {
+      return std::make_unique<OffsetMapper>(fields, split_pairs);
+    };
+  } else {
+    definition_.mapper = [this, &fields, command = streaming.mapper(), split_pairs] {
+      return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
+    };
+  }
   const uint64_t max_unique = MaxUniqueValues(job_.spec());
   const bool aggregate = IsAggregate(streaming.reducer());
   if (aggregate) {
