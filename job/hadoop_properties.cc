@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "job/compressed_output.h"
+#include "job/field_selection.h"
 #include "job/streaming_fields.h"
 #include "job/streaming_spec.h"
 
@@ -120,10 +121,20 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
     spec.set_task_timeout_ms(static_cast<uint64_t>(*ms));
   }
   const bool streaming = spec.job() == kStreamingJob;
+  const bool selects_fields = streaming && (spec.streaming().mapper() == kFieldSelectionClass ||
+                                            spec.streaming().reducer() == kFieldSelectionClass);
   if (streaming) {
     // The key, separator, comparator and partitioner properties of Hadoop Streaming.
     absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(spec);
     if (!fields.ok()) return fields.status();
+    if (spec.streaming().combiner() == kFieldSelectionClass) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kFieldSelectionClass, " is not supported as a combiner"));
+    }
+  }
+  if (selects_fields) {
+    absl::StatusOr<FieldSelection> selection = FieldSelection::FromSpec(spec);
+    if (!selection.ok()) return selection.status();
   }
   // Braid has one limit of attempts for map and reduce tasks alike.
   absl::StatusOr<const std::string*> map_attempts =
@@ -175,6 +186,12 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
   }
   for (const auto& [key, value] : spec.config()) {
     if (streaming && StreamingFields::Reads(key)) continue;
+    if (selects_fields && FieldSelection::Reads(key)) continue;
+    if (FieldSelection::Reads(key)) {
+      warnings->push_back(absl::StrCat("property ", key, " has no effect: the job runs no ",
+                                       kFieldSelectionClass, " (nor would it in Hadoop)"));
+      continue;
+    }
     bool known = false;
     for (const Unsupported& property : kUnsupported) {
       if (key != property.name) continue;

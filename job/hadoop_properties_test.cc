@@ -77,6 +77,21 @@ TEST(HadoopPropertiesTest, OutputCompressionIsHonouredWithTheCodecsBraidHas) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("true or false")));
 }
 
+TEST(HadoopPropertiesTest, FieldSelectionPropertiesAreCheckedWhenTheJobSelectsFields) {
+  std::vector<std::string> warnings;
+  proto::JobSpec spec = With({{"mapreduce.fieldsel.map.output.key.value.fields.spec", "x:0"}});
+  spec.set_job("streaming");
+  spec.mutable_streaming()->set_mapper("org.apache.hadoop.mapred.lib.FieldSelectionMapReduce");
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("mapreduce.fieldsel.map.output.key.value.fields.spec")));
+  // A job that selects no fields is told the properties do nothing.
+  spec.mutable_streaming()->set_mapper("cat");
+  EXPECT_THAT(ApplyHadoopProperties(spec, &warnings), IsOk());
+  ASSERT_THAT(warnings, SizeIs(1));
+  EXPECT_THAT(warnings[0], HasSubstr("has no effect"));
+}
+
 TEST(HadoopPropertiesTest, TheOldAndNewNamesMustAgree) {
   proto::JobSpec spec = With({{"mapreduce.job.reduces", "2"}, {"mapred.reduce.tasks", "5"}});
   std::vector<std::string> warnings;

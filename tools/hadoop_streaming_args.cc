@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "job/field_selection.h"
 #include "job/hadoop_properties.h"
 #include "job/streaming_spec.h"
 #include "tools/flags.h"
@@ -203,13 +204,20 @@ class Parser {
       output_ = value;
       return absl::OkStatus();
     }
+    if (option == "-combiner" && value == kFieldSelectionClass) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("-combiner ", value,
+                       " is not supported: it selects fields as a mapper or a "
+                       "reducer only"));
+    }
     if ((option == "-mapper" || option == "-reducer" || option == "-combiner") &&
         !OneOf(value, kIdentityMappers) && !OneOf(value, kIdentityReducers) &&
-        LooksLikeAJavaClass(value)) {
+        value != kFieldSelectionClass && LooksLikeAJavaClass(value)) {
       return absl::InvalidArgumentError(absl::StrCat(
           option, " ", value,
           " is not supported: it names a Java class, and Braid runs commands (what it knows "
-          "besides: IdentityMapper, IdentityReducer, aggregate, and NONE for no reducer)"));
+          "besides: IdentityMapper, IdentityReducer, FieldSelectionMapReduce, aggregate, and NONE "
+          "for no reducer)"));
     }
     if (option == "-mapper") {
       mapper_ = OneOf(value, kIdentityMappers) ? std::string(kIdentityMapper) : value;

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "base/file_error.h"
 #include "job/aggregate.h"
+#include "job/field_selection.h"
 #include "job/streaming_spec.h"
 #include "proto/attempt_name.h"
 #include "worker/part_file_writer.h"
@@ -119,6 +120,60 @@ class OffsetMapper final : public Mapper {
   const bool split_pairs_;
   std::string offset_;
   std::string key_;
+};
+
+// Hadoop's FieldSelectionMapReduce as the mapper (job/field_selection.h).
+class FieldSelectionMapper final : public Mapper {
+ public:
+  FieldSelectionMapper(const StreamingFields& fields, const FieldSelection& selection,
+                       bool split_pairs)
+      : fields_(fields), selection_(selection), split_pairs_(split_pairs) {}
+
+  absl::Status Map(const Record& record, Emitter& out) override {
+    FieldSelection::Selected selected = selection_.Map(record.line);
+    if (split_pairs_) {
+      out.Emit(fields_.ShuffleKey(*selected.key, &line_), *selected.value);
+    } else {
+      line_.clear();
+      fields_.AppendOutput(*selected.key, *selected.value, &line_);
+      out.Emit(line_, absl::string_view());
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const StreamingFields& fields_;
+  const FieldSelection& selection_;
+  const bool split_pairs_;
+  std::string line_;
+};
+
+// Hadoop's FieldSelectionMapReduce as the reducer: what it selects, written as
+// TextOutputFormat writes a pair with a part missing (the other part alone, or nothing).
+class FieldSelectionReducer final : public Reducer {
+ public:
+  FieldSelectionReducer(const StreamingFields& fields, const FieldSelection& selection)
+      : fields_(fields), selection_(selection) {}
+
+  absl::Status Reduce(absl::string_view key, Values& values, Emitter& out) override {
+    absl::string_view value;
+    while (values.Next(&value)) {
+      FieldSelection::Selected selected = selection_.Reduce(fields_.KeyOf(key), value);
+      if (selected.key.has_value() && selected.value.has_value()) {
+        line_.clear();
+        fields_.AppendOutput(*selected.key, *selected.value, &line_);
+        out.Emit(line_, absl::string_view());
+      } else if (selected.key.has_value() || selected.value.has_value()) {
+        out.Emit(selected.key.has_value() ? *selected.key : *selected.value, absl::string_view());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const StreamingFields& fields_;
+  const FieldSelection& selection_;
+  std::string line_;
 };
 
 // Runs the reducer command over a reduce task's partition, or the combiner command over each
@@ -331,6 +386,9 @@ absl::StatusOr<std::unique_ptr<StreamingTask>> StreamingTask::Create(
   absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(job.spec());
   if (!fields.ok()) return fields.status();
   streaming->fields_ = *std::move(fields);
+  absl::StatusOr<FieldSelection> selection = FieldSelection::FromSpec(job.spec());
+  if (!selection.ok()) return selection.status();
+  streaming->selection_ = *std::move(selection);
   absl::Status made = streaming->MakeWorkingDirectory();
   if (!made.ok()) return made;
   streaming->MakeEnvironment();
@@ -433,6 +491,10 @@ void StreamingTask::MakeDefinition() {
     definition_.mapper = [&fields, split_pairs] {
       return std::make_unique<OffsetMapper>(fields, split_pairs);
     };
+  } else if (streaming.mapper() == kFieldSelectionClass) {
+    definition_.mapper = [this, &fields, split_pairs] {
+      return std::make_unique<FieldSelectionMapper>(fields, *selection_, split_pairs);
+    };
   } else {
     definition_.mapper = [this, &fields, command = streaming.mapper(), split_pairs] {
       return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
@@ -443,6 +505,10 @@ void StreamingTask::MakeDefinition() {
   if (aggregate) {
     definition_.reducer = [&fields, max_unique] {
       return std::make_unique<AggregateReducer>(fields, max_unique, /*combiner=*/false);
+    };
+  } else if (streaming.reducer() == kFieldSelectionClass) {
+    definition_.reducer = [this, &fields] {
+      return std::make_unique<FieldSelectionReducer>(fields, *selection_);
     };
   } else if (!streaming.reducer().empty()) {
     definition_.reducer = [this, &fields, command = streaming.reducer()] {

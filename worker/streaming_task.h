@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "job/field_selection.h"
 #include "job/job.h"
 #include "job/streaming_fields.h"
 #include "proto/braid.pb.h"
@@ -87,6 +88,7 @@ class StreamingTask {
   StreamingProcess::Options process_options_;
   JobDefinition definition_;
   std::optional<StreamingFields> fields_;
+  std::optional<FieldSelection> selection_;
   std::string status_;
 };
 

@@ -1,0 +1,177 @@
+#include "job/field_selection.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace braid {
+namespace {
+
+struct Names {
+  const char* newer;
+  const char* older;
+};
+constexpr Names kSeparator = {"mapreduce.fieldsel.data.field.separator",
+                              "mapred.data.field.separator"};
+constexpr Names kMapSpec = {"mapreduce.fieldsel.map.output.key.value.fields.spec",
+                            "map.output.key.value.fields.spec"};
+constexpr Names kReduceSpec = {"mapreduce.fieldsel.reduce.output.key.value.fields.spec",
+                               "reduce.output.key.value.fields.spec"};
+
+// The value of either name (they must agree), or `fallback`; *name is the one given.
+absl::StatusOr<std::string> Get(const proto::JobSpec& spec, Names names, const char* fallback,
+                                std::string* name) {
+  *name = names.newer;
+  const std::string* value = nullptr;
+  for (const char* candidate : {names.newer, names.older}) {
+    auto it = spec.config().find(candidate);
+    if (it == spec.config().end()) continue;
+    if (value != nullptr && *value != it->second) {
+      return absl::InvalidArgumentError(absl::StrCat(*name, "=", *value, " and ", candidate, "=",
+                                                     it->second, " say different things"));
+    }
+    if (value == nullptr) *name = candidate;
+    value = &it->second;
+  }
+  return value != nullptr ? *value : std::string(fallback);
+}
+
+// A field number as Java's Integer.parseInt reads one here: digits only.
+bool ParseField(absl::string_view text, int* field) {
+  if (text.empty() || text.size() > 6) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(text, field);
+}
+
+// One comma-separated list (Hadoop's extractFields): numbers and ranges into *fields; the open
+// range's start, or -1.
+absl::StatusOr<int> ParseList(absl::string_view list, std::vector<int>* fields,
+                              absl::string_view property, absl::string_view whole) {
+  int open_from = -1;
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    auto malformed = [&] {
+      return absl::InvalidArgumentError(absl::StrCat(
+          property, "='", whole, "': '", item,
+          "' is not a field number, a range A-B or an open range A- (fields count from 0)"));
+    };
+    const size_t dash = item.find('-');
+    if (dash == absl::string_view::npos) {
+      int field = 0;
+      if (!ParseField(item, &field)) return malformed();
+      fields->push_back(field);
+      continue;
+    }
+    absl::string_view start_text = item.substr(0, dash);
+    absl::string_view end_text = item.substr(dash + 1);
+    int start = 0;
+    if (!start_text.empty() && !ParseField(start_text, &start)) return malformed();
+    if (end_text.empty()) {
+      open_from = start;
+      continue;
+    }
+    int end = 0;
+    if (!ParseField(end_text, &end)) return malformed();
+    for (int field = start; field <= end; ++field) fields->push_back(field);
+  }
+  return open_from;
+}
+
+// "KEYS:VALUES" (Hadoop's parseOutputKeyValueSpec): an open range among the keys counts for
+// nothing.
+absl::StatusOr<FieldSelection::Fields> ParseSpec(absl::string_view spec,
+                                                 absl::string_view property) {
+  FieldSelection::Fields fields;
+  std::vector<absl::string_view> parts = absl::StrSplit(spec, ':');
+  absl::StatusOr<int> keys = ParseList(parts[0], &fields.key, property, spec);
+  if (!keys.ok()) return keys.status();
+  if (parts.size() > 1) {
+    absl::StatusOr<int> values = ParseList(parts[1], &fields.value, property, spec);
+    if (!values.ok()) return values.status();
+    fields.value_from = *values;
+  }
+  return fields;
+}
+
+// `text` cut at `separator` as Java's String.split cuts it: trailing empty fields dropped, and
+// a text without the separator one field (even when empty).
+std::vector<absl::string_view> Split(absl::string_view text, char separator) {
+  std::vector<absl::string_view> fields = absl::StrSplit(text, separator);
+  if (fields.size() == 1) return fields;
+  while (!fields.empty() && fields.back().empty()) fields.pop_back();
+  return fields;
+}
+
+// Hadoop's selectFields: absent when there is nothing to select from.
+std::optional<std::string> Select(const std::vector<absl::string_view>& fields,
+                                  const std::vector<int>& chosen, int from, char separator) {
+  if (chosen.empty() && from < 0) return std::nullopt;
+  std::string out;
+  for (int index : chosen) {
+    if (static_cast<size_t>(index) < fields.size())
+      out.append(fields[index].data(), fields[index].size());
+    out.push_back(separator);
+  }
+  for (size_t i = from < 0 ? fields.size() : static_cast<size_t>(from); i < fields.size(); ++i) {
+    out.append(fields[i].data(), fields[i].size());
+    out.push_back(separator);
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+bool FieldSelection::Reads(absl::string_view property) {
+  for (const Names& names : {kSeparator, kMapSpec, kReduceSpec}) {
+    if (property == names.newer || property == names.older) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<FieldSelection> FieldSelection::FromSpec(const proto::JobSpec& spec) {
+  FieldSelection selection;
+  std::string name;
+  absl::StatusOr<std::string> separator = Get(spec, kSeparator, "\t", &name);
+  if (!separator.ok()) return separator.status();
+  if (separator->size() != 1 ||
+      absl::string_view(".[]{}()\\*+?^$|").find((*separator)[0]) != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, "='", *separator,
+        "' is not supported: Hadoop reads it as a regular expression (\".\" cuts at every "
+        "character); Braid takes one character that means itself, such as a tab, ',' or ':'"));
+  }
+  selection.separator_ = (*separator)[0];
+  for (auto [names, fields] :
+       {std::pair{kMapSpec, &selection.map_}, std::pair{kReduceSpec, &selection.reduce_}}) {
+    absl::StatusOr<std::string> text = Get(spec, names, "0-:", &name);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<Fields> parsed = ParseSpec(*text, name);
+    if (!parsed.ok()) return parsed.status();
+    *fields = *std::move(parsed);
+  }
+  return selection;
+}
+
+FieldSelection::Selected FieldSelection::Map(absl::string_view line) const {
+  const std::vector<absl::string_view> fields = Split(line, separator_);
+  std::optional<std::string> key = Select(fields, map_.key, -1, separator_);
+  std::optional<std::string> value = Select(fields, map_.value, map_.value_from, separator_);
+  if (!key.has_value()) {
+    key = std::move(value);
+    value.reset();
+  }
+  // The mapper's pair starts as two empty texts.
+  return Selected{key.value_or(""), value.value_or("")};
+}
+
+FieldSelection::Selected FieldSelection::Reduce(absl::string_view key,
+                                                absl::string_view value) const {
+  const std::string text = absl::StrCat(key, std::string(1, separator_), value);
+  const std::vector<absl::string_view> fields = Split(text, separator_);
+  return Selected{Select(fields, reduce_.key, -1, separator_),
+                  Select(fields, reduce_.value, reduce_.value_from, separator_)};
+}
+
+}  // namespace braid
