@@ -283,6 +283,24 @@ TEST_F(HadoopStreamingTest, CmdenvAndFileReachTheCommands) {
   EXPECT_EQ(testing::ReadFile(File("out/part-m-00000")), "hello world\t\n");
 }
 
+TEST_F(HadoopStreamingTest, FilesShipUnderTheNameAfterTheirHash) {
+  std::filesystem::create_directories(File("a"));
+  std::filesystem::create_directories(File("b"));
+  WriteScript("a/tool.sh", "#!/bin/sh\nsed 's/^/a:/'\n");
+  WriteScript("b/tool.sh", "#!/bin/sh\nsed 's/^/b:/'\n");
+  testing::WriteFile(File("in.txt"), "x\n");
+  CommandResult run =
+      Streaming({"-files", "a/tool.sh,b/tool.sh#other.sh", "-numReduceTasks", "0", "-input",
+                 "in.txt", "-output", "out", "-mapper", "./tool.sh | ./other.sh"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(testing::ReadFile(File("out/part-m-00000")), "b:a:x\t\n");
+  // Two different files under one name would leave one of them out: refused.
+  run = Streaming({"-files", "a/tool.sh,b/tool.sh", "-input", "in.txt", "-output", "out2",
+                   "-mapper", "./tool.sh"});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("already shipped as 'tool.sh'"));
+}
+
 TEST_F(HadoopStreamingTest, CarriageReturnsNeverReachTheMapper) {
   testing::WriteFile(File("crlf.txt"), "b a\r\nc a\r\n");
   testing::WriteFile(File("cr.txt"), "a b\rc\r");

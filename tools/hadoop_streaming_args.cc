@@ -115,7 +115,9 @@ class Parser {
     return absl::OkStatus();
   }
 
-  absl::Status Ship(absl::string_view option, const std::string& path) {
+  // Ships the file at `path` under its base name, or under `alias` if one is given.
+  absl::Status Ship(absl::string_view option, const std::string& path,
+                    const std::string& alias = "") {
     uint64_t used = 0;
     for (const proto::ShippedFile& file : line_.spec.streaming().files()) {
       used += file.content().size();
@@ -123,8 +125,13 @@ class Parser {
     proto::ShippedFile file;
     absl::Status read = ReadShippedFile(option, path, kMaxShippedBytes - used, file);
     if (!read.ok()) return read;
+    if (!alias.empty()) file.set_name(alias);
     for (const proto::ShippedFile& shipped : line_.spec.streaming().files()) {
-      if (shipped.name() == file.name()) return absl::OkStatus();  // -file x -files x: once
+      if (shipped.name() != file.name()) continue;
+      if (shipped.content() == file.content()) return absl::OkStatus();  // -file x -files x
+      return absl::InvalidArgumentError(
+          absl::StrCat(option, " '", path, "': another file is already shipped as '", file.name(),
+                       "' (give one of them another name with PATH#NAME)"));
     }
     *line_.spec.mutable_streaming()->add_files() = std::move(file);
     return absl::OkStatus();
@@ -235,14 +242,20 @@ class Parser {
     if (option == "-files") {
       for (absl::string_view path : absl::StrSplit(value, ',', absl::SkipEmpty())) {
         std::string local(path);
-        // A #name fragment renames a file in Hadoop's cache: Braid ships by base name only.
-        if (local.find('#') != std::string::npos) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("-files '", local, "': renaming with #NAME is not supported"));
+        // PATH#NAME: shipped as NAME (Hadoop's cache link name).
+        std::string alias;
+        if (const size_t hash = local.find('#'); hash != std::string::npos) {
+          alias = local.substr(hash + 1);
+          local.resize(hash);
+          if (alias.empty() || alias.find('/') != std::string::npos || alias == "." ||
+              alias == "..") {
+            return absl::InvalidArgumentError(
+                absl::StrCat("-files '", path, "': the name after # must be a plain file name"));
+          }
         }
         absl::Status scheme = CheckFileScheme(option, local);
         if (!scheme.ok()) return scheme;
-        absl::Status shipped = Ship(option, local);
+        absl::Status shipped = Ship(option, local, alias);
         if (!shipped.ok()) return shipped;
       }
       return absl::OkStatus();
