@@ -153,24 +153,59 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   return value * multiplier;
 }
 
+// The patterns a pattern with {a,b} alternatives stands for (nested ones too), as Hadoop's
+// globs and the shell's brace expansion read them; an unbalanced brace is a plain character.
+std::vector<std::string> ExpandBraces(const std::string& pattern) {
+  const size_t open = pattern.find('{');
+  if (open == std::string::npos) return {pattern};
+  int depth = 0;
+  std::vector<size_t> commas;
+  size_t close = std::string::npos;
+  for (size_t i = open; i < pattern.size() && close == std::string::npos; ++i) {
+    if (pattern[i] == '{') ++depth;
+    if (pattern[i] == '}' && --depth == 0) close = i;
+    if (pattern[i] == ',' && depth == 1) commas.push_back(i);
+  }
+  if (close == std::string::npos) return {pattern};
+  std::vector<std::string> expanded;
+  size_t begin = open + 1;
+  commas.push_back(close);
+  for (size_t end : commas) {
+    const std::string alternative =
+        pattern.substr(0, open) + pattern.substr(begin, end - begin) + pattern.substr(close + 1);
+    for (std::string& each : ExpandBraces(alternative)) expanded.push_back(std::move(each));
+    begin = end + 1;
+  }
+  return expanded;
+}
+
 absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
                                                       const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const std::string& input : inputs) {
-    if (input.find_first_of("*?[") == std::string::npos) {
+    if (input.find_first_of("*?[{") == std::string::npos) {
       absl::Status added = AddPath(env, input, files);
       if (!added.ok()) return added;
       continue;
     }
-    absl::StatusOr<std::vector<std::string>> matches = env.Glob(input);
-    if (!matches.ok()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("input glob '", input, "' cannot be read: ", matches.status().message()));
+    std::vector<std::string> matches;
+    for (const std::string& pattern : ExpandBraces(input)) {
+      if (pattern.find_first_of("*?[") == std::string::npos) {
+        // An alternative without wildcards matches itself, if it is there.
+        if (env.Exists(pattern)) matches.push_back(pattern);
+        continue;
+      }
+      absl::StatusOr<std::vector<std::string>> matched = env.Glob(pattern);
+      if (!matched.ok()) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("input glob '", input, "' cannot be read: ", matched.status().message()));
+      }
+      matches.insert(matches.end(), matched->begin(), matched->end());
     }
-    if (matches->empty()) {
+    if (matches.empty()) {
       return absl::NotFoundError(absl::StrCat("input glob '", input, "' matches no file"));
     }
-    for (const std::string& match : *matches) {
+    for (const std::string& match : matches) {
       absl::Status added = AddPath(env, match, files);
       if (!added.ok()) return added;
     }

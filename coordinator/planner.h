@@ -48,8 +48,8 @@ struct JobPlan {
 absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
                                 const JobDefinition* definition);
 
-// Expands `inputs` (files, directories, globs) to the files they name, sorted and without
-// duplicates. Errors as above.
+// Expands `inputs` (files, directories, globs with *, ?, [...] and {a,b} alternatives) to the files
+// they name, sorted and without duplicates. Errors as above.
 absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
                                                       const std::vector<std::string>& inputs);
 

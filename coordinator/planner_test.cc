@@ -111,6 +111,18 @@ TEST_F(PlannerTest, GlobsAreExpandedSortedAndWithoutDuplicates) {
               IsOkAndHolds(ElementsAre(dir_.File("x1"), dir_.File("x2"))));
 }
 
+TEST_F(PlannerTest, BracesInAGlobAreAlternativesNestedOrWithWildcards) {
+  for (const char* name : {"a.txt", "b.txt", "c.txt", "d1.log", "d2.log"}) {
+    WriteFile(dir_.File(name), "x\n");
+  }
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("{a,c}.txt")}),
+              IsOkAndHolds(ElementsAre(dir_.File("a.txt"), dir_.File("c.txt"))));
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("{b.txt,d{1,9}.log,*.none}")}),
+              IsOkAndHolds(ElementsAre(dir_.File("b.txt"), dir_.File("d1.log"))));
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("{x,y}.txt")}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("matches no file")));
+}
+
 TEST_F(PlannerTest, AMissingInputOrAnEmptyGlobIsNotFound) {
   EXPECT_THAT(PlanJob(*Env::Default(), Spec({dir_.File("missing")}), nullptr),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));

@@ -6,8 +6,9 @@
 //                                              them: an optional sign, digits)
 //   DoubleValueSum                             numbers, the sum written as Java writes a double
 //   StringValueMax, StringValueMin             the bytewise largest and smallest value
-//   UniqValueCount                             how many distinct values (at most
-//                                              mapreduce.aggregate.max.num.unique.values kept)
+//   UniqValueCount                             how many distinct values (Hadoop Streaming's
+//                                              aggregate keeps them all, whatever
+//                                              mapreduce.aggregate.max.num.unique.values says)
 //   ValueHistogram                             values `V` or `V<TAB>COUNT`; the report is the
 //                                              number of distinct values, then the minimum,
 //                                              median and maximum count, their mean and standard

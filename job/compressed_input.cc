@@ -186,8 +186,7 @@ Codec CodecOf(absl::string_view path) {
 }
 
 absl::Status CheckReadableCompression(absl::string_view path) {
-  for (absl::string_view suffix :
-       {".xz", ".lzma", ".lz4", ".snappy", ".deflate", ".Z", ".lzo", ".br", ".zz"}) {
+  for (absl::string_view suffix : {".xz", ".lzma", ".lz4", ".snappy", ".Z", ".lzo", ".br", ".zz"}) {
     if (absl::EndsWith(path, suffix)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "input '", path, "' is compressed (", suffix.substr(1),

@@ -29,7 +29,7 @@ enum class Codec { kNone, kGzip, kBzip2, kZstd, kDeflate };
 Codec CodecOf(absl::string_view path);
 
 // kInvalidArgument naming `path` if its extension is that of a compression Braid does not read
-// (.xz, .lz4, .snappy, .deflate, .Z, ...): its bytes are not the text they hold.
+// (.xz, .lz4, .snappy, .Z, ...): its bytes are not the text they hold.
 absl::Status CheckReadableCompression(absl::string_view path);
 
 // The bytes `compressed` holds, decompressed by CodecOf(path). REQUIRES: CodecOf(path) is not

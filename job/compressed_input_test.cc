@@ -27,7 +27,10 @@ struct Case {
   const char* extension;
   std::string (*compress)(const std::string&);
 };
-const Case kCases[] = {{".gz", testing::Gzip}, {".bz2", testing::Bzip2}, {".zst", testing::Zstd}};
+const Case kCases[] = {{".gz", testing::Gzip},
+                       {".bz2", testing::Bzip2},
+                       {".zst", testing::Zstd},
+                       {".deflate", testing::Deflate}};
 
 // About 2 MiB of lines, some ended by "\r\n": more than one read of the compressed file.
 std::string Text() {

@@ -79,6 +79,8 @@ class Bzip2Compressor final : public Compressor {
  private:
   absl::Status Run(absl::string_view data, int action, std::string* out) {
     if (!initialized_) return absl::ResourceExhaustedError("libbz2 could not start");
+    // libbz2 calls running on no input a misuse (BZ_PARAM_ERROR): there is nothing to do.
+    if (action == BZ_RUN && data.empty()) return absl::OkStatus();
     stream_.next_in = const_cast<char*>(data.data());
     stream_.avail_in = static_cast<unsigned>(data.size());
     char chunk[kChunk];

@@ -35,7 +35,8 @@ class Compressor {
   // REQUIRES: codec is not kNone.
   static std::unique_ptr<Compressor> Make(Codec codec);
   virtual ~Compressor() = default;
-  // Appends to `out` the compressed form of `data` (some of it may stay buffered inside).
+  // Appends to `out` the compressed form of `data` (some of it may stay buffered inside);
+  // `data` may be empty.
   virtual absl::Status Compress(absl::string_view data, std::string* out) = 0;
   // Appends the rest, and the stream's end. Call once, last.
   virtual absl::Status Finish(std::string* out) = 0;

@@ -95,5 +95,22 @@ TEST(CompressedOutputTest, EachCompressorsOutputReadsBackAsItsLines) {
   }
 }
 
+TEST(CompressedOutputTest, AnEmptyOutputIsAnEmptyStreamOfEachCodec) {
+  testing::TempDir dir;
+  for (Codec codec : {Codec::kGzip, Codec::kBzip2, Codec::kZstd, Codec::kDeflate}) {
+    std::unique_ptr<Compressor> compressor = Compressor::Make(codec);
+    std::string compressed;
+    ASSERT_THAT(compressor->Compress("", &compressed), IsOk()) << CodecExtension(codec);
+    ASSERT_THAT(compressor->Finish(&compressed), IsOk()) << CodecExtension(codec);
+    const std::string path = dir.File(absl::StrCat("empty", CodecExtension(codec)));
+    testing::WriteFile(path, compressed);
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, 1);
+    ASSERT_THAT(reader, IsOk());
+    Record record;
+    EXPECT_FALSE((*reader)->Next(&record)) << CodecExtension(codec);
+    EXPECT_THAT((*reader)->status(), IsOk()) << CodecExtension(codec);
+  }
+}
+
 }  // namespace
 }  // namespace braid

@@ -31,6 +31,10 @@ constexpr Unsupported kUnsupported[] = {
     {"stream.map.input.field.separator", "\t"},
     {"stream.reduce.input.field.separator", "\t"},
     {"stream.map.input.ignoreKey", nullptr},
+    {"stream.map.input", "text"},
+    {"stream.map.output", "text"},
+    {"stream.reduce.input", "text"},
+    {"stream.reduce.output", "text"},
     {"stream.non.zero.exit.is.failure", "true"},
     {"mapreduce.map.output.key.field.separator", "\t"},
     {"map.output.key.field.separator", "\t"},
@@ -162,16 +166,6 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
     }
     spec.set_max_attempts(static_cast<uint32_t>(*count));
   }
-  for (const char* name :
-       {"mapreduce.aggregate.max.num.unique.values", "aggregate.max.num.unique.values"}) {
-    auto limit = spec.config().find(name);
-    if (limit == spec.config().end()) continue;
-    absl::StatusOr<int64_t> count = NonNegative(name, limit->second);
-    if (!count.ok()) return count.status();
-    if (*count == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(name, "=0 would count nothing"));
-    }
-  }
   absl::StatusOr<Codec> output_codec = OutputCodecOf(spec);
   if (!output_codec.ok()) return output_codec.status();
   if (*output_codec != Codec::kNone && spec.records_per_task() > 0) {
@@ -212,7 +206,6 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
                                                 "mapred.task.timeout",
                                                 "mapreduce.job.maps",
                                                 "mapred.map.tasks",
-                                                "mapreduce.aggregate.max.num.unique.values",
                                                 "mapreduce.map.maxattempts",
                                                 "mapred.map.max.attempts",
                                                 "mapreduce.reduce.maxattempts",
@@ -241,6 +234,11 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
 }
 
 absl::Status CheckPathScheme(std::string& path, const char* what) {
+  // file:/data, as Hadoop's Path writes a local path.
+  if (absl::StartsWith(path, "file:/") && !absl::StartsWith(path, "file://")) {
+    path = path.substr(5);
+    return absl::OkStatus();
+  }
   const size_t scheme_end = path.find("://");
   if (scheme_end == std::string::npos) return absl::OkStatus();
   const std::string scheme = path.substr(0, scheme_end);

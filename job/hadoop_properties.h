@@ -12,13 +12,16 @@
 //   mapreduce.task.timeout, mapred.task.timeout  the task timeout, in milliseconds (0: none —
 //                                                refused: Braid always has one)
 //   mapreduce.job.maps, mapred.map.tasks         a hint in Hadoop too: accepted, splits decide
+//   mapreduce.{map,reduce}.maxattempts           the attempts per task (the two must agree)
+//   mapreduce.output.fileoutputformat.compress   output compression (job/compressed_output.h)
+//     and .compress.codec
 // A streaming reducer "NONE" makes the job map-only, as in Hadoop. For streaming jobs, the key,
 // separator, KeyFieldBasedComparator and KeyFieldBasedPartitioner properties are honoured as
-// job/streaming_fields.h reads them.
+// job/streaming_fields.h reads them, and the field selection ones as job/field_selection.h does.
 //
 // Refused (kInvalidArgument naming the property): those same properties on other jobs, and the
-// group comparator, input- and output-format and compression properties, unless set to the value
-// that gives Braid's own behaviour. Any other mapreduce.*, mapred.* or stream.* property is kept in
+// group comparator, input- and output-format and -io properties, unless set to the value that
+// gives Braid's own behaviour. Any other mapreduce.*, mapred.* or stream.* property is kept in
 // the configuration (a streaming command sees it in its environment) and named in `warnings`.
 //
 // Threading: a function of its arguments.

@@ -284,8 +284,12 @@ std::unique_ptr<Partitioner> StreamingFields::MakePartitioner() const {
   return std::make_unique<KeyFieldPartitioner>(*this, *partitioner_);
 }
 
+StreamingFields::Pair StreamingFields::SplitReduceOutput(absl::string_view line) const {
+  return Split(line, reduce_output_separator_, reduce_output_key_fields_);
+}
+
 void StreamingFields::AppendReduceOutput(absl::string_view line, std::string* out) const {
-  const Pair pair = Split(line, reduce_output_separator_, reduce_output_key_fields_);
+  const Pair pair = SplitReduceOutput(line);
   AppendKeyValue(pair.key, output_separator_, pair.value, out);
 }
 

@@ -11,7 +11,7 @@
 //   key -> reduce task             a hash of the key, or KeyFieldBasedPartitioner's fields
 //                                  (mapreduce.partition.keypartitioner.options)
 //   reducer input line             key, stream.reduce.input.field.separator (a tab), value
-//   reducer line -> output line    split at stream.reduce.output.field.separator (a tab) after
+//   reducer (or combiner) line     split at stream.reduce.output.field.separator (a tab) after
 //                                  stream.num.reduce.output.key.fields (1) fields, then written
 //                                  key, mapreduce.output.textoutputformat.separator (a tab), value
 //                                  — the separator even when the value is empty, as Hadoop's
@@ -54,8 +54,11 @@ class StreamingFields {
     absl::string_view key;
     absl::string_view value;
   };
-  // A mapper's or combiner's output line, cut into its key and value (views into `line`).
+  // A mapper's output line, cut into its key and value (views into `line`).
   Pair SplitMapOutput(absl::string_view line) const;
+  // A reducer's or combiner's output line, cut the same way by the reduce output properties
+  // (Hadoop cuts a combiner's lines as a reducer's).
+  Pair SplitReduceOutput(absl::string_view line) const;
 
   // What the shuffle sorts and groups by for `key`: `key` itself, or under a comparator its
   // encoding, built in `*scratch`.

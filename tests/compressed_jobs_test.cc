@@ -95,6 +95,23 @@ TEST(CompressedJobs, CompressedOutputHoldsWhatTheUncompressedWould) {
   EXPECT_EQ(ParseCounts(lines), ReferenceCounts(texts));
 }
 
+TEST(CompressedJobs, AReduceTaskWithNothingToWriteWritesAnEmptyCompressedFile) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in.txt"), "one\n");
+  testing::Cluster cluster;
+  for (const char* codec : {"GzipCodec", "BZip2Codec", "ZStandardCodec", "DefaultCodec"}) {
+    const std::string out = dir.File(absl::StrCat("out-", codec));
+    // One key, four reducers: three part files with nothing in them.
+    proto::JobSpec spec = Spec("wordcount", dir.File("in.txt"), out, 4);
+    (*spec.mutable_config())["mapreduce.output.fileoutputformat.compress"] = "true";
+    (*spec.mutable_config())["mapreduce.output.fileoutputformat.compress.codec"] =
+        absl::StrCat("org.apache.hadoop.io.compress.", codec);
+    absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+    ASSERT_THAT(status, IsOk());
+    EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << codec << ": " << status->message();
+  }
+}
+
 TEST(CompressedJobs, ATruncatedFileFailsTheJobNamingIt) {
   testing::TempDir dir;
   std::string text;

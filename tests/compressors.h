@@ -14,9 +14,10 @@
 
 namespace braid::testing {
 
-inline std::string Gzip(const std::string& text) {
+// A gzip file (`gzip` true) or a zlib stream (Hadoop's DefaultCodec, .deflate).
+inline std::string Zlib(const std::string& text, bool gzip) {
   z_stream stream{};
-  CHECK_EQ(deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  CHECK_EQ(deflateInit2(&stream, 6, Z_DEFLATED, gzip ? 15 + 16 : 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
   std::string out(deflateBound(&stream, text.size()) + 64, '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
   stream.avail_in = static_cast<uInt>(text.size());
@@ -27,6 +28,9 @@ inline std::string Gzip(const std::string& text) {
   deflateEnd(&stream);
   return out;
 }
+
+inline std::string Gzip(const std::string& text) { return Zlib(text, /*gzip=*/true); }
+inline std::string Deflate(const std::string& text) { return Zlib(text, /*gzip=*/false); }
 
 inline std::string Bzip2(const std::string& text) {
   std::string out(text.size() + text.size() / 100 + 600, '\0');

@@ -264,6 +264,26 @@ TEST_F(HadoopStreamingTest, CommaSeparatedInputsAndTheDeprecatedJobconf) {
   EXPECT_EQ(testing::ReadFile(File("out/part-r-00000")), "x\t\ny\t\n");
 }
 
+TEST_F(HadoopStreamingTest, NumReduceTasksWinsOverTheReducesPropertyWhereverEitherIs) {
+  testing::WriteFile(File("in.txt"), "a\nb\nc\n");
+  CommandResult run = Streaming({"-numReduceTasks", "3", "-D", "mapreduce.job.reduces=1", "-input",
+                                 "in.txt", "-output", "out", "-mapper", "cat"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(testing::PartFiles(File("out")).size(), 3u);
+}
+
+TEST_F(HadoopStreamingTest, GlobBracesKeepTheirCommasAndFileUrlsNameLocalPaths) {
+  std::filesystem::create_directories(File("in"));
+  testing::WriteFile(File("in/a.txt"), "a\n");
+  testing::WriteFile(File("in/b.txt"), "b\n");
+  testing::WriteFile(File("in/c.txt"), "c\n");
+  CommandResult run =
+      Streaming({"-input", "in/{a,b}.txt", "-output", "file:" + File("out"), "-mapper", "cat",
+                 "-combiner", "org.apache.hadoop.mapred.lib.IdentityReducer"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(testing::ReadFile(File("out/part-r-00000")), "a\t\nb\t\n");
+}
+
 TEST_F(HadoopStreamingTest, AReducerOfNoneIsAMapOnlyJob) {
   testing::WriteFile(File("in.txt"), "k\tv\nalone\n");
   CommandResult run =
@@ -403,6 +423,10 @@ TEST_F(HadoopStreamingTest, WhatBraidCannotDoIsRefusedByName) {
            {with({"-outputformat", "org.apache.hadoop.mapred.SequenceFileOutputFormat"}),
             "-outputformat org.apache.hadoop.mapred.SequenceFileOutputFormat is not supported"},
            {with({"-libjars", "x.jar"}), "-libjars is not supported"},
+           {with({"-reducer", "org.apache.hadoop.mapred.lib.IdentityMapper"}),
+            "IdentityMapper is a mapper"},
+           {with({"-D", "stream.map.output=typedbytes"}),
+            "stream.map.output=typedbytes is not supported"},
            {with({"-reducer", "org.apache.hadoop.mapred.lib.RegexMapper"}), "names a Java class"},
            {with({"-partitioner", "org.apache.hadoop.mapred.lib.TotalOrderPartitioner"}),
             "TotalOrderPartitioner is not supported"},

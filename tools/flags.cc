@@ -72,7 +72,10 @@ RepeatedFlags TakeRepeatedFlags(std::vector<std::string>& args) {
 
 std::string Absolute(const std::string& path) {
   // A URL (file:///data, hdfs://...) is the coordinator's to accept or refuse.
-  if (path.empty() || path[0] == '/' || path.find("://") != std::string::npos) return path;
+  if (path.empty() || path[0] == '/' || path.find("://") != std::string::npos ||
+      path.rfind("file:/", 0) == 0) {
+    return path;
+  }
   return (std::filesystem::current_path() / path).lexically_normal().string();
 }
 

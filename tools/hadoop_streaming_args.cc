@@ -202,14 +202,32 @@ class Parser {
   absl::Status TakeWithValue(const std::string& option, const std::string& value) {
     proto::StreamingSpec& streaming = *line_.spec.mutable_streaming();
     if (option == "-input") {
-      for (absl::string_view path : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-        inputs_.emplace_back(path);
+      // Commas separate paths, except inside a glob's {a,b} (as Hadoop's getPathStrings reads).
+      int depth = 0;
+      std::string path;
+      for (char c : value) {
+        if (c == '{') ++depth;
+        if (c == '}' && depth > 0) --depth;
+        if (c == ',' && depth == 0) {
+          if (!path.empty()) inputs_.push_back(std::move(path));
+          path.clear();
+          continue;
+        }
+        path.push_back(c);
       }
+      if (!path.empty()) inputs_.push_back(std::move(path));
       return absl::OkStatus();
     }
     if (option == "-output") {
       output_ = value;
       return absl::OkStatus();
+    }
+    if ((option == "-reducer" || option == "-combiner") && OneOf(value, kIdentityMappers)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(option, " ", value, " is not supported: IdentityMapper is a mapper"));
+    }
+    if (option == "-combiner" && OneOf(value, kIdentityReducers)) {
+      return absl::OkStatus();  // combining pairs into themselves: no combiner
     }
     if (option == "-combiner" && value == kFieldSelectionClass) {
       return absl::InvalidArgumentError(
@@ -270,7 +288,8 @@ class Parser {
         return absl::InvalidArgumentError(
             absl::StrCat("-numReduceTasks ", value, ": expected a whole number, 0 or more"));
       }
-      line_.spec.set_reducers(static_cast<uint32_t>(count));
+      // As in Hadoop, it wins over -D mapreduce.job.reduces, wherever that is.
+      reduce_tasks_ = count;
       return absl::OkStatus();
     }
     if (option == "-partitioner") {
@@ -327,6 +346,11 @@ class Parser {
     if (reducer_.has_value() && !OneOf(*reducer_, kIdentityReducers)) {
       streaming.set_reducer(*reducer_);  // NONE is the coordinator's to read
     }
+    if (reduce_tasks_.has_value()) {
+      line_.spec.set_reducers(static_cast<uint32_t>(*reduce_tasks_));
+      line_.spec.mutable_config()->erase("mapred.reduce.tasks");
+      (*line_.spec.mutable_config())["mapreduce.job.reduces"] = absl::StrCat(*reduce_tasks_);
+    }
     for (const std::string& input : inputs_) line_.spec.add_inputs(Absolute(input));
     line_.spec.set_output(Absolute(output_));
     return std::move(line_);
@@ -339,6 +363,7 @@ class Parser {
   std::string output_;
   std::optional<std::string> mapper_;
   std::optional<std::string> reducer_;
+  std::optional<int> reduce_tasks_;
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ absl::StatusOr<std::unique_ptr<PartFileWriter>> PartFileWriter::Create(const std
 }
 
 void PartFileWriter::CompressPending() {
+  if (pending_.empty()) return;
   if (compression_.ok()) compression_ = compressor_->Compress(pending_, &file_.buffer());
   pending_.clear();
 }

@@ -224,7 +224,7 @@ class StreamingReducer final : public Reducer, public CommandRunner {
       return;
     }
     // The pass's output is a sorted run: a key out of order would corrupt it.
-    const StreamingFields::Pair pair = fields_.SplitMapOutput(line);
+    const StreamingFields::Pair pair = fields_.SplitReduceOutput(line);
     if (!order_error_.ok()) return;
     const absl::string_view key = fields_.ShuffleKey(pair.key, &line_);
     if (has_last_key_ && key < last_key_) {
@@ -320,20 +320,6 @@ std::string HadoopTaskId(const proto::TaskAttempt& attempt) {
 }
 
 bool IsAggregate(absl::string_view command) { return absl::EqualsIgnoreCase(command, "aggregate"); }
-
-// mapreduce.aggregate.max.num.unique.values (checked at submit): how many distinct values an
-// UniqValueCount keeps.
-uint64_t MaxUniqueValues(const proto::JobSpec& spec) {
-  for (const char* name :
-       {"mapreduce.aggregate.max.num.unique.values", "aggregate.max.num.unique.values"}) {
-    auto it = spec.config().find(name);
-    uint64_t limit = 0;
-    if (it != spec.config().end() && absl::SimpleAtoi(it->second, &limit) && limit > 0) {
-      return limit;
-    }
-  }
-  return UINT64_MAX;
-}
 
 // A configuration key as Hadoop exports it: every character but letters, digits and '_' is '_'.
 std::string EnvironmentName(absl::string_view key) {
@@ -500,7 +486,9 @@ void StreamingTask::MakeDefinition() {
       return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
     };
   }
-  const uint64_t max_unique = MaxUniqueValues(job_.spec());
+  // Hadoop Streaming's aggregate keeps every distinct value (it does not read
+  // mapreduce.aggregate.max.num.unique.values), and so does Braid's.
+  const uint64_t max_unique = UINT64_MAX;
   const bool aggregate = IsAggregate(streaming.reducer());
   if (aggregate) {
     definition_.reducer = [&fields, max_unique] {
