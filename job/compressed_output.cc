@@ -5,28 +5,12 @@
 #include <zstd.h>
 
 #include "absl/strings/str_cat.h"
+#include "job/property_names.h"
 
 namespace braid {
 namespace {
 
 constexpr size_t kChunk = 64 << 10;
-
-// Either of two names of one property; they must agree.
-absl::StatusOr<const std::string*> Get(const proto::JobSpec& spec, const char* newer,
-                                       const char* older, std::string* name) {
-  const std::string* value = nullptr;
-  for (const char* candidate : {newer, older}) {
-    auto it = spec.config().find(candidate);
-    if (it == spec.config().end()) continue;
-    if (value != nullptr && *value != it->second) {
-      return absl::InvalidArgumentError(absl::StrCat(*name, "=", *value, " and ", candidate, "=",
-                                                     it->second, " say different things"));
-    }
-    if (value == nullptr) *name = candidate;
-    value = &it->second;
-  }
-  return value;
-}
 
 class ZlibCompressor final : public Compressor {
  public:
@@ -134,13 +118,13 @@ class ZstdCompressor final : public Compressor {
 
 absl::StatusOr<Codec> OutputCodecOf(const proto::JobSpec& spec) {
   std::string name;
-  absl::StatusOr<const std::string*> compress =
-      Get(spec, "mapreduce.output.fileoutputformat.compress", "mapred.output.compress", &name);
+  absl::StatusOr<const std::string*> compress = FindProperty(
+      spec, {"mapreduce.output.fileoutputformat.compress", "mapred.output.compress"}, &name);
   if (!compress.ok()) return compress.status();
   std::string codec_name;
-  absl::StatusOr<const std::string*> codec =
-      Get(spec, "mapreduce.output.fileoutputformat.compress.codec",
-          "mapred.output.compression.codec", &codec_name);
+  absl::StatusOr<const std::string*> codec = FindProperty(
+      spec, {"mapreduce.output.fileoutputformat.compress.codec", "mapred.output.compression.codec"},
+      &codec_name);
   if (!codec.ok()) return codec.status();
   bool on = false;
   if (*compress != nullptr) {

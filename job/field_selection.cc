@@ -3,37 +3,24 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "job/property_names.h"
 
 namespace braid {
 namespace {
 
-struct Names {
-  const char* newer;
-  const char* older;
-};
-constexpr Names kSeparator = {"mapreduce.fieldsel.data.field.separator",
-                              "mapred.data.field.separator"};
-constexpr Names kMapSpec = {"mapreduce.fieldsel.map.output.key.value.fields.spec",
-                            "map.output.key.value.fields.spec"};
-constexpr Names kReduceSpec = {"mapreduce.fieldsel.reduce.output.key.value.fields.spec",
-                               "reduce.output.key.value.fields.spec"};
+constexpr PropertyNames kSeparator = {"mapreduce.fieldsel.data.field.separator",
+                                      "mapred.data.field.separator"};
+constexpr PropertyNames kMapSpec = {"mapreduce.fieldsel.map.output.key.value.fields.spec",
+                                    "map.output.key.value.fields.spec"};
+constexpr PropertyNames kReduceSpec = {"mapreduce.fieldsel.reduce.output.key.value.fields.spec",
+                                       "reduce.output.key.value.fields.spec"};
 
-// The value of either name (they must agree), or `fallback`; *name is the one given.
-absl::StatusOr<std::string> Get(const proto::JobSpec& spec, Names names, const char* fallback,
-                                std::string* name) {
-  *name = names.newer;
-  const std::string* value = nullptr;
-  for (const char* candidate : {names.newer, names.older}) {
-    auto it = spec.config().find(candidate);
-    if (it == spec.config().end()) continue;
-    if (value != nullptr && *value != it->second) {
-      return absl::InvalidArgumentError(absl::StrCat(*name, "=", *value, " and ", candidate, "=",
-                                                     it->second, " say different things"));
-    }
-    if (value == nullptr) *name = candidate;
-    value = &it->second;
-  }
-  return value != nullptr ? *value : std::string(fallback);
+// The value of `names` in `spec`, or `fallback`; *name is the one given.
+absl::StatusOr<std::string> Get(const proto::JobSpec& spec, PropertyNames names,
+                                const char* fallback, std::string* name) {
+  absl::StatusOr<const std::string*> value = FindProperty(spec, names, name);
+  if (!value.ok()) return value.status();
+  return *value != nullptr ? **value : std::string(fallback);
 }
 
 // A field number as Java's Integer.parseInt reads one here: digits only.
@@ -124,7 +111,7 @@ std::optional<std::string> Select(const std::vector<absl::string_view>& fields,
 }  // namespace
 
 bool FieldSelection::Reads(absl::string_view property) {
-  for (const Names& names : {kSeparator, kMapSpec, kReduceSpec}) {
+  for (const PropertyNames& names : {kSeparator, kMapSpec, kReduceSpec}) {
     if (property == names.newer || property == names.older) return true;
   }
   return false;

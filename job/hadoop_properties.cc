@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "job/compressed_output.h"
 #include "job/field_selection.h"
+#include "job/property_names.h"
 #include "job/streaming_fields.h"
 #include "job/streaming_spec.h"
 
@@ -72,33 +73,12 @@ absl::StatusOr<int64_t> NonNegative(const std::string& name, const std::string& 
   return number;
 }
 
-// The value of the first of `names` that is set, and which one; an error if two are set to
-// different values.
-absl::StatusOr<const std::string*> Either(const proto::JobSpec& spec, const char* newer,
-                                          const char* older, const char** which) {
-  auto a = spec.config().find(newer);
-  auto b = spec.config().find(older);
-  if (a != spec.config().end() && b != spec.config().end() && a->second != b->second) {
-    return absl::InvalidArgumentError(absl::StrCat(newer, "=", a->second, " and ", older, "=",
-                                                   b->second, " say different things"));
-  }
-  if (a != spec.config().end()) {
-    *which = newer;
-    return &a->second;
-  }
-  if (b != spec.config().end()) {
-    *which = older;
-    return &b->second;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string>* warnings) {
-  const char* which = nullptr;
+  std::string which;
   absl::StatusOr<const std::string*> reduces =
-      Either(spec, "mapreduce.job.reduces", "mapred.reduce.tasks", &which);
+      FindProperty(spec, {"mapreduce.job.reduces", "mapred.reduce.tasks"}, &which);
   if (!reduces.ok()) return reduces.status();
   if (*reduces != nullptr) {
     absl::StatusOr<int64_t> count = NonNegative(which, **reduces);
@@ -109,11 +89,11 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
     spec.set_reducers(static_cast<uint32_t>(*count));
   }
   absl::StatusOr<const std::string*> name =
-      Either(spec, "mapreduce.job.name", "mapred.job.name", &which);
+      FindProperty(spec, {"mapreduce.job.name", "mapred.job.name"}, &which);
   if (!name.ok()) return name.status();
   if (*name != nullptr) spec.set_name(**name);
   absl::StatusOr<const std::string*> timeout =
-      Either(spec, "mapreduce.task.timeout", "mapred.task.timeout", &which);
+      FindProperty(spec, {"mapreduce.task.timeout", "mapred.task.timeout"}, &which);
   if (!timeout.ok()) return timeout.status();
   if (*timeout != nullptr) {
     absl::StatusOr<int64_t> ms = NonNegative(which, **timeout);
@@ -142,11 +122,11 @@ absl::Status ApplyHadoopProperties(proto::JobSpec& spec, std::vector<std::string
   }
   // Braid has one limit of attempts for map and reduce tasks alike.
   absl::StatusOr<const std::string*> map_attempts =
-      Either(spec, "mapreduce.map.maxattempts", "mapred.map.max.attempts", &which);
+      FindProperty(spec, {"mapreduce.map.maxattempts", "mapred.map.max.attempts"}, &which);
   if (!map_attempts.ok()) return map_attempts.status();
-  const char* map_name = which;
+  const std::string map_name = which;
   absl::StatusOr<const std::string*> reduce_attempts =
-      Either(spec, "mapreduce.reduce.maxattempts", "mapred.reduce.max.attempts", &which);
+      FindProperty(spec, {"mapreduce.reduce.maxattempts", "mapred.reduce.max.attempts"}, &which);
   if (!reduce_attempts.ok()) return reduce_attempts.status();
   if (*map_attempts != nullptr && *reduce_attempts != nullptr &&
       **map_attempts != **reduce_attempts) {

@@ -4,39 +4,35 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "job/property_names.h"
 #include "job/streaming_spec.h"
 
 namespace braid {
 namespace {
 
-// Newer and older names of one property (the older may be absent).
-struct Names {
-  const char* newer;
-  const char* older;
-};
+constexpr PropertyNames kMapOutputSeparator = {"stream.map.output.field.separator", nullptr};
+constexpr PropertyNames kMapOutputKeyFields = {"stream.num.map.output.key.fields", nullptr};
+constexpr PropertyNames kReduceInputSeparator = {"stream.reduce.input.field.separator", nullptr};
+constexpr PropertyNames kReduceOutputSeparator = {"stream.reduce.output.field.separator", nullptr};
+constexpr PropertyNames kReduceOutputKeyFields = {"stream.num.reduce.output.key.fields", nullptr};
+constexpr PropertyNames kKeyFieldSeparator = {"mapreduce.map.output.key.field.separator",
+                                              "map.output.key.field.separator"};
+constexpr PropertyNames kComparatorClass = {"mapreduce.job.output.key.comparator.class",
+                                            "mapred.output.key.comparator.class"};
+constexpr PropertyNames kComparatorOptions = {"mapreduce.partition.keycomparator.options",
+                                              "mapred.text.key.comparator.options"};
+constexpr PropertyNames kPartitionerClass = {"mapreduce.job.partitioner.class",
+                                             "mapred.partitioner.class"};
+constexpr PropertyNames kPartitionerOptions = {"mapreduce.partition.keypartitioner.options",
+                                               "mapred.text.key.partitioner.options"};
+constexpr PropertyNames kPartitionerFields = {"num.key.fields.for.partition", nullptr};
+constexpr PropertyNames kOutputSeparator = {"mapreduce.output.textoutputformat.separator",
+                                            "mapred.textoutputformat.separator"};
 
-constexpr Names kMapOutputSeparator = {"stream.map.output.field.separator", nullptr};
-constexpr Names kMapOutputKeyFields = {"stream.num.map.output.key.fields", nullptr};
-constexpr Names kReduceInputSeparator = {"stream.reduce.input.field.separator", nullptr};
-constexpr Names kReduceOutputSeparator = {"stream.reduce.output.field.separator", nullptr};
-constexpr Names kReduceOutputKeyFields = {"stream.num.reduce.output.key.fields", nullptr};
-constexpr Names kKeyFieldSeparator = {"mapreduce.map.output.key.field.separator",
-                                      "map.output.key.field.separator"};
-constexpr Names kComparatorClass = {"mapreduce.job.output.key.comparator.class",
-                                    "mapred.output.key.comparator.class"};
-constexpr Names kComparatorOptions = {"mapreduce.partition.keycomparator.options",
-                                      "mapred.text.key.comparator.options"};
-constexpr Names kPartitionerClass = {"mapreduce.job.partitioner.class", "mapred.partitioner.class"};
-constexpr Names kPartitionerOptions = {"mapreduce.partition.keypartitioner.options",
-                                       "mapred.text.key.partitioner.options"};
-constexpr Names kPartitionerFields = {"num.key.fields.for.partition", nullptr};
-constexpr Names kOutputSeparator = {"mapreduce.output.textoutputformat.separator",
-                                    "mapred.textoutputformat.separator"};
-
-constexpr Names kAll[] = {kMapOutputSeparator,    kMapOutputKeyFields,    kReduceInputSeparator,
-                          kReduceOutputSeparator, kReduceOutputKeyFields, kKeyFieldSeparator,
-                          kComparatorClass,       kComparatorOptions,     kPartitionerClass,
-                          kPartitionerOptions,    kPartitionerFields,     kOutputSeparator};
+constexpr PropertyNames kAll[] = {
+    kMapOutputSeparator,    kMapOutputKeyFields, kReduceInputSeparator, kReduceOutputSeparator,
+    kReduceOutputKeyFields, kKeyFieldSeparator,  kComparatorClass,      kComparatorOptions,
+    kPartitionerClass,      kPartitionerOptions, kPartitionerFields,    kOutputSeparator};
 
 constexpr const char* kKeyFieldComparators[] = {
     "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedComparator",
@@ -57,26 +53,16 @@ bool OneOf(absl::string_view value, const char* const (&names)[N]) {
   return false;
 }
 
-// The value of `names` in `spec` (under either name; they must agree), and the name it was
-// given under.
-absl::StatusOr<std::optional<std::string>> Get(const proto::JobSpec& spec, Names names,
+// The value of `names` in `spec`, if set, and the name it was given under.
+absl::StatusOr<std::optional<std::string>> Get(const proto::JobSpec& spec, PropertyNames names,
                                                std::string* given_as) {
-  std::optional<std::string> value;
-  for (const char* name : {names.newer, names.older}) {
-    if (name == nullptr) continue;
-    auto it = spec.config().find(name);
-    if (it == spec.config().end()) continue;
-    if (value.has_value() && *value != it->second) {
-      return absl::InvalidArgumentError(absl::StrCat(*given_as, "=", *value, " and ", name, "=",
-                                                     it->second, " say different things"));
-    }
-    if (!value.has_value()) *given_as = name;
-    value = it->second;
-  }
-  return value;
+  absl::StatusOr<const std::string*> value = FindProperty(spec, names, given_as);
+  if (!value.ok()) return value.status();
+  if (*value == nullptr) return std::nullopt;
+  return **value;
 }
 
-absl::Status GetSeparator(const proto::JobSpec& spec, Names names, std::string* separator) {
+absl::Status GetSeparator(const proto::JobSpec& spec, PropertyNames names, std::string* separator) {
   std::string name;
   absl::StatusOr<std::optional<std::string>> value = Get(spec, names, &name);
   if (!value.ok()) return value.status();
@@ -88,7 +74,7 @@ absl::Status GetSeparator(const proto::JobSpec& spec, Names names, std::string* 
   return absl::OkStatus();
 }
 
-absl::Status GetFieldCount(const proto::JobSpec& spec, Names names, int* count) {
+absl::Status GetFieldCount(const proto::JobSpec& spec, PropertyNames names, int* count) {
   std::string name;
   absl::StatusOr<std::optional<std::string>> value = Get(spec, names, &name);
   if (!value.ok()) return value.status();
@@ -137,7 +123,7 @@ class KeyFieldPartitioner final : public Partitioner {
 }  // namespace
 
 bool StreamingFields::Reads(absl::string_view property) {
-  for (const Names& names : kAll) {
+  for (const PropertyNames& names : kAll) {
     if (property == names.newer || (names.older != nullptr && property == names.older)) {
       return true;
     }
