@@ -153,30 +153,72 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   return value * multiplier;
 }
 
+// At most this many patterns from one input's {a,b} alternatives.
+constexpr size_t kMaxBraceExpansions = 1024;
+
 // The patterns a pattern with {a,b} alternatives stands for (nested ones too), as Hadoop's
-// globs and the shell's brace expansion read them; an unbalanced brace is a plain character.
-std::vector<std::string> ExpandBraces(const std::string& pattern) {
-  const size_t open = pattern.find('{');
-  if (open == std::string::npos) return {pattern};
-  int depth = 0;
-  std::vector<size_t> commas;
-  size_t close = std::string::npos;
-  for (size_t i = open; i < pattern.size() && close == std::string::npos; ++i) {
-    if (pattern[i] == '{') ++depth;
-    if (pattern[i] == '}' && --depth == 0) close = i;
-    if (pattern[i] == ',' && depth == 1) commas.push_back(i);
+// globs and the shell's brace expansion read them; a '{' without its '}' is a plain character.
+// kInvalidArgument for an empty {} (it matches no name), more than 64 groups or more than
+// kMaxBraceExpansions patterns.
+absl::StatusOr<std::vector<std::string>> ExpandBraces(const std::string& input) {
+  if (std::count(input.begin(), input.end(), '{') > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input glob '", input.substr(0, 200), "...' has more than 64 {...} groups"));
   }
-  if (close == std::string::npos) return {pattern};
-  std::vector<std::string> expanded;
-  size_t begin = open + 1;
-  commas.push_back(close);
-  for (size_t end : commas) {
-    const std::string alternative =
-        pattern.substr(0, open) + pattern.substr(begin, end - begin) + pattern.substr(close + 1);
-    for (std::string& each : ExpandBraces(alternative)) expanded.push_back(std::move(each));
-    begin = end + 1;
+  std::vector<std::string> done;
+  std::vector<std::pair<std::string, size_t>> pending = {{input, 0}};  // pattern, where to look
+  while (!pending.empty()) {
+    auto [pattern, from] = std::move(pending.back());
+    pending.pop_back();
+    // The first '{' at or after `from` that has its '}'.
+    size_t open = pattern.find('{', from);
+    size_t close = std::string::npos;
+    std::vector<size_t> commas;
+    while (open != std::string::npos) {
+      int depth = 0;
+      commas.clear();
+      for (size_t i = open; i < pattern.size(); ++i) {
+        if (pattern[i] == '{') ++depth;
+        if (pattern[i] == '}' && --depth == 0) {
+          close = i;
+          break;
+        }
+        if (pattern[i] == ',' && depth == 1) commas.push_back(i);
+      }
+      if (close != std::string::npos) break;
+      open = pattern.find('{', open + 1);
+    }
+    if (open == std::string::npos) {
+      done.push_back(std::move(pattern));
+      if (done.size() > kMaxBraceExpansions) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "input glob '", input, "' stands for more than ", kMaxBraceExpansions, " patterns"));
+      }
+      continue;
+    }
+    if (close == open + 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input glob '", input, "' has an empty {}, which matches no name"));
+    }
+    commas.push_back(close);
+    size_t begin = open + 1;
+    std::vector<std::pair<std::string, size_t>> alternatives;
+    for (size_t end : commas) {
+      alternatives.emplace_back(
+          pattern.substr(0, open) + pattern.substr(begin, end - begin) + pattern.substr(close + 1),
+          open);
+      begin = end + 1;
+    }
+    // Kept in order: the last pushed is expanded first.
+    for (auto it = alternatives.rbegin(); it != alternatives.rend(); ++it) {
+      pending.push_back(std::move(*it));
+    }
+    if (pending.size() + done.size() > kMaxBraceExpansions) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input glob '", input, "' stands for more than ", kMaxBraceExpansions, " patterns"));
+    }
   }
-  return expanded;
+  return done;
 }
 
 absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
@@ -188,8 +230,10 @@ absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
       if (!added.ok()) return added;
       continue;
     }
+    absl::StatusOr<std::vector<std::string>> patterns = ExpandBraces(input);
+    if (!patterns.ok()) return patterns.status();
     std::vector<std::string> matches;
-    for (const std::string& pattern : ExpandBraces(input)) {
+    for (const std::string& pattern : *patterns) {
       if (pattern.find_first_of("*?[") == std::string::npos) {
         // An alternative without wildcards matches itself, if it is there.
         if (env.Exists(pattern)) matches.push_back(pattern);

@@ -121,6 +121,23 @@ TEST_F(PlannerTest, BracesInAGlobAreAlternativesNestedOrWithWildcards) {
               IsOkAndHolds(ElementsAre(dir_.File("b.txt"), dir_.File("d1.log"))));
   EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("{x,y}.txt")}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("matches no file")));
+  // A '{' without its '}' is a character; a later group still expands.
+  WriteFile(dir_.File("x{a.txt"), "x\n");
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("x{{a,b}.txt")}),
+              IsOkAndHolds(ElementsAre(dir_.File("x{a.txt"))));
+}
+
+TEST_F(PlannerTest, BraceGlobsThatStandForTooMuchOrNothingAreRefused) {
+  std::string doubling;
+  for (int i = 0; i < 30; ++i) doubling += "{a,b}";
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File(doubling)}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than 1024 patterns")));
+  std::string many;
+  for (int i = 0; i < 10000; ++i) many += "{a}";
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File(many)}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than 64")));
+  EXPECT_THAT(ExpandInputs(*Env::Default(), {dir_.File("{}")}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty {}")));
 }
 
 TEST_F(PlannerTest, AMissingInputOrAnEmptyGlobIsNotFound) {

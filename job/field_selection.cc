@@ -32,9 +32,14 @@ bool ParseField(absl::string_view text, int* field) {
   return absl::SimpleAtoi(text, field);
 }
 
+// The most fields one spec may select (ranges counted out), so that a spec cannot ask for more
+// memory than a job could use.
+constexpr size_t kMaxSelectedFields = 10000;
+
 // One comma-separated list (Hadoop's extractFields): numbers and ranges into *fields; the open
-// range's start, or -1.
-absl::StatusOr<int> ParseList(absl::string_view list, std::vector<int>* fields,
+// range's start, or -1. An open range where none counts (`open_allowed` false), a second one,
+// or more than kMaxSelectedFields fields are refused: Hadoop would drop them in silence.
+absl::StatusOr<int> ParseList(absl::string_view list, std::vector<int>* fields, bool open_allowed,
                               absl::string_view property, absl::string_view whole) {
   int open_from = -1;
   for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
@@ -55,12 +60,26 @@ absl::StatusOr<int> ParseList(absl::string_view list, std::vector<int>* fields,
     int start = 0;
     if (!start_text.empty() && !ParseField(start_text, &start)) return malformed();
     if (end_text.empty()) {
+      if (!open_allowed || open_from >= 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            property, "='", whole, "': '", item, "' ",
+            open_allowed ? "is a second open range (Hadoop would keep only the last)"
+                         : "is an open range among the key fields (Hadoop would ignore it)"));
+      }
       open_from = start;
       continue;
     }
     int end = 0;
     if (!ParseField(end_text, &end)) return malformed();
+    if (end >= start && fields->size() + static_cast<size_t>(end - start) >= kMaxSelectedFields) {
+      return absl::InvalidArgumentError(absl::StrCat(property, "='", whole, "' selects more than ",
+                                                     kMaxSelectedFields, " fields"));
+    }
     for (int field = start; field <= end; ++field) fields->push_back(field);
+  }
+  if (fields->size() > kMaxSelectedFields) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(property, "='", whole, "' selects more than ", kMaxSelectedFields, " fields"));
   }
   return open_from;
 }
@@ -71,10 +90,16 @@ absl::StatusOr<FieldSelection::Fields> ParseSpec(absl::string_view spec,
                                                  absl::string_view property) {
   FieldSelection::Fields fields;
   std::vector<absl::string_view> parts = absl::StrSplit(spec, ':');
-  absl::StatusOr<int> keys = ParseList(parts[0], &fields.key, property, spec);
+  if (parts.size() > 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        property, "='", spec, "' has more than one ':' (Hadoop would ignore what follows it)"));
+  }
+  absl::StatusOr<int> keys =
+      ParseList(parts[0], &fields.key, /*open_allowed=*/false, property, spec);
   if (!keys.ok()) return keys.status();
   if (parts.size() > 1) {
-    absl::StatusOr<int> values = ParseList(parts[1], &fields.value, property, spec);
+    absl::StatusOr<int> values =
+        ParseList(parts[1], &fields.value, /*open_allowed=*/true, property, spec);
     if (!values.ok()) return values.status();
     fields.value_from = *values;
   }
@@ -132,7 +157,8 @@ absl::StatusOr<FieldSelection> FieldSelection::FromSpec(const proto::JobSpec& sp
   selection.separator_ = (*separator)[0];
   for (auto [names, fields] :
        {std::pair{kMapSpec, &selection.map_}, std::pair{kReduceSpec, &selection.reduce_}}) {
-    absl::StatusOr<std::string> text = Get(spec, names, "0-:", &name);
+    // Hadoop's default, "0-:", whose open key range counts for nothing: no fields at all.
+    absl::StatusOr<std::string> text = Get(spec, names, ":", &name);
     if (!text.ok()) return text.status();
     absl::StatusOr<Fields> parsed = ParseSpec(*text, name);
     if (!parsed.ok()) return parsed.status();

@@ -2,17 +2,20 @@
 // (`-mapper org.apache.hadoop.mapred.lib.FieldSelectionMapReduce`): a `cut` over fields.
 //
 //   mapreduce.fieldsel.data.field.separator              what cuts a line into fields (a tab)
-//   mapreduce.fieldsel.map.output.key.value.fields.spec  KEYS:VALUES for the mapper ("0-:")
-//   mapreduce.fieldsel.reduce.output.key.value.fields.spec   the same for the reducer ("0-:")
+//   mapreduce.fieldsel.map.output.key.value.fields.spec  KEYS:VALUES for the mapper
+//   mapreduce.fieldsel.reduce.output.key.value.fields.spec   the same for the reducer
+//   (by default, as Hadoop's "0-:" means: no fields)
 //
 // KEYS and VALUES are comma-separated field numbers (from 0), ranges ("1-3", "-2") and, for
-// VALUES only, one open range ("5-": field 5 and every one after it); "4,3,0,1:6,5,1-3,7-" keys by
-// fields 4, 3, 0 and 1 and takes fields 6, 5, 1, 2, 3 and from 7 on as the value. The fields
-// chosen are joined with the separator; a field a line lacks gives an empty one. The mapper
-// reads each line (text input has no key of its own); a mapper with no key fields keys by the
-// value, and an empty value. The reducer reads KEY, the separator, then each VALUE, and writes
-// what it selects; with no key fields it writes the value alone, with no value fields the key
-// alone, and nothing when it selects neither. This is Hadoop's behaviour throughout, including
+// VALUES only, one open range ("5-": field 5 and every one after it); at most 10,000 fields in
+// all. What Hadoop would ignore in a spec — an open range among the keys, a second open range,
+// a part after a second ':' — is refused by name, so that no part of a spec is dropped;
+// "4,3,0,1:6,5,1-3,7-" keys by fields 4, 3, 0 and 1 and takes fields 6, 5, 1, 2, 3 and from 7 on as
+// the value. The fields chosen are joined with the separator; a field a line lacks gives an empty
+// one. The mapper reads each line (text input has no key of its own); a mapper with no key fields
+// keys by the value, and an empty value. The reducer reads KEY, the separator, then each VALUE, and
+// writes what it selects; with no key fields it writes the value alone, with no value fields the
+// key alone, and nothing when it selects neither. This is Hadoop's behaviour throughout, including
 // its cutting of a line as Java's String.split does (trailing empty fields dropped).
 //
 // Hadoop reads the separator as a regular expression; so that no job computes what its author

@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // The text: its first line as options and specs, the rest as keys.
-  std::vector<std::string> lines = absl::StrSplit(input, '\n');
+  std::vector<std::string> lines = absl::StrSplit(input.substr(1), '\n');
   for (const char* separator : {"\t", ".", "::"}) {
     absl::StatusOr<braid::KeyFields> fields =
         braid::KeyFields::Parse(lines[0], separator, "fuzz.options");

@@ -14,13 +14,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 namespace braid {
 namespace {
 
-constexpr char kText[] = "-k2,2nr -k1.2,1.3 -r\nb\t10\t-3.5\na\t9\nz\t\t\x01\n0,1-3:2-\n";
+// Its first line parses as -k options, and its first two as field-selection specs too.
+constexpr char kText[] = "0,1:2-\n1-3:0\nb\t10\t-3.5\na\t9\nz\t\t\x01\n";
+constexpr char kOptions[] = "-k2,2nr -k1.2,1.3 -r\nb\t10\t-3.5\na\t9\n";
 
 // The target's input: a codec byte (0 .gz, 1 .bz2, 2 .zst, 3 .deflate), then the file.
 std::vector<std::string> Seeds() {
-  return {std::string(1, '\0') + testing::Gzip(kText), std::string(1, '\1') + testing::Bzip2(kText),
+  return {std::string(1, '\0') + testing::Gzip(kText),
+          std::string(1, '\1') + testing::Bzip2(kText),
           std::string(1, '\2') + testing::Zstd(kText),
-          std::string(1, '\3') + testing::Deflate(kText), std::string(1, '\0') + kText};
+          std::string(1, '\3') + testing::Deflate(kText),
+          std::string(1, '\0') + kText,
+          std::string(1, '\1') + kOptions};
 }
 
 void Feed(const std::string& input) {

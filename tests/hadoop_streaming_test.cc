@@ -254,6 +254,15 @@ TEST_F(HadoopStreamingTest, TheFieldSelectionExample) {
   EXPECT_THAT(run.output, HasSubstr("mapreduce.fieldsel.data.field.separator='.'"));
 }
 
+TEST_F(HadoopStreamingTest, FieldSelectionPropertiesInAJobThatSelectsNoFieldsOnlyWarn) {
+  testing::WriteFile(File("in.txt"), "x\n");
+  CommandResult run = Streaming({"-D", "mapreduce.fieldsel.data.field.separator=|", "-input",
+                                 "in.txt", "-output", "out", "-mapper", "cat"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("has no effect"));
+  EXPECT_EQ(testing::ReadFile(File("out/part-r-00000")), "x\t\n");
+}
+
 TEST_F(HadoopStreamingTest, CommaSeparatedInputsAndTheDeprecatedJobconf) {
   testing::WriteFile(File("a.txt"), "x\n");
   testing::WriteFile(File("b.txt"), "y\n");

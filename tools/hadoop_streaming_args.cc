@@ -128,7 +128,9 @@ class Parser {
     if (!alias.empty()) file.set_name(alias);
     for (const proto::ShippedFile& shipped : line_.spec.streaming().files()) {
       if (shipped.name() != file.name()) continue;
-      if (shipped.content() == file.content()) return absl::OkStatus();  // -file x -files x
+      if (shipped.content() == file.content() && shipped.mode() == file.mode()) {
+        return absl::OkStatus();  // -file x -files x
+      }
       return absl::InvalidArgumentError(
           absl::StrCat(option, " '", path, "': another file is already shipped as '", file.name(),
                        "' (give one of them another name with PATH#NAME)"));
@@ -227,7 +229,12 @@ class Parser {
           absl::StrCat(option, " ", value, " is not supported: IdentityMapper is a mapper"));
     }
     if (option == "-combiner" && OneOf(value, kIdentityReducers)) {
-      return absl::OkStatus();  // combining pairs into themselves: no combiner
+      streaming.clear_combiner();  // combining pairs into themselves: no combiner
+      return absl::OkStatus();
+    }
+    if (option == "-mapper" && OneOf(value, kIdentityReducers)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("-mapper ", value, " is not supported: IdentityReducer is a reducer"));
     }
     if (option == "-combiner" && value == kFieldSelectionClass) {
       return absl::InvalidArgumentError(

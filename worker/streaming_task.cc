@@ -372,9 +372,12 @@ absl::StatusOr<std::unique_ptr<StreamingTask>> StreamingTask::Create(
   absl::StatusOr<StreamingFields> fields = StreamingFields::FromSpec(job.spec());
   if (!fields.ok()) return fields.status();
   streaming->fields_ = *std::move(fields);
-  absl::StatusOr<FieldSelection> selection = FieldSelection::FromSpec(job.spec());
-  if (!selection.ok()) return selection.status();
-  streaming->selection_ = *std::move(selection);
+  const proto::StreamingSpec& commands = job.spec().streaming();
+  if (commands.mapper() == kFieldSelectionClass || commands.reducer() == kFieldSelectionClass) {
+    absl::StatusOr<FieldSelection> selection = FieldSelection::FromSpec(job.spec());
+    if (!selection.ok()) return selection.status();
+    streaming->selection_ = *std::move(selection);
+  }
   absl::Status made = streaming->MakeWorkingDirectory();
   if (!made.ok()) return made;
   streaming->MakeEnvironment();
