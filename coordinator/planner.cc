@@ -1,5 +1,7 @@
 #include "coordinator/planner.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -7,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "job/compressed_input.h"
+#include "job/output_layout.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
 
@@ -27,6 +30,27 @@ absl::Status CheckReadable(Env& env, const std::string& path) {
 }
 
 // The files `path` names: itself, or the visible files of a directory.
+// What --overwrite may remove: nothing, or a job's output — a directory holding only part
+// files, _SUCCESS and _temporary (job/output_layout.h).
+absl::Status CheckReplaceableOutput(Env& env, const std::string& output) {
+  absl::StatusOr<FileInfo> info = env.Stat(output);
+  if (!info.ok()) return absl::OkStatus();  // nothing there to replace
+  auto refuse = [&output](absl::string_view why) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--overwrite replaces only a job's output, and '", output, "' ", why,
+                     ": remove it yourself if it is to go"));
+  };
+  if (info->type != FileInfo::Type::kDirectory) return refuse("is not a directory");
+  absl::StatusOr<std::vector<std::string>> names = env.GetChildren(output);
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    if (name == kSuccessMarker || name == kTemporaryDir || absl::StartsWith(name, "part-"))
+      continue;
+    return refuse(absl::StrCat("holds '", name, "', which no job writes"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AddPath(Env& env, const std::string& path, std::vector<std::string>& files) {
   absl::StatusOr<FileInfo> info = env.Stat(path);
   if (!info.ok()) {
@@ -153,6 +177,8 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   return value * multiplier;
 }
 
+namespace {
+
 // At most this many patterns from one input's {a,b} alternatives.
 constexpr size_t kMaxBraceExpansions = 1024;
 
@@ -221,11 +247,41 @@ absl::StatusOr<std::vector<std::string>> ExpandBraces(const std::string& input) 
   return done;
 }
 
+// kInvalidArgument if the output directory is among the inputs: its files would be read (and
+// then replaced), or a glob would read them on the next run.
+absl::Status CheckOutputOutsideInputs(const proto::JobSpec& spec,
+                                      const std::vector<std::string>& files) {
+  const std::string& output = spec.output();
+  for (const std::string& file : files) {
+    if (absl::StartsWith(file, absl::StrCat(output, "/"))) {
+      return absl::InvalidArgumentError(absl::StrCat("the output directory '", output,
+                                                     "' is inside the input: its file '", file,
+                                                     "' would be read as input"));
+    }
+  }
+  for (const std::string& input : spec.inputs()) {
+    absl::StatusOr<std::vector<std::string>> patterns = ExpandBraces(input);
+    if (!patterns.ok()) return patterns.status();
+    for (const std::string& pattern : *patterns) {
+      if (pattern.find_first_of("*?[") != std::string::npos &&
+          fnmatch(pattern.c_str(), output.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the output directory '", output, "' matches the input glob '", input,
+                         "': the next run would read this one's output as its input"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
                                                       const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const std::string& input : inputs) {
-    if (input.find_first_of("*?[{") == std::string::npos) {
+    // A path that exists is itself, whatever characters it holds; only then a glob.
+    if (input.find_first_of("*?[{") == std::string::npos || env.Exists(input)) {
       absl::Status added = AddPath(env, input, files);
       if (!added.ok()) return added;
       continue;
@@ -299,6 +355,10 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
                                                    "' already exists (--overwrite replaces it)"));
     }
   }
+  if (!spec.output().empty() && spec.overwrite()) {
+    absl::Status replaceable = CheckReplaceableOutput(env, spec.output());
+    if (!replaceable.ok()) return replaceable;
+  }
 
   if (definition != nullptr && !definition->needs_input) {
     absl::StatusOr<int64_t> tasks = config.GetInt("tasks", 1);
@@ -345,6 +405,10 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
       return absl::InvalidArgumentError(absl::StrCat("the input makes more than ", kMaxMapTasks,
                                                      " map tasks; use a larger --split-size"));
     }
+  }
+  if (!spec.output().empty()) {
+    absl::Status apart = CheckOutputOutsideInputs(spec, *files);
+    if (!apart.ok()) return apart;
   }
   if (definition != nullptr && definition->sample_key && plan.reducers > 1) {
     absl::StatusOr<std::vector<std::string>> boundaries =

@@ -220,8 +220,10 @@ TEST(Cluster, AnUnreadableInputIsRefused) {
 TEST(Cluster, AnExistingOutputIsRefusedUnlessOverwritten) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("in"), "x\n");
+  // An earlier job's output.
   std::filesystem::create_directory(dir.File("out"));
-  testing::WriteFile(dir.File("out/old"), "old");
+  testing::WriteFile(dir.File("out/part-r-00003"), "old\t1\n");
+  testing::WriteFile(dir.File("out/_SUCCESS"), "");
   testing::Cluster cluster;
   EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("in"), dir.File("out"), 1)),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("--overwrite")));
@@ -230,7 +232,54 @@ TEST(Cluster, AnExistingOutputIsRefusedUnlessOverwritten) {
   absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
   ASSERT_THAT(status, IsOk());
   EXPECT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED);
-  EXPECT_FALSE(std::filesystem::exists(dir.File("out/old")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out/part-r-00003")));
+}
+
+TEST(Cluster, OverwriteRefusesADirectoryThatIsNoJobsOutput) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in"), "x\n");
+  std::filesystem::create_directory(dir.File("home"));
+  testing::WriteFile(dir.File("home/thesis.tex"), "years of work");
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("wordcount", dir.File("in"), dir.File("home"), 1);
+  spec.set_overwrite(true);
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("'thesis.tex'")));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("home/thesis.tex")));
+  testing::WriteFile(dir.File("file"), "a file");
+  spec.set_output(dir.File("file"));
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not a directory")));
+}
+
+TEST(Cluster, AnOutputAmongTheInputsIsRefused) {
+  testing::TempDir dir;
+  std::filesystem::create_directory(dir.File("data"));
+  testing::WriteFile(dir.File("data/a.txt"), "x\n");
+  testing::Cluster cluster;
+  // The glob would read this job's output on the next run.
+  EXPECT_THAT(Refusal(cluster, Spec("wordcount", dir.File("data/*"), dir.File("data/out"), 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("matches the input glob")));
+  // An output already there, inside an input directory, would be read now.
+  std::filesystem::create_directory(dir.File("data/counts"));
+  testing::WriteFile(dir.File("data/counts/part-r-00000"), "x\t1\n");
+  proto::JobSpec spec = Spec("wordcount", dir.File("data/counts"), dir.File("data/counts"), 1);
+  spec.set_overwrite(true);
+  EXPECT_THAT(Refusal(cluster, spec),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is inside the input")));
+}
+
+TEST(Cluster, AnInputThatExistsIsTakenLiterallyBeforeAsAGlob) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("report[1].txt"), "one two\n");
+  testing::WriteFile(dir.File("report1.txt"), "other\n");
+  testing::Cluster cluster;
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("wordcount", dir.File("report[1].txt"), dir.File("out"), 1));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(testing::SortedOutputLines(dir.File("out")),
+            (std::vector<std::string>{"one\t1", "two\t1"}));
 }
 
 TEST(Cluster, AnUnknownJobIsRefusedListingTheKnownOnes) {

@@ -1,5 +1,6 @@
 // wordcount: how often each word occurs (Hadoop's WordCount example). A word is a maximal run of
-// non-whitespace bytes. Output: "word<TAB>count".
+// bytes other than space, tab, newline, carriage return and form feed (the separators of Java's
+// StringTokenizer, which Hadoop's WordCount uses). Output: "word<TAB>count".
 //
 // The mapper combines in memory (the "in-mapper combining" idiom): it counts words in a hash table
 // and emits each distinct word once per task, so map output is the vocabulary, not the text. The
