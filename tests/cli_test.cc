@@ -355,6 +355,17 @@ TEST(Cli, HelpIsPrintedOnStdoutAndExitsZero) {
   }
 }
 
+TEST(Journal, ADirectoryWithoutAJournalIsRefusedNotPrintedEmpty) {
+  testing::TempDir dir;
+  CommandResult run = RunBraid({"journal", dir.path()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("holds no journal"));
+  testing::WriteFile(dir.File("file"), "x");
+  run = RunBraid({"journal", dir.File("file")});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("is not a directory"));
+}
+
 TEST(GenCorpus, TheSameSeedWritesTheSameBytes) {
   testing::TempDir dir;
   for (const char* name : {"a", "b"}) {

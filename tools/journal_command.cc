@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/env.h"
 #include "coordinator/journal.h"
 #include "tools/commands.h"
 
@@ -50,7 +51,25 @@ int JournalCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "usage: braid journal STATE_DIR\n");
     return 2;
   }
-  absl::StatusOr<Journal::Contents> contents = ReadJournal(*Env::Default(), args[1] + "/journal");
+  // A directory without a journal is no coordinator's state: say so rather than print an
+  // empty journal.
+  Env& env = *Env::Default();
+  absl::StatusOr<FileInfo> dir = env.Stat(args[1]);
+  if (!dir.ok() || dir->type != FileInfo::Type::kDirectory) {
+    absl::FPrintF(stderr,
+                  "braid journal: '%s' is not a directory (give a coordinator's --state-dir)\n",
+                  args[1]);
+    return 1;
+  }
+  const std::string path = args[1] + "/journal";
+  if (!env.Exists(path)) {
+    absl::FPrintF(stderr,
+                  "braid journal: '%s' holds no journal: it is not a coordinator's state "
+                  "directory (by default WORK_DIR/state)\n",
+                  args[1]);
+    return 1;
+  }
+  absl::StatusOr<Journal::Contents> contents = ReadJournal(env, path);
   if (!contents.ok()) {
     absl::FPrintF(stderr, "braid journal: %s\n", contents.status().message());
     return 1;
