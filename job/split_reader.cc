@@ -92,16 +92,26 @@ absl::Status SplitReader::Seek(uint64_t offset) {
   }
 }
 
-SplitReader::Ending SplitReader::FindEnding(size_t searched, size_t* length, size_t* ending) const {
+SplitReader::Ending SplitReader::FindEnding(size_t searched, size_t* length, size_t* ending) {
   const char* data = buffer_.data() + begin_;
   const size_t available = filled_ - begin_;
   const void* newline = std::memchr(data + searched, '\n', available - searched);
   const size_t limit = newline == nullptr
                            ? available
                            : static_cast<size_t>(static_cast<const char*>(newline) - data);
-  const void* carriage_return = std::memchr(data + searched, '\r', limit - searched);
-  if (carriage_return != nullptr) {
-    *length = static_cast<size_t>(static_cast<const char*>(carriage_return) - data);
+  // The first '\r' from here on, found once per buffer for text that has none: a second scan of
+  // every line would cost what the line ending costs.
+  const size_t from = begin_ + searched;
+  if (!carriage_return_known_ || carriage_return_scanned_from_ > from || carriage_return_ < from) {
+    const void* found = std::memchr(buffer_.data() + from, '\r', filled_ - from);
+    carriage_return_ = found == nullptr
+                           ? filled_
+                           : static_cast<size_t>(static_cast<const char*>(found) - buffer_.data());
+    carriage_return_scanned_from_ = from;
+    carriage_return_known_ = true;
+  }
+  if (carriage_return_ < begin_ + limit) {
+    *length = carriage_return_ - begin_;
     // Whether a '\n' follows is known only once the next byte is here.
     if (*length + 1 == available) return Ending::kCarriageReturnAtEnd;
     *ending = data[*length + 1] == '\n' ? 2 : 1;
@@ -118,6 +128,7 @@ SplitReader::Ending SplitReader::FindEnding(size_t searched, size_t* length, siz
 
 bool SplitReader::Fill() {
   if (eof_ || !status_.ok()) return false;
+  carriage_return_known_ = false;  // the bytes move, and more come
   // Keep the unread bytes, at the front.
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, filled_ - begin_);

@@ -63,7 +63,7 @@ class SplitReader {
   };
   // Looks for the first line ending in the buffered bytes after begin_, skipping the first
   // `searched` (known to hold none).
-  Ending FindEnding(size_t searched, size_t* length, size_t* ending) const;
+  Ending FindEnding(size_t searched, size_t* length, size_t* ending);
 
   std::unique_ptr<SequentialFile> file_;
   uint64_t split_end_;       // lines starting at or after this belong to the next split
@@ -71,6 +71,11 @@ class SplitReader {
   std::vector<char> buffer_;
   size_t begin_ = 0;   // buffer_[begin_] is the byte at line_start_
   size_t filled_ = 0;  // buffer_[0, filled_) holds data
+  // FindEnding's cache, until the next Fill: buffer_[carriage_return_] is the first '\r' at or
+  // after carriage_return_scanned_from_ (filled_ if there is none).
+  bool carriage_return_known_ = false;
+  size_t carriage_return_scanned_from_ = 0;
+  size_t carriage_return_ = 0;
   bool eof_ = false;
   uint64_t bytes_read_ = 0;
   bool compressed_ = false;

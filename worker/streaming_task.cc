@@ -15,7 +15,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -273,14 +272,16 @@ class StreamingPairWriter final : public Reducer {
 // same key; as a reducer, ID<TAB>REPORT.
 class AggregateReducer final : public Reducer {
  public:
-  AggregateReducer(const StreamingFields& fields, uint64_t max_unique_values, bool combiner)
-      : fields_(fields), max_unique_values_(max_unique_values), combiner_(combiner) {}
+  AggregateReducer(const StreamingFields& fields, bool combiner)
+      : fields_(fields), combiner_(combiner) {}
 
   absl::Status Reduce(absl::string_view key, Values& values, Emitter& out) override {
     absl::StatusOr<AggregateKey> parts = SplitAggregateKey(fields_.KeyOf(key));
     if (!parts.ok()) return parts.status();
     absl::StatusOr<std::unique_ptr<ValueAggregator>> aggregator =
-        MakeValueAggregator(parts->type, max_unique_values_);
+        // Hadoop Streaming's aggregate keeps every distinct value (it does not read
+        // mapreduce.aggregate.max.num.unique.values), and so does Braid's.
+        MakeValueAggregator(parts->type, UINT64_MAX);
     if (!aggregator.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("key '", fields_.KeyOf(key), "': ", aggregator.status().message()));
@@ -305,7 +306,6 @@ class AggregateReducer final : public Reducer {
 
  private:
   const StreamingFields& fields_;
-  const uint64_t max_unique_values_;
   const bool combiner_;
   std::string line_;
 };
@@ -489,13 +489,10 @@ void StreamingTask::MakeDefinition() {
       return std::make_unique<StreamingMapper>(*this, command, fields, split_pairs);
     };
   }
-  // Hadoop Streaming's aggregate keeps every distinct value (it does not read
-  // mapreduce.aggregate.max.num.unique.values), and so does Braid's.
-  const uint64_t max_unique = UINT64_MAX;
   const bool aggregate = IsAggregate(streaming.reducer());
   if (aggregate) {
-    definition_.reducer = [&fields, max_unique] {
-      return std::make_unique<AggregateReducer>(fields, max_unique, /*combiner=*/false);
+    definition_.reducer = [&fields] {
+      return std::make_unique<AggregateReducer>(fields, /*combiner=*/false);
     };
   } else if (streaming.reducer() == kFieldSelectionClass) {
     definition_.reducer = [this, &fields] {
@@ -510,8 +507,8 @@ void StreamingTask::MakeDefinition() {
   }
   if (IsAggregate(streaming.combiner()) || (aggregate && streaming.combiner().empty())) {
     // As in Hadoop, an aggregate reducer brings its combiner.
-    definition_.combiner = [&fields, max_unique] {
-      return std::make_unique<AggregateReducer>(fields, max_unique, /*combiner=*/true);
+    definition_.combiner = [&fields] {
+      return std::make_unique<AggregateReducer>(fields, /*combiner=*/true);
     };
   } else if (!streaming.combiner().empty()) {
     definition_.combiner = [this, &fields, command = streaming.combiner()] {
