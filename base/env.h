@@ -119,6 +119,10 @@ class Env {
 // The directory part of `path` ("." for a bare name).
 std::string DirName(const std::string& path);
 
+// Up to `length` bytes of `path` from `offset` (fewer at its end; none past it).
+absl::StatusOr<std::string> ReadFileRange(Env& env, const std::string& path, uint64_t offset,
+                                          size_t length);
+
 }  // namespace braid
 
 #endif  // BRAID_BASE_ENV_H_

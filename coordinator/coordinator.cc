@@ -31,6 +31,7 @@ Coordinator::Coordinator(ReactorTime& time, std::unique_ptr<ServerTransport> tra
                                                          : inline_calls_),
       hub_(time, std::move(transport), options_.hub),
       scheduler_(time, hub_),
+      data_(hub_, *this, env_, blocking_calls_),
       job_prefix_(absl::FormatTime("job_%Y%m%d%H%M%S_", env_.Now(), absl::UTCTimeZone())),
       events_(time, [this] { PublishEvents(); }) {
   hub_.SetHandlers(
@@ -139,6 +140,26 @@ void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskResu
   if (store_ != nullptr) store_->TaskCommitted(job_id, result);
 }
 
+const proto::InputSplit* Coordinator::SplitOf(const std::string& job_id, uint32_t map_task) {
+  const JobRun* run = job(job_id);
+  if (run == nullptr || run->finished()) return nullptr;
+  return run->split(map_task);
+}
+
+absl::StatusOr<std::string> Coordinator::PartFileOf(const PeerId& peer,
+                                                    const proto::TaskAttempt& attempt) {
+  const JobRun* run = job(attempt.job_id());
+  if (run == nullptr || run->finished()) {
+    return absl::NotFoundError(
+        absl::StrCat("no running job ", absl::string_view(attempt.job_id()).substr(0, 100)));
+  }
+  if (run->spec().output().empty() || !scheduler_.Runs(peer, attempt)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "attempt ", AttemptName(attempt), " is not one this worker runs, with a part file"));
+  }
+  return run->AttemptOutputPath(attempt);
+}
+
 absl::Status Coordinator::MaySend(PeerKind kind, const proto::Envelope& message) {
   bool allowed = true;
   switch (message.body_case()) {
@@ -150,6 +171,9 @@ absl::Status Coordinator::MaySend(PeerKind kind, const proto::Envelope& message)
       break;
     case proto::Envelope::kTaskResults:
     case proto::Envelope::kTaskProgress:
+    case proto::Envelope::kLocateSplit:
+    case proto::Envelope::kFetchRequest:
+    case proto::Envelope::kPartChunk:
       allowed = kind == PeerKind::kWorker;
       break;
     default:
@@ -187,6 +211,12 @@ void Coordinator::OnMessage(const PeerId& peer, proto::Envelope& message) {
       return OnWatch(peer, message);
     case proto::Envelope::kCancelJob:
       return OnCancel(peer, message);
+    case proto::Envelope::kLocateSplit:
+      return data_.OnLocateSplit(peer, message);
+    case proto::Envelope::kFetchRequest:
+      return data_.OnFetch(peer, message);
+    case proto::Envelope::kPartChunk:
+      return data_.OnPartChunk(peer, message);
     case proto::Envelope::kGoodbye:
       OnPeerLost(peer,
                  absl::CancelledError(absl::StrCat("said goodbye: ", message.goodbye().reason())));
@@ -631,6 +661,7 @@ void Coordinator::OnCancel(const PeerId& peer, const proto::Envelope& message) {
 
 void Coordinator::JobEnded(const std::string& job_id) {
   scheduler_.RemoveSource(job_id);
+  data_.ForgetJob(job_id);
   const JobRun* run = job(job_id);
   if (run == nullptr || !run->finished()) return;  // (a suspended job has not ended)
   absl::Status on_record = absl::OkStatus();

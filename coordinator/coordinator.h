@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "base/env.h"
 #include "coordinator/access_control.h"
+#include "coordinator/data_service.h"
 #include "coordinator/job_run.h"
 #include "coordinator/job_store.h"
 #include "coordinator/scheduler.h"
@@ -87,7 +88,7 @@ struct CoordinatorOptions {
   ClientLimits limits;
 };
 
-class Coordinator final : private JobLog {
+class Coordinator final : private JobLog, private DataService::Catalog {
  public:
   // Ended jobs remembered for status requests.
   static constexpr size_t kKeptEndedJobs = 100;
@@ -112,6 +113,9 @@ class Coordinator final : private JobLog {
   const JobStore* store() const { return store_.get(); }
   size_t workers() const { return scheduler_.workers().size(); }
   const Hub& hub() const { return hub_; }
+  // What it served of its inputs and received of part files, for workers that share no
+  // filesystem with it.
+  const DataService& data_service() const { return data_; }
 
   // Replaces the authorized keys (REQUIRES: options.access) and cuts off every peer whose key
   // no longer allows what it connected as: a worker's attempts run elsewhere, a client's watches
@@ -152,6 +156,10 @@ class Coordinator final : private JobLog {
   bool FindStatus(const std::string& id, bool with_tasks, proto::JobStatus* status) const;
   // JobLog.
   void TaskCommitted(const std::string& job_id, const proto::TaskResult& result) override;
+  // DataService::Catalog.
+  const proto::InputSplit* SplitOf(const std::string& job_id, uint32_t map_task) override;
+  absl::StatusOr<std::string> PartFileOf(const PeerId& peer,
+                                         const proto::TaskAttempt& attempt) override;
   void MaybeCompactJournal();
   // The number in a job id of this cluster (0 if it is not one).
   uint64_t JobNumber(const std::string& id) const;
@@ -173,6 +181,7 @@ class Coordinator final : private JobLog {
   BlockingCalls& blocking_calls_;
   Hub hub_;
   Scheduler scheduler_;
+  DataService data_;
   absl::flat_hash_map<PeerId, PeerKind> peers_;
   uint64_t next_job_number_ = 1;
   std::string job_prefix_;

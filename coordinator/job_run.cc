@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -61,6 +62,12 @@ JobRun::JobRun(std::string id, proto::JobSpec spec, JobPlan plan, const JobDefin
   for (const std::string& boundary : plan_.boundaries) wire->add_partition_boundaries(boundary);
   wire->set_map_tasks(static_cast<uint32_t>(plan_.splits.size()));
   wire->set_reduce_tasks(plan_.reducers);
+  if (!spec_.output().empty()) {
+    // Unguessable, so that no other output directory of the same name holds it.
+    absl::BitGen random;
+    wire->set_output_token(absl::StrFormat("%s %016x%016x", id_, absl::Uniform<uint64_t>(random),
+                                           absl::Uniform<uint64_t>(random)));
+  }
   wire_definition_ = std::move(wire);
   maps_.resize(plan_.splits.size());
   reduces_.resize(plan_.reducers);
@@ -139,6 +146,10 @@ void JobRun::Cancel(const absl::Status& why) {
   if (run_.has_value() && !preparing_) run_->Cancel();
 }
 
+std::string JobRun::AttemptOutputPath(const proto::TaskAttempt& attempt) const {
+  return committer_.AttemptPath(attempt);
+}
+
 void JobRun::Suspend() {
   if (finished()) return;
   suspended_ = true;
@@ -151,10 +162,11 @@ Deferred<void> JobRun::RunJob() {
     // may be gone by the time it has. (Named, not a temporary of the co_await expression: GCC 12
     // destroys such temporaries twice.)
     const Liveness::Token alive = liveness_.token();
-    absl::AnyInvocable<absl::Status()> prepare =
-        [committer = committer_, overwrite = spec_.overwrite(), resumed = resumed_] {
-          return committer.Prepare(overwrite, resumed);
-        };
+    absl::AnyInvocable<absl::Status()> prepare = [committer = committer_,
+                                                  overwrite = spec_.overwrite(), resumed = resumed_,
+                                                  token = wire_definition_->output_token()] {
+      return committer.Prepare(overwrite, resumed, token);
+    };
     preparing_ = true;
     Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));
     absl::Status prepared = co_await std::move(preparing);

@@ -112,6 +112,12 @@ class JobRun final : public AttemptSource {
 
   const std::string& id() const { return id_; }
   const proto::JobSpec& spec() const { return spec_; }
+  // The split of map task `map_task`; null if the job has none.
+  const proto::InputSplit* split(uint32_t map_task) const {
+    return map_task < plan_.splits.size() ? &plan_.splits[map_task] : nullptr;
+  }
+  // Where `attempt` of this job writes its part file.
+  std::string AttemptOutputPath(const proto::TaskAttempt& attempt) const;
   proto::JobState state() const { return state_; }
   bool finished() const;
   // Increases whenever the status changes (for watchers).

@@ -8,13 +8,15 @@
 
 namespace braid {
 
-absl::Status OutputCommitter::Prepare(bool overwrite, bool resumed) const {
+absl::Status OutputCommitter::Prepare(bool overwrite, bool resumed, absl::string_view token) const {
   if (output_.empty()) return absl::OkStatus();
   if (overwrite && !resumed) {
     absl::Status removed = env_.RemoveAll(output_);
     if (!removed.ok()) return removed;
   }
-  return env_.CreateDirs(TemporaryOutputDir(output_));
+  absl::Status made = env_.CreateDirs(TemporaryOutputDir(output_));
+  if (!made.ok() || token.empty()) return made;
+  return env_.WriteStringToFile(OutputTokenPath(output_), token);
 }
 
 absl::Status OutputCommitter::CommitTask(

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "base/env.h"
+#include "job/output_layout.h"
 #include "proto/braid.pb.h"
 
 namespace braid {
@@ -29,8 +30,14 @@ class OutputCommitter {
       : env_(env), output_(std::move(output)), extension_(std::move(extension)) {}
 
   // Makes OUT and OUT/_temporary. With `overwrite`, what OUT held goes first — except for a job
-  // resumed after a restart (`resumed`), which keeps what it committed before.
-  absl::Status Prepare(bool overwrite, bool resumed) const;
+  // resumed after a restart (`resumed`), which keeps what it committed before. A `token` is
+  // written to OutputTokenPath (job/output_layout.h), for workers to see whether they see OUT.
+  absl::Status Prepare(bool overwrite, bool resumed, absl::string_view token = "") const;
+
+  // Where `attempt` writes its part file (job/output_layout.h's AttemptOutputPath).
+  std::string AttemptPath(const proto::TaskAttempt& attempt) const {
+    return AttemptOutputPath(output_, attempt, extension_);
+  }
 
   // Commits the part files that `attempt` wrote (`outputs`, as the worker reported them) by
   // renaming each into place. kInvalidArgument for a path that is not where the layout says this

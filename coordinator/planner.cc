@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "job/compressed_input.h"
+#include "job/file_identity.h"
 #include "job/output_layout.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
@@ -389,6 +390,11 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     const uint64_t size = info->size;
     plan.input_bytes += size;
     if (size == 0) continue;  // no lines, no task
+    // Which file this is, so that a worker without it (or with another of the same name) fetches
+    // its splits from here rather than read something else.
+    absl::StatusOr<proto::FileIdentity> identity = IdentifyFile(env, file);
+    if (!identity.ok()) return identity.status();
+    const size_t first_split = plan.splits.size();
     if (bag) {
       absl::StatusOr<std::vector<proto::InputSplit>> splits =
           CutByRecords(env, file, size, spec.records_per_task());
@@ -400,6 +406,9 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
            CutBySize(file, size, compressed ? std::max<uint64_t>(size, 1) : split_size)) {
         plan.splits.push_back(std::move(split));
       }
+    }
+    for (size_t i = first_split; i < plan.splits.size(); ++i) {
+      *plan.splits[i].mutable_identity() = *identity;
     }
     if (plan.splits.size() > kMaxMapTasks) {
       return absl::InvalidArgumentError(absl::StrCat("the input makes more than ", kMaxMapTasks,

@@ -93,6 +93,14 @@ bool Scheduler::Find(const proto::TaskAttempt& attempt, Source** source, Attempt
   return true;
 }
 
+bool Scheduler::Runs(const PeerId& peer, const proto::TaskAttempt& attempt) const {
+  auto number = numbers_.find(attempt.job_id());
+  if (number == numbers_.end()) return false;
+  auto running = running_.find(AttemptKey{number->second, attempt.task(), attempt.attempt(),
+                                          attempt.kind() == proto::TASK_KIND_REDUCE});
+  return running != running_.end() && running->second.peer == peer;
+}
+
 void Scheduler::OnResults(const PeerId& peer, proto::TaskResults& results) {
   auto worker = workers_.find(peer);
   if (worker != workers_.end()) worker->second.last_heard = time_.Now();

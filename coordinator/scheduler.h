@@ -99,6 +99,9 @@ class Scheduler {
   // A source has new ready attempts: assigns at the end of this turn.
   void Wake();
 
+  // Whether `attempt` was given to the worker at `peer` and has not ended.
+  bool Runs(const PeerId& peer, const proto::TaskAttempt& attempt) const;
+
   // Whether some connected worker (not draining) has job `kind`.
   bool HasWorkerFor(const std::string& kind) const;
   const absl::flat_hash_map<PeerId, WorkerInfo>& workers() const { return workers_; }

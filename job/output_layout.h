@@ -53,6 +53,14 @@ inline std::string SuccessMarkerPath(absl::string_view output) {
   return absl::StrCat(output, "/", kSuccessMarker);
 }
 
+// OUT/_temporary/_braid_output: the job's output token (JobDefinition.output_token), which the
+// coordinator writes there as it prepares the output. A worker that reads the same token there
+// sees the coordinator's output directory and writes its part files in place; one that does not
+// sends them through the coordinator.
+inline std::string OutputTokenPath(absl::string_view output) {
+  return absl::StrCat(TemporaryOutputDir(output), "/_braid_output");
+}
+
 }  // namespace braid
 
 #endif  // BRAID_JOB_OUTPUT_LAYOUT_H_

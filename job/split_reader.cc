@@ -1,16 +1,20 @@
 #include "job/split_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "job/compressed_input.h"
+#include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
 namespace {
 
 constexpr size_t kChunk = 4 << 20;
+// What LocateSplit reads at a time looking for the end of a split's last line.
+constexpr size_t kTailPiece = 64 << 10;
 
 // Counts the bytes read through it (a compressed file's own bytes, under the decompression).
 class CountingFile final : public SequentialFile {
@@ -32,7 +36,12 @@ class CountingFile final : public SequentialFile {
 
 absl::StatusOr<std::unique_ptr<SplitReader>> SplitReader::Open(const std::string& path,
                                                                uint64_t offset, uint64_t length,
-                                                               Env& env) {
+                                                               Env& env, uint64_t origin) {
+  const uint64_t from = offset == 0 ? 0 : offset - 1;
+  if (from < origin) {
+    return absl::InvalidArgumentError(absl::StrCat("the copy '", path, "' starts at byte ", origin,
+                                                   ", after split offset ", offset));
+  }
   if (CodecOf(path) != Codec::kNone) {
     // A compressed file is one split, read whole.
     if (offset != 0) {
@@ -50,8 +59,7 @@ absl::StatusOr<std::unique_ptr<SplitReader>> SplitReader::Open(const std::string
   }
   // From the byte before the split: whether a line ending ends there says where the split's
   // first line starts.
-  absl::StatusOr<std::unique_ptr<SequentialFile>> file =
-      env.NewSequentialFile(path, offset == 0 ? 0 : offset - 1);
+  absl::StatusOr<std::unique_ptr<SequentialFile>> file = env.NewSequentialFile(path, from - origin);
   if (!file.ok()) return file.status();
   std::unique_ptr<SplitReader> reader(new SplitReader(*std::move(file), offset + length));
   absl::Status positioned = reader->Seek(offset);
@@ -178,6 +186,46 @@ bool SplitReader::Next(Record* record) {
       return true;
     }
   }
+}
+
+absl::StatusOr<SplitExtent> LocateSplit(Env& env, const std::string& path, uint64_t offset,
+                                        uint64_t length) {
+  absl::StatusOr<FileInfo> info = env.Stat(path);
+  if (!info.ok()) return info.status();
+  const uint64_t size = info->size;
+  SplitExtent extent;
+  if (CodecOf(path) != Codec::kNone) {
+    extent.end = size;  // read whole
+  } else {
+    extent.begin = offset == 0 ? 0 : std::min(offset - 1, size);
+    // The last line that starts in the split runs to the first ending at or after the split's
+    // last byte (an earlier one would end a line before it); one byte more says whether a '\r'
+    // is followed by '\n'.
+    uint64_t at = std::min(length == 0 ? extent.begin : offset + length - 1, size);
+    extent.end = size;
+    while (at < size) {
+      absl::StatusOr<std::string> piece = ReadFileRange(env, path, at, kTailPiece);
+      if (!piece.ok()) return piece.status();
+      if (piece->empty()) break;
+      const size_t ending = piece->find_first_of("\r\n");
+      if (ending != std::string::npos) {
+        extent.end = std::min(size, at + ending + 2);
+        break;
+      }
+      at += piece->size();
+    }
+  }
+  for (uint64_t at = extent.begin; at < extent.end;) {
+    absl::StatusOr<std::string> piece = ReadFileRange(
+        env, path, at, static_cast<size_t>(std::min<uint64_t>(extent.end - at, 1 << 20)));
+    if (!piece.ok()) return piece.status();
+    if (piece->empty()) {
+      return absl::DataLossError(absl::StrCat("input '", path, "' shrank while it was read"));
+    }
+    extent.crc32c = braid_compat::ExtendCrc32c(extent.crc32c, *piece);
+    at += piece->size();
+  }
+  return extent;
 }
 
 }  // namespace braid

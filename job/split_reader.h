@@ -34,10 +34,13 @@ namespace braid {
 class SplitReader {
  public:
   // Reads `path` on `env`. The Env's error naming the file (kNotFound, kPermissionDenied, ...) if
-  // it cannot be opened; later read errors are status().
+  // it cannot be opened; later read errors are status(). With `origin`, `path` is a copy of the
+  // input's bytes from `origin` on — at least the bytes LocateSplit gives — and the split and
+  // the records' offsets are the input's.
   static absl::StatusOr<std::unique_ptr<SplitReader>> Open(const std::string& path, uint64_t offset,
                                                            uint64_t length,
-                                                           Env& env = *Env::Default());
+                                                           Env& env = *Env::Default(),
+                                                           uint64_t origin = 0);
   SplitReader(const SplitReader&) = delete;
   SplitReader& operator=(const SplitReader&) = delete;
   ~SplitReader();
@@ -82,6 +85,16 @@ class SplitReader {
   uint64_t file_bytes_read_ = 0;  // under the decompression
   absl::Status status_;
 };
+
+// The bytes of a file that a SplitReader of [offset, offset + length) reads, and their CRC-32C:
+// a copy of them is enough to read the split (SplitReader::Open with origin `begin`).
+struct SplitExtent {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+  uint32_t crc32c = 0;
+};
+absl::StatusOr<SplitExtent> LocateSplit(Env& env, const std::string& path, uint64_t offset,
+                                        uint64_t length);
 
 }  // namespace braid
 

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_files.h"
+#include "third_party/absl_compat/crc32c.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -171,6 +172,74 @@ TEST(SplitReader, SplitsCutAnywhereReadEachLineExactlyOnce) {
     }
     ASSERT_EQ(read, Lines(text)) << "trial " << trial;
   }
+}
+
+// What a reader of the split gives: each line with its offset.
+std::vector<std::pair<uint64_t, std::string>> ReadRecords(Env& env, const std::string& path,
+                                                          uint64_t offset, uint64_t length,
+                                                          uint64_t origin = 0) {
+  std::vector<std::pair<uint64_t, std::string>> records;
+  auto reader = SplitReader::Open(path, offset, length, env, origin);
+  EXPECT_THAT(reader, IsOk());
+  if (!reader.ok()) return records;
+  Record record;
+  while ((*reader)->Next(&record)) records.emplace_back(record.offset, record.line);
+  EXPECT_THAT((*reader)->status(), IsOk());
+  return records;
+}
+
+TEST(SplitReader, ACopyOfTheBytesLocateSplitNamesReadsAsTheWholeFileDoes) {
+  FakeEnv env;
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    const int lines = random() % 20;
+    for (int i = 0; i < lines; ++i) {
+      text += std::string(random() % 10, static_cast<char>('a' + random() % 3));
+      static constexpr const char* kEndings[] = {"\n", "\r\n", "\r"};
+      text += kEndings[random() % 3];
+    }
+    if (random() % 2) text += "tail";
+    ASSERT_TRUE(env.WriteStringToFile("/in", text).ok());
+    const uint64_t offset = random() % (text.size() + 1);
+    const uint64_t length = random() % (text.size() + 2 - offset);
+    absl::StatusOr<SplitExtent> extent = LocateSplit(env, "/in", offset, length);
+    ASSERT_THAT(extent, IsOk());
+    ASSERT_LE(extent->begin, extent->end);
+    ASSERT_LE(extent->end, text.size());
+    const std::string copy = text.substr(extent->begin, extent->end - extent->begin);
+    EXPECT_EQ(extent->crc32c, braid_compat::ComputeCrc32c(copy));
+    ASSERT_TRUE(env.WriteStringToFile("/copy", copy).ok());
+    ASSERT_EQ(ReadRecords(env, "/copy", offset, length, extent->begin),
+              ReadRecords(env, "/in", offset, length))
+        << "trial " << trial << ": [" << offset << ", +" << length << ") of " << text.size();
+  }
+}
+
+TEST(SplitReader, LocateSplitStopsAfterTheLastLineItOwns) {
+  FakeEnv env;
+  ASSERT_TRUE(env.WriteStringToFile("/in", "aaaa\nbbbb\ncccc\ndddd\n").ok());
+  // [6, 11) starts inside "bbbb" and owns "cccc" (from 10), read to its ending at 14.
+  absl::StatusOr<SplitExtent> extent = LocateSplit(env, "/in", 6, 5);
+  ASSERT_THAT(extent, IsOk());
+  EXPECT_EQ(extent->begin, 5u);
+  EXPECT_EQ(extent->end, 16u);  // the ending, and the byte after it
+}
+
+TEST(SplitReader, ACompressedFileIsLocatedWhole) {
+  FakeEnv env;
+  ASSERT_TRUE(env.WriteStringToFile("/in.gz", std::string(100, 'x')).ok());
+  absl::StatusOr<SplitExtent> extent = LocateSplit(env, "/in.gz", 0, 100);
+  ASSERT_THAT(extent, IsOk());
+  EXPECT_EQ(extent->begin, 0u);
+  EXPECT_EQ(extent->end, 100u);
+}
+
+TEST(SplitReader, ACopyStartingAfterTheSplitIsRefused) {
+  FakeEnv env;
+  ASSERT_TRUE(env.WriteStringToFile("/copy", "x\n").ok());
+  EXPECT_THAT(SplitReader::Open("/copy", 4, 10, env, /*origin=*/8),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(SplitReader, AMissingFileIsNotFoundNamingIt) {

@@ -26,6 +26,8 @@ inline constexpr uint32_t kProtocolVersion = proto::PROTOCOL_VERSION_CURRENT;
 
 // The largest frame accepted (ZMQ_MAXMSGSIZE is set to the same): 64 MiB.
 inline constexpr size_t kMaxMessageBytes = size_t{64} << 20;
+// The largest chunk one FetchRequest may ask for, and the largest PartChunk.
+inline constexpr uint32_t kMaxFetchChunk = 4 << 20;
 
 absl::StatusOr<proto::Envelope> DecodeEnvelope(absl::string_view frame,
                                                size_t max_bytes = kMaxMessageBytes);

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/braid_process.h"
@@ -232,6 +233,12 @@ TEST(Cancel, EndsARunningJobAsCancelled) {
   EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
   EXPECT_EQ(submit.Wait(absl::Seconds(60)), 1);
   EXPECT_THAT(submit.output(), HasSubstr("was cancelled"));
+  // The coordinator removes the output off its loop once the end is on record, so it may go just
+  // after the client hears of the end.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (std::filesystem::exists(dir.File("out")) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   EXPECT_FALSE(std::filesystem::exists(dir.File("out")));
 }
 

@@ -39,6 +39,7 @@ Cluster::Cluster(Options options) : options_(std::move(options)) {
 Cluster::~Cluster() {
   client_.reset();
   workers_.clear();
+  part_senders_.clear();
   fetchers_.clear();
   data_servers_.clear();
   fleets_.clear();
@@ -61,6 +62,7 @@ absl::Status Cluster::RestartCoordinator() {
 void Cluster::StopWorker(int i) {
   workers_[i].reset();
   if (options_.data_plane) {
+    part_senders_[i].reset();
     fetchers_[i].reset();
     data_servers_[i].reset();
   }
@@ -105,8 +107,12 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
         },
         *Env::Default(),
         options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
+    part_senders_.push_back(std::make_unique<PartFileSender>(
+        *Env::Default(),
+        options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     worker_options.data_server = data_servers_.back().get();
     worker_options.fetcher = fetchers_.back().get();
+    worker_options.part_sender = part_senders_.back().get();
   }
   workers_.push_back(std::make_unique<Worker>(
       clock_, network_.Connect("coordinator", key.value_or(options_.worker_key)),

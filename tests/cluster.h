@@ -76,7 +76,9 @@ class Cluster {
     std::string client_key;
     ClientLimits limits;
     // Each worker serves its map outputs on a data endpoint of its own, and reducers copy the
-    // outputs other workers hold (rather than read them by path).
+    // outputs other workers hold (rather than read them by path); a worker fetches the input it
+    // does not hold from the coordinator and sends it the part files of an output directory it
+    // does not see (give the coordinator a FakeEnv of its own for a fleet that shares no files).
     bool data_plane = false;
     // Where the data plane's reads and writes run (null: inline).
     BlockingCalls* data_plane_calls = nullptr;
@@ -96,6 +98,7 @@ class Cluster {
   // The fleet's keys as worker `i` last heard them (REQUIRES: Options::access).
   const FleetKeys& fleet(int i) const { return *fleets_[i]; }
   MapOutputFetcher& fetcher(int i) { return *fetchers_[i]; }
+  PartFileSender& part_sender(int i) { return *part_senders_[i]; }
   // REQUIRES: Options::manual_tasks.
   ManualTaskExecutor& executor(int i) { return static_cast<ManualTaskExecutor&>(*executors_[i]); }
   const std::string& scratch() const { return scratch_.path(); }
@@ -145,6 +148,7 @@ class Cluster {
   std::vector<std::unique_ptr<FleetKeys>> fleets_;
   std::vector<std::unique_ptr<MapOutputServer>> data_servers_;
   std::vector<std::unique_ptr<MapOutputFetcher>> fetchers_;
+  std::vector<std::unique_ptr<PartFileSender>> part_senders_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Client> client_;
   InlineBlockingCalls blocking_calls_;

@@ -150,7 +150,9 @@ TEST(DataPlane, OutputsAHolderNoLongerHasAreMadeAgain) {
       }
       wiped = true;
     }
-    if (wiped) {
+    // Until the maps are done the data plane's calls are theirs (each looks whether its split's
+    // file is here); after, the reducers' copies, which wait for the wipe.
+    if (wiped || !AllMapsDone(cluster, accepted->job_id())) {
       while (data_calls.held() > 0) data_calls.RunNext();
     }
     RunPendingTasks(cluster, 0, 2);
@@ -193,6 +195,9 @@ TEST(DataPlane, AHolderLostMidShuffleIsNotWaitedFor) {
   Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
   // The maps run; the reduces start copying, and stay at it.
   for (int turn = 0; turn < 400; ++turn) {
+    if (!AllMapsDone(cluster, accepted->job_id())) {
+      while (data_calls.held() > 0) data_calls.RunNext();  // the maps' look at their splits
+    }
     RunPendingTasks(cluster, 0, 3);
     cluster.Pass(absl::Milliseconds(50));
     if (data_calls.held() > 0 && AllMapsDone(cluster, accepted->job_id())) break;

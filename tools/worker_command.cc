@@ -169,6 +169,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   FleetKeys fleet;  // with keys: who may fetch from the data endpoint, as the coordinator says
   std::unique_ptr<MapOutputServer> data_server;
   std::unique_ptr<MapOutputFetcher> fetcher;
+  std::unique_ptr<PartFileSender> part_sender;
   if (!data_listen.empty()) {
     if (absl::StrContains(data_listen, "://*:") || absl::StrContains(data_listen, "0.0.0.0") ||
         absl::StrContains(data_listen, "[::]")) {
@@ -222,6 +223,8 @@ int WorkerCommand(const std::vector<std::string>& args) {
           return std::unique_ptr<ClientTransport>(*std::move(connected));
         },
         *Env::Default(), blocking_calls);
+    // Without a filesystem shared with the coordinator: inputs come from it, part files go to it.
+    part_sender = std::make_unique<PartFileSender>(*Env::Default(), blocking_calls);
     LOG(INFO) << "serving map outputs on " << data_server->endpoint();
   }
   WorkerOptions options;
@@ -230,6 +233,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   options.scratch_dir = scratch;
   options.data_server = data_server.get();
   options.fetcher = fetcher.get();
+  options.part_sender = part_sender.get();
   if (keyed) options.fleet = &fleet;
   options.job_kinds = JobRegistry::Global().Names();
   TaskEnvironment environment;
@@ -282,7 +286,8 @@ int WorkerCommand(const std::vector<std::string>& args) {
   if (data_server != nullptr) {
     LOG(INFO) << "worker served " << data_server->bytes_served() << " bytes of map outputs ("
               << data_server->refused() << " requests refused) and fetched "
-              << fetcher->bytes_fetched() << " bytes";
+              << fetcher->bytes_fetched() << " bytes; sent " << part_sender->bytes_sent()
+              << " bytes of part files to the coordinator";
   }
   if (own_scratch) std::filesystem::remove_all(scratch, error);
   return exit_code;

@@ -7,11 +7,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "job/file_identity.h"
 #include "proto/envelope.h"
 #include "proto/status_coding.h"
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
+namespace {
+
+// The data endpoint of what is fetched from the coordinator, over the worker's link to it.
+constexpr absl::string_view kFromCoordinator = "(the coordinator)";
+
+}  // namespace
+
+struct MapOutputFetcher::Source {
+  proto::MapOutput output;
+  // The offset in the holder's file of the first byte to copy.
+  uint64_t origin = 0;
+  // The copy's file name in the fetch's directory; empty for "map-TASK-part-PARTITION".
+  std::string local_name;
+};
 
 struct MapOutputFetcher::Connection {
   struct Waiting {
@@ -31,17 +46,20 @@ struct MapOutputFetcher::Connection {
 // Run's own steps, which may be deep in a call that completed synchronously.
 class MapOutputFetcher::Run {
  public:
-  Run(MapOutputFetcher& fetcher, uint64_t id, std::string job_id,
-      std::vector<proto::MapOutput> outputs, std::string dir, Deferred<Fetched> done)
+  Run(MapOutputFetcher& fetcher, uint64_t id, std::string job_id, std::vector<Source> sources,
+      std::string dir, Deferred<Fetched> done)
       : fetcher_(fetcher),
         id_(id),
         job_id_(std::move(job_id)),
         dir_(std::move(dir)),
         done_(std::move(done)) {
-    for (proto::MapOutput& output : outputs) {
+    for (Source& source : sources) {
       File& file = files_.emplace_back();
-      file.local = absl::StrCat(dir_, "/map-", output.map_task(), "-part-", output.partition());
-      file.output = std::move(output);
+      file.local = source.local_name.empty() ? absl::StrCat(dir_, "/map-", source.output.map_task(),
+                                                            "-part-", source.output.partition())
+                                             : absl::StrCat(dir_, "/", source.local_name);
+      file.output = std::move(source.output);
+      file.origin = source.origin;
     }
   }
   ~Run() { liveness_.End(); }
@@ -71,6 +89,7 @@ class MapOutputFetcher::Run {
  private:
   struct File {
     proto::MapOutput output;
+    uint64_t origin = 0;  // the holder's offset of the output's byte 0
     std::string local;
     std::shared_ptr<WritableFile> writer;
     bool started = false;
@@ -144,7 +163,7 @@ class MapOutputFetcher::Run {
     fetch->set_map_task(file.output.map_task());
     fetch->set_partition(file.output.partition());
     fetch->set_path(file.output.path());
-    fetch->set_offset(offset);
+    fetch->set_offset(file.origin + offset);
     fetch->set_length(length);
     ++file.in_flight;
     absl::Status asked =
@@ -193,7 +212,7 @@ class MapOutputFetcher::Run {
       problem = absl::DataLossError("the holder answered a fetch with something else");
     } else {
       const proto::FetchChunk& chunk = answer->fetch_chunk();
-      if (chunk.offset() != offset || chunk.data().size() != length ||
+      if (chunk.offset() != file.origin + offset || chunk.data().size() != length ||
           braid_compat::ComputeCrc32c(chunk.data()) != chunk.crc32c()) {
         problem = absl::DataLossError(absl::StrCat("a corrupt chunk at byte ", offset));
       } else {
@@ -264,6 +283,7 @@ class MapOutputFetcher::Run {
     LOG(WARNING) << "job " << job_id_ << ": map task " << file.output.map_task()
                  << "'s output from " << file.output.data_endpoint() << " is lost: " << why;
     ++fetcher_.outputs_lost_;
+    if (why_lost_.ok()) why_lost_ = why;
     file.finished = true;
     file.lost = true;
     file.arrived.clear();
@@ -279,6 +299,7 @@ class MapOutputFetcher::Run {
       if (!file.finished || file.writing) return;
     }
     Fetched fetched;
+    fetched.why_lost = why_lost_;
     for (File& file : files_) {
       if (file.lost) {
         fetched.lost.push_back(file.output.map_task());
@@ -307,6 +328,7 @@ class MapOutputFetcher::Run {
   const std::string dir_;
   Deferred<Fetched> done_;
   std::vector<File> files_;
+  absl::Status why_lost_;
   bool ended_ = false;
   std::optional<Result<Fetched>> result_;
   Liveness liveness_;
@@ -334,11 +356,117 @@ MapOutputFetcher::~MapOutputFetcher() {
 Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Fetch(const std::string& job_id,
                                                             std::vector<proto::MapOutput> outputs,
                                                             const std::string& dir) {
+  std::vector<Source> sources;
+  sources.reserve(outputs.size());
+  for (proto::MapOutput& output : outputs) {
+    Source& source = sources.emplace_back();
+    source.output = std::move(output);
+  }
+  return Start(job_id, std::move(sources), dir);
+}
+
+Deferred<proto::InputSplit> MapOutputFetcher::FetchSplit(const std::string& job_id,
+                                                         uint32_t map_task,
+                                                         const proto::InputSplit& split,
+                                                         const std::string& dir) {
+  auto copying = std::make_shared<std::optional<Deferred<Fetched>>>();
+  auto cancelled = std::make_shared<bool>(false);
+  Deferred<proto::InputSplit> done([copying, cancelled](Deferred<proto::InputSplit>&) {
+    *cancelled = true;
+    if (copying->has_value()) (*copying)->Cancel();
+  });
+  writes_
+      .Compute<bool>([&env = env_, split]() -> absl::StatusOr<bool> {
+        return IsSameFile(env, split.path(), split.identity());
+      })
+      .Both([this, alive = liveness_.token(), job_id, map_task, split, dir, copying, cancelled,
+             done](Result<bool> same) mutable {
+        if (!alive || *cancelled) return;
+        if (same.ok() && *same) {
+          done.Callback(split).IgnoreError();
+          return;
+        }
+        if (!ask_coordinator_) {
+          done.Errback(absl::FailedPreconditionError(absl::StrCat(
+                           "input '", split.path(), "' is not on this worker's filesystem as ",
+                           "planned, and this worker cannot fetch it")))
+              .IgnoreError();
+          return;
+        }
+        proto::Envelope locate;
+        locate.mutable_locate_split()->set_job_id(job_id);
+        locate.mutable_locate_split()->set_map_task(map_task);
+        ask_coordinator_(std::move(locate), options_.request_timeout)
+            .Both([this, alive, job_id, map_task, split, dir, copying, cancelled,
+                   done](Result<proto::Envelope> located) mutable {
+              if (!alive || *cancelled) return;
+              if (!located.ok()) {
+                done.Errback(
+                        absl::Status(located.status().code(),
+                                     absl::StrCat("the coordinator cannot serve input '",
+                                                  split.path(), "': ", located.status().message())))
+                    .IgnoreError();
+                return;
+              }
+              CopySplit(job_id, map_task, split, dir, *located, copying, done);
+            });
+      });
+  return done;
+}
+
+void MapOutputFetcher::CopySplit(const std::string& job_id, uint32_t map_task,
+                                 const proto::InputSplit& split, const std::string& dir,
+                                 const proto::Envelope& located,
+                                 std::shared_ptr<std::optional<Deferred<Fetched>>> copying,
+                                 Deferred<proto::InputSplit> done) {
+  const proto::SplitLocated& at = located.split_located();
+  if (!located.has_split_located() || at.end() < at.begin()) {
+    done.Errback(absl::DataLossError("the coordinator answered LocateSplit with something else"))
+        .IgnoreError();
+    return;
+  }
+  Source source;
+  source.output.set_map_task(map_task);
+  source.output.set_path(split.path());
+  source.output.set_bytes(at.end() - at.begin());
+  source.output.set_crc32c(at.crc32c());
+  source.output.set_data_endpoint(std::string(kFromCoordinator));
+  source.origin = at.begin();
+  // The same name, so that a compressed input is read as one.
+  const size_t slash = split.path().find_last_of('/');
+  source.local_name = slash == std::string::npos ? split.path() : split.path().substr(slash + 1);
+  std::vector<Source> sources;
+  sources.push_back(std::move(source));
+  *copying = Start(job_id, std::move(sources), dir);
+  (*copying)->Both([alive = liveness_.token(), split, origin = at.begin(),
+                    done](Result<Fetched> fetched) mutable {
+    if (!alive) return;
+    if (!fetched.ok()) {
+      done.Errback(fetched.status()).IgnoreError();
+      return;
+    }
+    if (!fetched->lost.empty() || fetched->local.empty()) {
+      done.Errback(absl::UnavailableError(absl::StrCat(
+                       "input '", split.path(), "' could not be copied from the coordinator: ",
+                       fetched->why_lost.message())))
+          .IgnoreError();
+      return;
+    }
+    proto::InputSplit copy = split;
+    copy.set_path(fetched->local.front().path());
+    copy.set_copy_origin(origin);
+    done.Callback(std::move(copy)).IgnoreError();
+  });
+}
+
+Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Start(const std::string& job_id,
+                                                            std::vector<Source> sources,
+                                                            const std::string& dir) {
   const uint64_t id = next_run_++;
   Deferred<Fetched> done([this, alive = liveness_.token(), id](Deferred<Fetched>&) {
     if (alive) runs_.erase(id);  // cancelled: stop copying
   });
-  auto run = std::make_unique<Run>(*this, id, job_id, std::move(outputs), dir, done);
+  auto run = std::make_unique<Run>(*this, id, job_id, std::move(sources), dir, done);
   Run& started = *run;
   runs_.emplace(id, std::move(run));
   started.Start();
@@ -403,6 +531,28 @@ absl::StatusOr<MapOutputFetcher::Connection*> MapOutputFetcher::ConnectionTo(
 absl::Status MapOutputFetcher::Ask(
     const std::string& endpoint, const std::string& key, proto::Envelope request,
     absl::AnyInvocable<void(absl::StatusOr<proto::Envelope>)> on_answer) {
+  if (endpoint == kFromCoordinator) {
+    if (!ask_coordinator_) {
+      return absl::FailedPreconditionError("this worker has no link to the coordinator");
+    }
+    peak_requests_ = std::max(peak_requests_, ++outstanding_);
+    ask_coordinator_(std::move(request), options_.request_timeout)
+        .Both([this, alive = liveness_.token(),
+               on_answer = std::move(on_answer)](Result<proto::Envelope> answer) mutable {
+          if (!alive) return;
+          --outstanding_;
+          if (answer.ok()) return on_answer(*std::move(answer));
+          const absl::Status& why = answer.status();
+          // Unanswered (timed out, or the link is reconnecting): asked again. Anything else is
+          // the coordinator's refusal, as a holder's Reject.
+          if (absl::IsDeadlineExceeded(why) || absl::IsUnavailable(why)) return on_answer(why);
+          proto::Envelope refused;
+          refused.mutable_reject()->set_code(StatusCodeToWire(why.code()));
+          refused.mutable_reject()->set_message(std::string(why.message()));
+          on_answer(std::move(refused));
+        });
+    return absl::OkStatus();
+  }
   absl::StatusOr<Connection*> connection = ConnectionTo(endpoint, key);
   if (!connection.ok()) return connection.status();
   const uint64_t id = next_message_id_++;

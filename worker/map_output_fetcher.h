@@ -15,6 +15,9 @@
 // clock) or refused as busy `attempts` times, or when the whole file's checksum is wrong. Only
 // this worker's own disk failing (the directory or a copy cannot be written) fails the fetch.
 //
+// FetchSplit copies a map task's input the same way, from the coordinator (over the worker's own
+// link to it), when this worker's filesystem does not hold the file the split was planned on.
+//
 // The bounds are per Fetch (one reduce attempt): a worker running several reduces at once holds
 // that many windows. A request that timed out may still be queued at its holder when it is asked
 // again; the holder bounds what it queues itself (MapOutputServer).
@@ -60,12 +63,16 @@ class MapOutputFetcher {
   // the second (empty without keys).
   using Connect = absl::AnyInvocable<absl::StatusOr<std::unique_ptr<ClientTransport>>(
       const std::string& endpoint, const std::string& key)>;
+  // Sends a request to the coordinator and waits for its answer (the worker's Link::Request).
+  using AskCoordinator = absl::AnyInvocable<Deferred<proto::Envelope>(proto::Envelope request,
+                                                                      absl::Duration timeout)>;
 
   struct Fetched {
     // The outputs fetched, in the order given, each with its local path (and no data endpoint).
     std::vector<proto::MapOutput> local;
-    // The map tasks whose outputs are lost.
+    // The map tasks whose outputs are lost, and why the first was.
     std::vector<uint32_t> lost;
+    absl::Status why_lost;
   };
 
   // `env` writes the copies on `writes`; both must outlive the fetcher and its calls.
@@ -84,6 +91,19 @@ class MapOutputFetcher {
   Deferred<Fetched> Fetch(const std::string& job_id, std::vector<proto::MapOutput> outputs,
                           const std::string& dir);
 
+  // How to reach the coordinator, for FetchSplit; null (the default) to fetch no splits.
+  void SetCoordinator(AskCoordinator ask) { ask_coordinator_ = std::move(ask); }
+
+  // The split that map task `map_task` of job `job_id` reads: `split` itself if this worker's
+  // filesystem holds the file it was planned on (job/file_identity.h), or else a copy in `dir`
+  // of the bytes a reader of it needs, fetched from the coordinator (with `path` and
+  // `copy_origin` set: SplitReader reads it as the split). Fails with kUnavailable if the
+  // coordinator cannot be reached or the copy cannot be made, with the coordinator's refusal
+  // (kDataLoss: the file changed there), or with this disk's error. Cancelling it stops the
+  // copying.
+  Deferred<proto::InputSplit> FetchSplit(const std::string& job_id, uint32_t map_task,
+                                         const proto::InputSplit& split, const std::string& dir);
+
   // Removes a fetch's directory and the copies in it (once its reduce has read them).
   Deferred<void> RemoveCopies(const std::string& dir);
 
@@ -100,8 +120,17 @@ class MapOutputFetcher {
 
  private:
   struct Connection;
+  struct Source;
   class Run;
   friend class Run;
+
+  Deferred<Fetched> Start(const std::string& job_id, std::vector<Source> sources,
+                          const std::string& dir);
+  // Copies the bytes `located` names of the split into `dir`; fires `done`.
+  void CopySplit(const std::string& job_id, uint32_t map_task, const proto::InputSplit& split,
+                 const std::string& dir, const proto::Envelope& located,
+                 std::shared_ptr<std::optional<Deferred<Fetched>>> copying,
+                 Deferred<proto::InputSplit> done);
 
   // The connection to `endpoint` (holding `key`), made on first use.
   absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint, const std::string& key);
@@ -115,6 +144,7 @@ class MapOutputFetcher {
 
   ReactorTime& time_;
   Connect connect_;
+  AskCoordinator ask_coordinator_;
   Env& env_;
   BlockingCalls& writes_;
   FetchOptions options_;

@@ -11,27 +11,6 @@
 #include "third_party/absl_compat/crc32c.h"
 
 namespace braid {
-namespace {
-
-// Reads `length` bytes of `path` from `offset` (fewer at its end).
-absl::StatusOr<std::string> ReadRange(Env& env, const std::string& path, uint64_t offset,
-                                      uint32_t length) {
-  absl::StatusOr<std::unique_ptr<SequentialFile>> file = env.NewSequentialFile(path, offset);
-  if (!file.ok()) return file.status();
-  std::string data(length, '\0');
-  size_t got = 0;
-  while (got < length) {
-    absl::StatusOr<size_t> read = (*file)->Read(data.data() + got, length - got);
-    if (!read.ok()) return read.status();
-    if (*read == 0) break;
-    got += *read;
-  }
-  data.resize(got);
-  return data;
-}
-
-}  // namespace
-
 MapOutputServer::MapOutputServer(std::unique_ptr<ServerTransport> transport,
                                  std::string scratch_dir, Env& env, BlockingCalls& reads,
                                  MapOutputServerOptions options)
@@ -128,7 +107,7 @@ void MapOutputServer::OnFrame(const PeerId& peer, absl::string_view frame) {
   reads_
       .Compute<std::string>(
           [&env = env_, path = request.path(), offset, length = request.length()] {
-            return ReadRange(env, path, offset, length);
+            return ReadFileRange(env, path, offset, length);
           })
       .Both([this, alive = liveness_.token(), peer, request_id, offset,
              file_bytes](Result<std::string> data) {

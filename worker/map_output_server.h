@@ -29,12 +29,10 @@
 #include "messaging/bad_input.h"
 #include "messaging/transport.h"
 #include "proto/braid.pb.h"
+#include "proto/envelope.h"
 #include "reactor/blocking_calls.h"
 
 namespace braid {
-
-// The largest chunk one FetchRequest may ask for.
-inline constexpr uint32_t kMaxFetchChunk = 4 << 20;
 
 struct MapOutputServerOptions {
   // Reads queued or under way at once, for one peer and in all; a request beyond either is

@@ -107,13 +107,19 @@ class IdentityReducer final : public Reducer {
 
 // The attempt's part file, compressed (and named) as the job asks.
 absl::StatusOr<std::unique_ptr<PartFileWriter>> CreatePartFile(const proto::JobDefinition& job,
-                                                               const proto::TaskAttempt& attempt,
+                                                               const proto::TaskAssignment& task,
                                                                const JobDefinition& definition) {
+  const proto::TaskAttempt& attempt = task.attempt();
   absl::StatusOr<Codec> codec = OutputCodecOf(job.spec());  // checked at submit
   if (!codec.ok()) return codec.status();
-  return PartFileWriter::Create(
-      AttemptOutputPath(job.spec().output(), attempt, CodecExtension(*codec)),
-      definition.output_format, *Env::Default(), *codec);
+  // In the output directory, or (for a worker that does not see it) in a local directory, to
+  // be sent to the coordinator.
+  const std::string path =
+      task.part_file_dir().empty()
+          ? AttemptOutputPath(job.spec().output(), attempt, CodecExtension(*codec))
+          : absl::StrCat(task.part_file_dir(), "/",
+                         PartFileName(attempt.kind(), attempt.task(), CodecExtension(*codec)));
+  return PartFileWriter::Create(path, definition.output_format, *Env::Default(), *codec);
 }
 
 bool Cancelled(const TaskEnvironment& environment) {
@@ -173,8 +179,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
     // A map-only job without an output directory keeps nothing (Hadoop's NullOutputFormat).
     sink = &discard;
   } else if (job.reduce_tasks() == 0) {
-    absl::StatusOr<std::unique_ptr<PartFileWriter>> writer =
-        CreatePartFile(job, attempt, definition);
+    absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, task, definition);
     if (!writer.ok()) return writer.status();
     part = *std::move(writer);
     sink = part.get();
@@ -204,8 +209,8 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
   uint64_t bytes_read = 0;
   if (definition.needs_input) {
     const proto::InputSplit& split = task.split();
-    absl::StatusOr<std::unique_ptr<SplitReader>> reader =
-        SplitReader::Open(split.path(), split.offset(), split.length());
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(
+        split.path(), split.offset(), split.length(), *Env::Default(), split.copy_origin());
     if (!reader.ok()) return reader.status();
     absl::flat_hash_set<uint64_t> skip(task.skip_records().begin(), task.skip_records().end());
     Record record;
@@ -292,7 +297,7 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
     return absl::UnavailableError(absl::StrCat(
         "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
   }
-  absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, attempt, definition);
+  absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, task, definition);
   if (!writer.ok()) return writer.status();
   CountingEmitter out(**writer);
 

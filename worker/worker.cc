@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "job/output_layout.h"
 #include "proto/attempt_name.h"
 #include "proto/status_coding.h"
 #include "worker/run_task.h"
@@ -47,10 +48,17 @@ Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
   link_->SetOnReconnected([this](const proto::Welcome& welcome) {
     if (options_.fleet != nullptr) options_.fleet->Replace(welcome.fleet_keys());
   });
+  auto ask = [this](proto::Envelope request, absl::Duration timeout) {
+    return link_->Request(std::move(request), timeout);
+  };
+  if (options_.fetcher != nullptr) options_.fetcher->SetCoordinator(ask);
+  if (options_.part_sender != nullptr) options_.part_sender->SetCoordinator(ask);
 }
 
 Worker::~Worker() {
   liveness_.End();
+  if (options_.fetcher != nullptr) options_.fetcher->SetCoordinator(nullptr);
+  if (options_.part_sender != nullptr) options_.part_sender->SetCoordinator(nullptr);
   for (auto& [key, running] : running_) running.cancelled->store(true);
 }
 
@@ -148,7 +156,7 @@ void Worker::OnCancel(const proto::CancelTasks& cancel) {
 void Worker::Cancel(Running& running) {
   running.cancelled->store(true);
   running.discard = true;
-  if (running.fetching.has_value()) running.fetching->Cancel();
+  if (running.stop_copying) running.stop_copying();
 }
 
 void Worker::CancelRunning() {
@@ -182,11 +190,14 @@ void Worker::StartTasks() {
     keys.reserve(batch.size());
     for (const TaskToRun& item : batch) {
       keys.push_back(AttemptKey(item.task.attempt()));
-      running_[keys.back()] = Running{item.task.attempt(), item.cancelled, false, std::nullopt};
+      running_[keys.back()] = Running{item.task.attempt(), item.cancelled, false, nullptr};
     }
     ++busy_slots_;
     bool fetch = false;
-    for (const TaskToRun& item : batch) fetch = fetch || NeedsFetch(item.task);
+    for (const TaskToRun& item : batch) {
+      fetch = fetch || NeedsFetch(item.task) || MayFetchSplit(item.task) ||
+              MaySendPartFile(*job->second.definition, item.task);
+    }
     (fetch ? FetchThenRun(job->second.definition, std::move(batch))
            : executor_.Run(job->second.definition, std::move(batch)))
         .Both([this, alive = liveness_.token(),
@@ -206,6 +217,19 @@ bool Worker::NeedsFetch(const proto::TaskAssignment& task) const {
   return false;
 }
 
+bool Worker::MayFetchSplit(const proto::TaskAssignment& task) const {
+  return options_.fetcher != nullptr && task.attempt().kind() == proto::TASK_KIND_MAP &&
+         task.has_split() && !task.split().path().empty() && task.split().has_identity();
+}
+
+bool Worker::MaySendPartFile(const proto::JobDefinition& job,
+                             const proto::TaskAssignment& task) const {
+  if (options_.part_sender == nullptr || job.output_token().empty()) return false;
+  if (task.attempt().kind() == proto::TASK_KIND_REDUCE) return true;
+  // A map-only job's maps write part files (a task bag's lines go in the result).
+  return job.reduce_tasks() == 0 && job.spec().records_per_task() == 0;
+}
+
 Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
     std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch) {
   const Liveness::Token alive = liveness_.token();
@@ -213,63 +237,113 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
   std::vector<TaskToRun> runnable;
   std::vector<size_t> runnable_at;        // the batch index of each runnable task
   std::vector<std::string> fetched_dirs;  // removed once the batch has run
+  std::vector<bool> sends(batch.size());  // whether the task's part file goes to the coordinator
   std::vector<proto::TaskAttempt> attempts;
   for (const TaskToRun& item : batch) attempts.push_back(item.task.attempt());
+  // Fails task i with `why`, about `what`.
+  auto fail = [&](size_t i, const absl::Status& why, absl::string_view what) {
+    proto::TaskResult& failed = results[i].emplace();
+    *failed.mutable_attempt() = attempts[i];
+    failed.set_code(StatusCodeToWire(why.code()));
+    failed.set_message(absl::StrCat(what, ": ", why.message()));
+    return &failed;
+  };
+  // Lets the attempt's cancellation stop `copying`, until it is done.
+  auto stoppable = [this](const proto::TaskAttempt& attempt, auto copying) {
+    if (auto running = running_.find(AttemptKey(attempt)); running != running_.end()) {
+      running->second.stop_copying = [copying]() mutable { copying.Cancel(); };
+    }
+  };
+  auto stopped = [this](const proto::TaskAttempt& attempt) {
+    if (auto running = running_.find(AttemptKey(attempt)); running != running_.end()) {
+      running->second.stop_copying = nullptr;
+    }
+  };
   for (size_t i = 0; i < batch.size(); ++i) {
     TaskToRun& item = batch[i];
-    if (!NeedsFetch(item.task)) {
-      runnable_at.push_back(i);
-      runnable.push_back(std::move(item));
+    const proto::TaskAttempt attempt = item.task.attempt();
+    if (item.cancelled->load()) {
+      fail(i, absl::CancelledError("cancelled"), "before its inputs were copied");
       continue;
     }
-    // This worker's own outputs are read from its disk; the rest are copied next to them.
-    std::vector<proto::MapOutput> remote;
-    for (const proto::MapOutput& output : item.task.map_outputs()) {
-      if (!output.data_endpoint().empty() && output.worker() != options_.name) {
-        remote.push_back(output);
+    if (NeedsFetch(item.task)) {
+      // This worker's own outputs are read from its disk; the rest are copied next to them.
+      std::vector<proto::MapOutput> remote;
+      for (const proto::MapOutput& output : item.task.map_outputs()) {
+        if (!output.data_endpoint().empty() && output.worker() != options_.name) {
+          remote.push_back(output);
+        }
+      }
+      const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/fetched-",
+                                           AttemptName(attempt));
+      fetched_dirs.push_back(dir);
+      Deferred<MapOutputFetcher::Fetched> fetching =
+          options_.fetcher->Fetch(attempt.job_id(), std::move(remote), dir);
+      stoppable(attempt, fetching);
+      Result<MapOutputFetcher::Fetched> fetched = co_await std::move(fetching);
+      if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+      stopped(attempt);
+      if (!fetched.ok()) {
+        fail(i, fetched.status(), "fetching map outputs");
+        continue;
+      }
+      if (!fetched->lost.empty()) {
+        // As when a shared filesystem has lost them: the coordinator runs those maps again.
+        proto::TaskResult* failed =
+            fail(i,
+                 absl::UnavailableError(absl::StrCat(
+                     "the output of map task(s) ", absl::StrJoin(fetched->lost, ", "), " is gone")),
+                 "fetching map outputs");
+        for (uint32_t map_task : fetched->lost) failed->add_lost_map_outputs(map_task);
+        continue;
+      }
+      absl::flat_hash_map<uint32_t, proto::MapOutput> copies;
+      for (proto::MapOutput& local : fetched->local) copies[local.map_task()] = std::move(local);
+      for (proto::MapOutput& output : *item.task.mutable_map_outputs()) {
+        if (auto copy = copies.find(output.map_task()); copy != copies.end()) {
+          output = std::move(copy->second);
+        }
       }
     }
-    const proto::TaskAttempt attempt = item.task.attempt();
-    proto::TaskResult& failed = results[i].emplace();
-    *failed.mutable_attempt() = attempt;
-    if (item.cancelled->load()) {
-      failed.set_code(StatusCodeToWire(absl::StatusCode::kCancelled));
-      failed.set_message("cancelled before its inputs were copied");
-      continue;
+    if (MayFetchSplit(item.task)) {
+      const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/input-",
+                                           AttemptName(attempt));
+      fetched_dirs.push_back(dir);
+      Deferred<proto::InputSplit> fetching =
+          options_.fetcher->FetchSplit(attempt.job_id(), attempt.task(), item.task.split(), dir);
+      stoppable(attempt, fetching);
+      Result<proto::InputSplit> split = co_await std::move(fetching);
+      if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+      stopped(attempt);
+      if (!split.ok()) {
+        fail(i, split.status(), "reading its input");
+        continue;
+      }
+      *item.task.mutable_split() = *std::move(split);
     }
-    const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/fetched-",
-                                         AttemptName(attempt));
-    fetched_dirs.push_back(dir);
-    Deferred<MapOutputFetcher::Fetched> fetching =
-        options_.fetcher->Fetch(attempt.job_id(), std::move(remote), dir);
-    const std::string key = AttemptKey(attempt);
-    if (auto running = running_.find(key); running != running_.end()) {
-      running->second.fetching = fetching;
-    }
-    Result<MapOutputFetcher::Fetched> fetched = co_await std::move(fetching);
-    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
-    if (auto running = running_.find(key); running != running_.end()) {
-      running->second.fetching.reset();
-    }
-    if (!fetched.ok()) {
-      failed.set_code(StatusCodeToWire(fetched.status().code()));
-      failed.set_message(absl::StrCat("fetching map outputs: ", fetched.status().message()));
-      continue;
-    }
-    if (!fetched->lost.empty()) {
-      // As when a shared filesystem has lost them: the coordinator runs those maps again.
-      for (uint32_t map_task : fetched->lost) failed.add_lost_map_outputs(map_task);
-      failed.set_code(StatusCodeToWire(absl::StatusCode::kUnavailable));
-      failed.set_message(absl::StrCat("the output of map task(s) ",
-                                      absl::StrJoin(fetched->lost, ", "), " is gone"));
-      continue;
-    }
-    results[i].reset();
-    absl::flat_hash_map<uint32_t, proto::MapOutput> copies;
-    for (proto::MapOutput& local : fetched->local) copies[local.map_task()] = std::move(local);
-    for (proto::MapOutput& output : *item.task.mutable_map_outputs()) {
-      if (auto copy = copies.find(output.map_task()); copy != copies.end()) {
-        output = std::move(copy->second);
+    if (MaySendPartFile(*job, item.task)) {
+      auto known = jobs_.find(attempt.job_id());
+      std::optional<bool> sees = known == jobs_.end() ? std::nullopt : known->second.sees_output;
+      if (!sees.has_value()) {
+        Deferred<bool> looking = options_.part_sender->SeesOutput(*job);
+        Result<bool> looked = co_await std::move(looking);
+        if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+        sees = looked.ok() && *looked;
+        if (auto again = jobs_.find(attempt.job_id()); again != jobs_.end()) {
+          again->second.sees_output = sees;
+        }
+        if (!*sees) {
+          LOG(INFO) << "job " << attempt.job_id() << ": output directory " << job->spec().output()
+                    << " is not on this worker's filesystem: part files go through the "
+                    << "coordinator";
+        }
+      }
+      if (!*sees) {
+        const std::string dir = absl::StrCat(options_.scratch_dir, "/", attempt.job_id(), "/part-",
+                                             AttemptName(attempt));
+        fetched_dirs.push_back(dir);
+        item.task.set_part_file_dir(dir);
+        sends[i] = true;
       }
     }
     runnable_at.push_back(i);
@@ -288,12 +362,35 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
       ran_status = ran.status();
     }
   }
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!sends[i] || !results[i].has_value() || results[i]->code() != 0 ||
+        results[i]->outputs_size() != 1) {
+      continue;
+    }
+    // Where it would have been written, had this worker seen the output directory.
+    proto::MapOutput& part = *results[i]->mutable_outputs(0);
+    const std::string name = part.path().substr(part.path().find_last_of('/') + 1);
+    Deferred<void> sending =
+        options_.part_sender->Send(attempts[i], part.path(), part.bytes(), part.crc32c());
+    stoppable(attempts[i], sending);
+    absl::Status sent = co_await std::move(sending);
+    if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
+    stopped(attempts[i]);
+    if (!sent.ok()) {
+      fail(i, sent, "writing its part file");
+      continue;
+    }
+    part.set_path(absl::StrCat(TemporaryOutputDir(job->spec().output()), "/",
+                               AttemptName(attempts[i]), "/", name));
+  }
   // The copies have been read (or will not be): their disk space goes back now, not at the
   // job's end.
   for (const std::string& dir : fetched_dirs) {
-    options_.fetcher->RemoveCopies(dir).Catch([dir](absl::Status error) {
-      LOG(WARNING) << "cannot remove fetched copies in " << dir << ": " << error;
-    });
+    (options_.fetcher != nullptr ? options_.fetcher->RemoveCopies(dir)
+                                 : options_.part_sender->Remove(dir))
+        .Catch([dir](absl::Status error) {
+          LOG(WARNING) << "cannot remove fetched copies in " << dir << ": " << error;
+        });
   }
   std::vector<proto::TaskResult> all;
   all.reserve(results.size());

@@ -35,6 +35,7 @@
 #include "worker/fleet_keys.h"
 #include "worker/map_output_fetcher.h"
 #include "worker/map_output_server.h"
+#include "worker/part_file_sender.h"
 #include "worker/task_executor.h"
 
 namespace braid {
@@ -58,6 +59,13 @@ struct WorkerOptions {
   // runs. Must outlive the worker.
   MapOutputServer* data_server = nullptr;
   MapOutputFetcher* fetcher = nullptr;
+  // A fleet without a shared filesystem: with `fetcher`, a map task whose input this worker's
+  // filesystem does not hold (as planned: job/file_identity.h) reads a copy fetched from the
+  // coordinator; with `part_sender`, a task that writes a part file into an output directory
+  // this worker does not see (job/output_layout.h's token) writes it locally and sends it to
+  // the coordinator. Null: inputs and outputs are read and written by path. Must outlive the
+  // worker.
+  PartFileSender* part_sender = nullptr;
   // With keys: the fleet's worker keys, kept as the coordinator says (Welcome, FleetKeys), for
   // the data endpoint's admission check. Must outlive the worker.
   FleetKeys* fleet = nullptr;
@@ -106,8 +114,8 @@ class Worker {
     proto::TaskAttempt attempt;
     std::shared_ptr<std::atomic<bool>> cancelled;
     bool discard = false;  // cancelled by the coordinator, or from a lost connection
-    // While a reduce's inputs are being copied: cancelling it stops the copying.
-    std::optional<Deferred<MapOutputFetcher::Fetched>> fetching;
+    // While the attempt's inputs are being copied, or its part file sent: stops that.
+    std::function<void()> stop_copying;
   };
   // Marks an attempt cancelled, and stops the copying of its inputs if it is at that.
   static void Cancel(Running& running);
@@ -124,9 +132,15 @@ class Worker {
   void OnBatchDone(std::vector<std::string> keys, Result<std::vector<proto::TaskResult>> results);
   // Whether `task` is a reduce some of whose inputs another worker holds (and serves).
   bool NeedsFetch(const proto::TaskAssignment& task) const;
-  // Copies the remote inputs of the batch's reduces to this worker's disk, then runs the batch:
-  // fires with a result per task, in the batch's order (a reduce whose inputs are lost fails
-  // with them listed, without running).
+  // Whether `task` is a map whose input may have to be fetched from the coordinator.
+  bool MayFetchSplit(const proto::TaskAssignment& task) const;
+  // Whether `task` writes a part file that may have to be sent to the coordinator.
+  bool MaySendPartFile(const proto::JobDefinition& job, const proto::TaskAssignment& task) const;
+  // Copies the remote inputs of the batch's tasks to this worker's disk (map outputs other
+  // workers hold, splits of files this worker does not have), runs the batch, and sends the
+  // part files of an output directory this worker does not see: fires with a result per task,
+  // in the batch's order (a reduce whose inputs are lost fails with them listed, without
+  // running).
   Deferred<std::vector<proto::TaskResult>> FetchThenRun(
       std::shared_ptr<const proto::JobDefinition> job, std::vector<TaskToRun> batch);
   void OnTaskDone(const std::string& key, Result<proto::TaskResult> result);
@@ -143,6 +157,8 @@ class Worker {
   struct Job {
     std::shared_ptr<const proto::JobDefinition> definition;
     double runtime_ms = -1;  // moving average of its tasks' run times (-1: none yet)
+    // Whether this worker sees the job's output directory (its token), once looked at.
+    std::optional<bool> sees_output;
   };
   absl::flat_hash_map<std::string, Job> jobs_;
   std::deque<proto::TaskAssignment> queued_;

@@ -1,0 +1,119 @@
+// DataService: the coordinator's side of a fleet without a shared filesystem, on the workers'
+// own connections to it.
+//
+// Input: a worker whose filesystem does not hold the file a split was planned on (the same
+// path with the same FileIdentity, job/file_identity.h) asks where the bytes a reader of the
+// split needs lie (LocateSplit: SplitLocated, with their CRC-32C) and copies them in chunks
+// (FetchRequest: FetchChunk), as a reducer copies map outputs.
+//
+// Output: a worker that cannot see the job's output directory (it does not find the token the
+// coordinator wrote there, job/output_layout.h) sends each part file in pieces (PartChunk),
+// which the DataService writes where the attempt's part file goes, so that the commit is the
+// same either way: atomic renames, _SUCCESS last.
+//
+// It serves each worker only what it has business with: the split of a map task of a running
+// job, and the part file of an attempt given to that worker and not yet ended. Anything else is
+// refused (PERMISSION_DENIED; NOT_FOUND for a job that is not running) and counted. Reads and
+// writes run off the loop (BlockingCalls); at most `reads_per_peer` per worker and `reads` in
+// all are queued (beyond, RESOURCE_EXHAUSTED: ask again), and one piece per part file at a time,
+// so memory is bounded whatever the workers send.
+//
+// Threading: the Hub's thread.
+
+#ifndef BRAID_COORDINATOR_DATA_SERVICE_H_
+#define BRAID_COORDINATOR_DATA_SERVICE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "base/env.h"
+#include "deferred/liveness.h"
+#include "messaging/hub.h"
+#include "proto/braid.pb.h"
+#include "reactor/blocking_calls.h"
+
+namespace braid {
+
+struct DataServiceOptions {
+  size_t reads_per_peer = 16;
+  size_t reads = 64;
+  // Part files being received at once.
+  size_t uploads = 1024;
+};
+
+class DataService {
+ public:
+  // What the DataService asks of the coordinator's jobs.
+  class Catalog {
+   public:
+    virtual ~Catalog() = default;
+    // The split of map task `map_task` of running job `job_id`; null if there is none.
+    virtual const proto::InputSplit* SplitOf(const std::string& job_id, uint32_t map_task) = 0;
+    // Where `attempt` writes its part file, if it runs on the worker at `peer`: NOT_FOUND if
+    // its job is not running, PERMISSION_DENIED if the attempt is not that worker's to write.
+    virtual absl::StatusOr<std::string> PartFileOf(const PeerId& peer,
+                                                   const proto::TaskAttempt& attempt) = 0;
+  };
+
+  // `env` reads the inputs and writes the part files on `calls`; all must outlive the service.
+  DataService(Hub& hub, Catalog& catalog, Env& env, BlockingCalls& calls,
+              DataServiceOptions options = {});
+  DataService(const DataService&) = delete;
+  DataService& operator=(const DataService&) = delete;
+  ~DataService();
+
+  // Each takes the request in `message` from worker `peer` and answers it.
+  void OnLocateSplit(const PeerId& peer, const proto::Envelope& message);
+  void OnFetch(const PeerId& peer, const proto::Envelope& message);
+  void OnPartChunk(const PeerId& peer, proto::Envelope& message);
+
+  // Job `job_id` ended: part files still being received for it are dropped.
+  void ForgetJob(const std::string& job_id);
+
+  uint64_t bytes_served() const { return bytes_served_; }
+  uint64_t bytes_received() const { return bytes_received_; }
+  // Requests refused as none of the asker's business.
+  uint64_t refused() const { return refused_; }
+  size_t uploads() const { return uploads_.size(); }
+
+ private:
+  struct Upload {
+    std::string job_id;
+    std::string path;
+    std::shared_ptr<WritableFile> file;
+    uint64_t written = 0;
+    uint32_t crc = 0;
+    bool busy = false;  // a piece is being written
+    uint64_t generation = 0;
+  };
+
+  // Takes a read slot for `peer`, or answers RESOURCE_EXHAUSTED and returns false.
+  bool TakeRead(const PeerId& peer, uint64_t request_id);
+  void ReturnRead(const PeerId& peer);
+  void Refuse(const PeerId& peer, uint64_t request_id, const absl::Status& why);
+  // The split a request names, or null after refusing it.
+  const proto::InputSplit* SplitFor(const PeerId& peer, uint64_t request_id,
+                                    const std::string& job_id, uint32_t map_task);
+
+  Hub& hub_;
+  Catalog& catalog_;
+  Env& env_;
+  BlockingCalls& calls_;
+  DataServiceOptions options_;
+  absl::flat_hash_map<PeerId, size_t> reading_;
+  size_t reading_total_ = 0;
+  // By attempt name.
+  absl::flat_hash_map<std::string, Upload> uploads_;
+  uint64_t next_generation_ = 1;
+  uint64_t bytes_served_ = 0;
+  uint64_t bytes_received_ = 0;
+  uint64_t refused_ = 0;
+  Liveness liveness_;
+};
+
+}  // namespace braid
+
+#endif  // BRAID_COORDINATOR_DATA_SERVICE_H_

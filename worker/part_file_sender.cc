@@ -1,0 +1,134 @@
+#include "worker/part_file_sender.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "job/output_layout.h"
+#include "proto/attempt_name.h"
+#include "third_party/absl_compat/crc32c.h"
+
+namespace braid {
+
+struct PartFileSender::Sending {
+  proto::TaskAttempt attempt;
+  std::string path;
+  uint64_t bytes = 0;
+  uint32_t crc32c = 0;
+  uint64_t sent = 0;
+  int tries = 1;
+  Deferred<void> done;
+  bool cancelled = false;
+};
+
+PartFileSender::PartFileSender(Env& env, BlockingCalls& reads, PartFileSenderOptions options)
+    : env_(env), reads_(reads), options_(options) {}
+
+PartFileSender::~PartFileSender() { liveness_.End(); }
+
+Deferred<void> PartFileSender::Send(const proto::TaskAttempt& attempt, const std::string& path,
+                                    uint64_t bytes, uint32_t crc32c) {
+  auto sending = std::make_shared<Sending>();
+  sending->attempt = attempt;
+  sending->path = path;
+  sending->bytes = bytes;
+  sending->crc32c = crc32c;
+  sending->done = Deferred<void>([weak = std::weak_ptr<Sending>(sending)](Deferred<void>&) {
+    if (auto sending = weak.lock()) sending->cancelled = true;
+  });
+  Deferred<void> done = sending->done;
+  if (!ask_) {
+    done.Errback(absl::FailedPreconditionError("this worker has no link to the coordinator"))
+        .IgnoreError();
+    return done;
+  }
+  SendPiece(std::move(sending));
+  return done;
+}
+
+Deferred<bool> PartFileSender::SeesOutput(const proto::JobDefinition& job) {
+  return reads_.Compute<bool>([&env = env_, path = OutputTokenPath(job.spec().output()),
+                               token = job.output_token()]() -> absl::StatusOr<bool> {
+    absl::StatusOr<std::string> found = env.ReadFile(path);
+    return found.ok() && *found == token;
+  });
+}
+
+Deferred<void> PartFileSender::Remove(const std::string& dir) {
+  return reads_.Run([&env = env_, dir] { return env.RemoveAll(dir); });
+}
+
+void PartFileSender::SendPiece(std::shared_ptr<Sending> sending) {
+  const uint64_t offset = sending->sent;
+  const size_t length =
+      static_cast<size_t>(std::min<uint64_t>(options_.piece_bytes, sending->bytes - offset));
+  reads_
+      .Compute<std::string>([&env = env_, path = sending->path, offset, length] {
+        return ReadFileRange(env, path, offset, length);
+      })
+      .Both([this, alive = liveness_.token(), sending, offset,
+             length](Result<std::string> data) mutable {
+        if (!alive || sending->cancelled) return;
+        if (!data.ok()) {
+          sending->done.Errback(data.status()).IgnoreError();
+          return;
+        }
+        if (data->size() != length) {
+          sending->done
+              .Errback(absl::DataLossError(
+                  absl::StrCat("part file '", sending->path, "' changed while it was sent")))
+              .IgnoreError();
+          return;
+        }
+        if (!ask_) {
+          sending->done.Errback(absl::CancelledError("the worker's link is gone")).IgnoreError();
+          return;
+        }
+        proto::Envelope request;
+        proto::PartChunk* piece = request.mutable_part_chunk();
+        *piece->mutable_attempt() = sending->attempt;
+        piece->set_offset(offset);
+        piece->set_crc32c(braid_compat::ComputeCrc32c(*data));
+        const bool last = offset + length == sending->bytes;
+        piece->set_last(last);
+        if (last) {
+          piece->set_file_bytes(sending->bytes);
+          piece->set_file_crc32c(sending->crc32c);
+        }
+        piece->set_data(*std::move(data));
+        ask_(std::move(request), options_.request_timeout)
+            .Both([this, alive, sending, length, last](Result<proto::Envelope> answer) mutable {
+              if (!alive || sending->cancelled) return;
+              if (!answer.ok()) return Retry(std::move(sending), answer.status());
+              bytes_sent_ += length;
+              sending->sent += length;
+              if (last) {
+                sending->done.Callback().IgnoreError();
+                return;
+              }
+              SendPiece(std::move(sending));
+            });
+      });
+}
+
+void PartFileSender::Retry(std::shared_ptr<Sending> sending, const absl::Status& why) {
+  const bool again = absl::IsDeadlineExceeded(why) || absl::IsUnavailable(why) ||
+                     absl::IsResourceExhausted(why) || absl::IsDataLoss(why);
+  if (!again || sending->tries >= options_.attempts) {
+    sending->done
+        .Errback(absl::Status(why.code(),
+                              absl::StrCat("sending part file of ", AttemptName(sending->attempt),
+                                           " to the coordinator: ", why.message())))
+        .IgnoreError();
+    return;
+  }
+  LOG(WARNING) << "sending part file of " << AttemptName(sending->attempt)
+               << " again from its start: " << why;
+  ++sending->tries;
+  sending->sent = 0;
+  SendPiece(std::move(sending));
+}
+
+}  // namespace braid
