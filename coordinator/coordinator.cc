@@ -140,10 +140,20 @@ void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskResu
   if (store_ != nullptr) store_->TaskCommitted(job_id, result);
 }
 
-const proto::InputSplit* Coordinator::SplitOf(const std::string& job_id, uint32_t map_task) {
-  const JobRun* run = job(job_id);
-  if (run == nullptr || run->finished()) return nullptr;
-  return run->split(map_task);
+absl::StatusOr<const proto::InputSplit*> Coordinator::SplitFor(const PeerId& peer,
+                                                               const proto::TaskAttempt& attempt) {
+  const JobRun* run = job(attempt.job_id());
+  if (run == nullptr || run->finished()) {
+    return absl::NotFoundError(
+        absl::StrCat("no running job ", absl::string_view(attempt.job_id()).substr(0, 100)));
+  }
+  const proto::InputSplit* split = run->split(attempt.task());
+  if (attempt.kind() != proto::TASK_KIND_MAP || split == nullptr ||
+      !scheduler_.Runs(peer, attempt)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("attempt ", AttemptName(attempt), " is not a map attempt this worker runs"));
+  }
+  return split;
 }
 
 absl::StatusOr<std::string> Coordinator::PartFileOf(const PeerId& peer,
@@ -153,7 +163,12 @@ absl::StatusOr<std::string> Coordinator::PartFileOf(const PeerId& peer,
     return absl::NotFoundError(
         absl::StrCat("no running job ", absl::string_view(attempt.job_id()).substr(0, 100)));
   }
-  if (run->spec().output().empty() || !scheduler_.Runs(peer, attempt)) {
+  // Reduces write part files, and so do the maps of a map-only job that is not a task bag.
+  const bool writes_part =
+      attempt.kind() == proto::TASK_KIND_REDUCE ||
+      (attempt.kind() == proto::TASK_KIND_MAP && run->definition()->reduce_tasks() == 0 &&
+       run->spec().records_per_task() == 0);
+  if (run->spec().output().empty() || !writes_part || !scheduler_.Runs(peer, attempt)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "attempt ", AttemptName(attempt), " is not one this worker runs, with a part file"));
   }

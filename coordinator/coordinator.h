@@ -157,7 +157,8 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   // JobLog.
   void TaskCommitted(const std::string& job_id, const proto::TaskResult& result) override;
   // DataService::Catalog.
-  const proto::InputSplit* SplitOf(const std::string& job_id, uint32_t map_task) override;
+  absl::StatusOr<const proto::InputSplit*> SplitFor(const PeerId& peer,
+                                                    const proto::TaskAttempt& attempt) override;
   absl::StatusOr<std::string> PartFileOf(const PeerId& peer,
                                          const proto::TaskAttempt& attempt) override;
   void MaybeCompactJournal();

@@ -58,29 +58,59 @@ void DataService::ReturnRead(const PeerId& peer) {
 }
 
 const proto::InputSplit* DataService::SplitFor(const PeerId& peer, uint64_t request_id,
-                                               const std::string& job_id, uint32_t map_task) {
-  const proto::InputSplit* split = catalog_.SplitOf(job_id, map_task);
-  if (split == nullptr) {
-    Refuse(peer, request_id,
-           absl::NotFoundError(absl::StrCat("no running job ",
-                                            absl::string_view(job_id).substr(0, 100),
-                                            " has a map task ", map_task)));
+                                               const proto::TaskAttempt& attempt) {
+  absl::StatusOr<const proto::InputSplit*> split = catalog_.SplitFor(peer, attempt);
+  if (!split.ok()) {
+    Refuse(peer, request_id, split.status());
     return nullptr;
   }
-  if (split->path().empty() || !split->has_identity()) {
+  if ((*split)->path().empty() || !(*split)->has_identity()) {
     Refuse(peer, request_id,
-           absl::PermissionDeniedError(
-               absl::StrCat("map task ", map_task, " of job ", job_id, " reads no input file")));
+           absl::PermissionDeniedError(absl::StrCat("map task ", attempt.task(), " of job ",
+                                                    attempt.job_id(), " reads no input file")));
     return nullptr;
   }
-  return split;
+  return *split;
+}
+
+namespace {
+
+std::string SplitKey(const proto::TaskAttempt& attempt) {
+  return absl::StrCat(attempt.job_id(), "/", attempt.task());
+}
+
+}  // namespace
+
+void DataService::Answer(const PeerId& peer, uint64_t request_id, const Located& located) {
+  proto::Envelope reply;
+  proto::SplitLocated* answer = reply.mutable_split_located();
+  answer->set_begin(located.begin);
+  answer->set_end(located.end);
+  answer->set_crc32c(located.crc32c);
+  hub_.Reply(peer, request_id, std::move(reply));
 }
 
 void DataService::OnLocateSplit(const PeerId& peer, const proto::Envelope& message) {
   const uint64_t request_id = message.message_id();
   const proto::LocateSplit& locate = message.locate_split();
-  const proto::InputSplit* split = SplitFor(peer, request_id, locate.job_id(), locate.map_task());
-  if (split == nullptr || !TakeRead(peer, request_id)) return;
+  if (locate.attempt().job_id() != locate.job_id() ||
+      locate.attempt().task() != locate.map_task()) {
+    return Refuse(peer, request_id,
+                  absl::PermissionDeniedError("a LocateSplit for another task than its attempt's"));
+  }
+  const proto::InputSplit* split = SplitFor(peer, request_id, locate.attempt());
+  if (split == nullptr) return;
+  const std::string key = SplitKey(locate.attempt());
+  if (auto known = located_.find(key); known != located_.end()) {
+    // Located before (for another attempt, or this one asking again after a timeout): once.
+    if (known->second.done) return Answer(peer, request_id, known->second);
+    known->second.waiting.emplace_back(peer, request_id);
+    return;
+  }
+  if (!TakeRead(peer, request_id)) return;
+  Located& locating = located_[key];
+  locating.job_id = locate.job_id();
+  locating.waiting.emplace_back(peer, request_id);
   calls_
       .Compute<SplitExtent>([&env = env_, split = *split]() -> absl::StatusOr<SplitExtent> {
         // The file must still be the one planned: another would be other records.
@@ -91,40 +121,58 @@ void DataService::OnLocateSplit(const PeerId& peer, const proto::Envelope& messa
         }
         return LocateSplit(env, split.path(), split.offset(), split.length());
       })
-      .Both([this, alive = liveness_.token(), peer, request_id](Result<SplitExtent> extent) {
+      .Both([this, alive = liveness_.token(), peer, key](Result<SplitExtent> extent) {
         if (!alive) return;
         ReturnRead(peer);
-        if (!extent.ok()) return Refuse(peer, request_id, extent.status());
-        proto::Envelope answer;
-        proto::SplitLocated* located = answer.mutable_split_located();
-        located->set_begin(extent->begin);
-        located->set_end(extent->end);
-        located->set_crc32c(extent->crc32c);
-        hub_.Reply(peer, request_id, std::move(answer));
+        auto it = located_.find(key);
+        if (it == located_.end()) return;  // its job ended
+        std::vector<std::pair<PeerId, uint64_t>> waiting = std::move(it->second.waiting);
+        it->second.waiting.clear();
+        if (!extent.ok()) {
+          located_.erase(it);  // the next attempt looks again
+          for (const auto& [to, id] : waiting) Refuse(to, id, extent.status());
+          return;
+        }
+        it->second.begin = extent->begin;
+        it->second.end = extent->end;
+        it->second.crc32c = extent->crc32c;
+        it->second.done = true;
+        for (const auto& [to, id] : waiting) Answer(to, id, it->second);
       });
 }
 
 void DataService::OnFetch(const PeerId& peer, const proto::Envelope& message) {
   const uint64_t request_id = message.message_id();
   const proto::FetchRequest& request = message.fetch_request();
-  const proto::InputSplit* split = SplitFor(peer, request_id, request.job_id(), request.map_task());
+  if (request.attempt().job_id() != request.job_id() ||
+      request.attempt().task() != request.map_task()) {
+    return Refuse(peer, request_id,
+                  absl::PermissionDeniedError("a fetch for another task than its attempt's"));
+  }
+  const proto::InputSplit* split = SplitFor(peer, request_id, request.attempt());
   if (split == nullptr) return;
-  if (request.path() != split->path() || request.partition() != 0) {
+  auto located = located_.find(SplitKey(request.attempt()));
+  if (request.path() != split->path() || request.partition() != 0 || located == located_.end() ||
+      !located->second.done) {
     const std::string shown(absl::string_view(request.path()).substr(0, 200));
     return Refuse(peer, request_id,
                   absl::PermissionDeniedError(
-                      absl::StrCat("'", shown, "' is not the input of map task ",
+                      absl::StrCat("'", shown, "' is not the located input of map task ",
                                    request.map_task(), " of job ", request.job_id())));
   }
-  const uint64_t file_bytes = split->identity().size();
-  if (request.length() == 0 || request.length() > kMaxFetchChunk || request.offset() > file_bytes) {
-    return Refuse(
-        peer, request_id,
-        absl::InvalidArgumentError(absl::StrCat("a fetch asks for 1 to ", kMaxFetchChunk,
-                                                " bytes within the file's ", file_bytes)));
+  // Only the bytes the split's reader needs.
+  const uint64_t begin = located->second.begin;
+  const uint64_t end = located->second.end;
+  if (request.length() == 0 || request.length() > kMaxFetchChunk || request.offset() < begin ||
+      request.offset() >= end || request.length() > end - request.offset()) {
+    return Refuse(peer, request_id,
+                  absl::InvalidArgumentError(absl::StrCat("a fetch asks for 1 to ", kMaxFetchChunk,
+                                                          " bytes within the split's [", begin,
+                                                          ", ", end, ")")));
   }
   if (!TakeRead(peer, request_id)) return;
   const uint64_t offset = request.offset();
+  const uint64_t file_bytes = split->identity().size();
   calls_
       .Compute<std::string>(
           [&env = env_, path = request.path(), offset, length = request.length()] {
@@ -146,20 +194,33 @@ void DataService::OnFetch(const PeerId& peer, const proto::Envelope& message) {
       });
 }
 
+void DataService::DropEndedUploads() {
+  absl::erase_if(uploads_, [&](const auto& entry) {
+    const Upload& upload = entry.second;
+    return !upload.busy && !catalog_.PartFileOf(upload.peer, upload.attempt).ok();
+  });
+}
+
 void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
   const uint64_t request_id = message.message_id();
   proto::PartChunk& chunk = *message.mutable_part_chunk();
   absl::StatusOr<std::string> path = catalog_.PartFileOf(peer, chunk.attempt());
   if (!path.ok()) return Refuse(peer, request_id, path.status());
+  if (chunk.data().size() > kMaxFetchChunk) {
+    return Refuse(peer, request_id,
+                  absl::InvalidArgumentError(absl::StrCat("a piece of a part file is at most ",
+                                                          kMaxFetchChunk, " bytes")));
+  }
   const std::string name = AttemptName(chunk.attempt());
   auto found = uploads_.find(name);
   if (chunk.offset() == 0) {
     // The first piece starts the file afresh (a worker that lost an answer starts over).
     if (found != uploads_.end() && found->second.busy) {
       return Refuse(peer, request_id,
-                    absl::FailedPreconditionError(
-                        absl::StrCat("a piece of ", name, "'s part file is still being written")));
+                    absl::UnavailableError(absl::StrCat(
+                        "a piece of ", name, "'s part file is still being written: try again")));
     }
+    if (found == uploads_.end() && uploads_.size() >= options_.uploads / 2) DropEndedUploads();
     if (found == uploads_.end() && uploads_.size() >= options_.uploads) {
       return Refuse(
           peer, request_id,
@@ -168,14 +229,15 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
     }
     Upload& fresh = uploads_[name];
     fresh = Upload();
-    fresh.job_id = chunk.attempt().job_id();
+    fresh.peer = peer;
+    fresh.attempt = chunk.attempt();
     fresh.path = *std::move(path);
     fresh.generation = next_generation_++;
     found = uploads_.find(name);
   } else if (found == uploads_.end() || found->second.busy ||
              found->second.written != chunk.offset()) {
     return Refuse(peer, request_id,
-                  absl::FailedPreconditionError(absl::StrCat(
+                  absl::AbortedError(absl::StrCat(
                       "a piece of ", name, "'s part file at byte ", chunk.offset(),
                       " does not follow the ", found == uploads_.end() ? 0 : found->second.written,
                       " bytes received: send the file again from its start")));
@@ -196,7 +258,14 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
               absl::StrCat("a corrupt piece of '", path, "' at byte ", written, ": send it again"));
         }
         if (file == nullptr) {
-          if (absl::Status made = env.CreateDirs(DirName(path)); !made.ok()) return made;
+          // Only the attempt's own directory: a job committed or removed meanwhile has no
+          // _temporary, and must not get one back.
+          const std::string attempt_dir = DirName(path);
+          if (!env.Exists(DirName(attempt_dir))) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("the job's output is no longer being written: '", path, "'"));
+          }
+          if (absl::Status made = env.CreateDirs(attempt_dir); !made.ok()) return made;
           absl::StatusOr<std::unique_ptr<WritableFile>> opened = env.NewWritableFile(path);
           if (!opened.ok()) return opened.status();
           file = *std::move(opened);
@@ -209,6 +278,8 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
                 "the part file received for '", path, "' is not the one sent (",
                 written + data.size(), " bytes, ", file_bytes, " sent): send it again"));
           }
+          // Durable before the worker is told it is there, as a part file written in place is.
+          if (absl::Status synced = file->Sync(); !synced.ok()) return synced;
           if (absl::Status closed = file->Close(); !closed.ok()) return closed;
           result.file.reset();
         }
@@ -237,7 +308,9 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
 }
 
 void DataService::ForgetJob(const std::string& job_id) {
-  absl::erase_if(uploads_, [&](const auto& entry) { return entry.second.job_id == job_id; });
+  absl::erase_if(uploads_,
+                 [&](const auto& entry) { return entry.second.attempt.job_id() == job_id; });
+  absl::erase_if(located_, [&](const auto& entry) { return entry.second.job_id == job_id; });
 }
 
 }  // namespace braid

@@ -11,12 +11,14 @@
 // which the DataService writes where the attempt's part file goes, so that the commit is the
 // same either way: atomic renames, _SUCCESS last.
 //
-// It serves each worker only what it has business with: the split of a map task of a running
-// job, and the part file of an attempt given to that worker and not yet ended. Anything else is
-// refused (PERMISSION_DENIED; NOT_FOUND for a job that is not running) and counted. Reads and
-// writes run off the loop (BlockingCalls); at most `reads_per_peer` per worker and `reads` in
-// all are queued (beyond, RESOURCE_EXHAUSTED: ask again), and one piece per part file at a time,
-// so memory is bounded whatever the workers send.
+// It serves each worker only what it has business with: the bytes of the split that a map
+// attempt it runs reads (located first), and the part file of an attempt it runs that writes
+// one. Anything else is refused (PERMISSION_DENIED; NOT_FOUND for a job that is not running) and
+// counted. Reads and writes run off the loop (BlockingCalls); at most `reads_per_peer` per worker
+// and `reads` in all are queued (beyond, RESOURCE_EXHAUSTED: ask again), pieces are at most
+// kMaxFetchChunk, and one piece per part file is written at a time. A split is located once per
+// job and map task, however many attempts ask. Part files are synced before they are
+// acknowledged whole, as the workers' own are.
 //
 // Threading: the Hub's thread.
 
@@ -26,6 +28,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -50,8 +54,10 @@ class DataService {
   class Catalog {
    public:
     virtual ~Catalog() = default;
-    // The split of map task `map_task` of running job `job_id`; null if there is none.
-    virtual const proto::InputSplit* SplitOf(const std::string& job_id, uint32_t map_task) = 0;
+    // The split `attempt` reads, if it is a map attempt that runs on the worker at `peer`:
+    // NOT_FOUND if its job is not running, PERMISSION_DENIED otherwise.
+    virtual absl::StatusOr<const proto::InputSplit*> SplitFor(
+        const PeerId& peer, const proto::TaskAttempt& attempt) = 0;
     // Where `attempt` writes its part file, if it runs on the worker at `peer`: NOT_FOUND if
     // its job is not running, PERMISSION_DENIED if the attempt is not that worker's to write.
     virtual absl::StatusOr<std::string> PartFileOf(const PeerId& peer,
@@ -81,7 +87,8 @@ class DataService {
 
  private:
   struct Upload {
-    std::string job_id;
+    PeerId peer;
+    proto::TaskAttempt attempt;
     std::string path;
     std::shared_ptr<WritableFile> file;
     uint64_t written = 0;
@@ -94,9 +101,13 @@ class DataService {
   bool TakeRead(const PeerId& peer, uint64_t request_id);
   void ReturnRead(const PeerId& peer);
   void Refuse(const PeerId& peer, uint64_t request_id, const absl::Status& why);
-  // The split a request names, or null after refusing it.
+  // The split `attempt` reads, or null after refusing the request.
   const proto::InputSplit* SplitFor(const PeerId& peer, uint64_t request_id,
-                                    const std::string& job_id, uint32_t map_task);
+                                    const proto::TaskAttempt& attempt);
+  // Drops the uploads whose attempts have ended (not those being written).
+  void DropEndedUploads();
+  struct Located;
+  void Answer(const PeerId& peer, uint64_t request_id, const Located& located);
 
   Hub& hub_;
   Catalog& catalog_;
@@ -107,6 +118,16 @@ class DataService {
   size_t reading_total_ = 0;
   // By attempt name.
   absl::flat_hash_map<std::string, Upload> uploads_;
+  // Splits located, by "JOB/MAP_TASK", and the requests waiting for one being located.
+  struct Located {
+    std::string job_id;
+    uint64_t begin = 0;
+    uint64_t end = 0;
+    uint32_t crc32c = 0;
+    bool done = false;
+    std::vector<std::pair<PeerId, uint64_t>> waiting;
+  };
+  absl::flat_hash_map<std::string, Located> located_;
   uint64_t next_generation_ = 1;
   uint64_t bytes_served_ = 0;
   uint64_t bytes_received_ = 0;

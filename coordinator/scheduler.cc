@@ -94,6 +94,9 @@ bool Scheduler::Find(const proto::TaskAttempt& attempt, Source** source, Attempt
 }
 
 bool Scheduler::Runs(const PeerId& peer, const proto::TaskAttempt& attempt) const {
+  if (attempt.kind() != proto::TASK_KIND_MAP && attempt.kind() != proto::TASK_KIND_REDUCE) {
+    return false;
+  }
   auto number = numbers_.find(attempt.job_id());
   if (number == numbers_.end()) return false;
   auto running = running_.find(AttemptKey{number->second, attempt.task(), attempt.attempt(),

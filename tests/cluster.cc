@@ -108,7 +108,7 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
         *Env::Default(),
         options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     part_senders_.push_back(std::make_unique<PartFileSender>(
-        *Env::Default(),
+        clock_, *Env::Default(),
         options_.data_plane_calls != nullptr ? *options_.data_plane_calls : blocking_calls_));
     worker_options.data_server = data_servers_.back().get();
     worker_options.fetcher = fetchers_.back().get();

@@ -187,6 +187,44 @@ TEST(NoSharedFilesystem, AnInputChangedOnTheCoordinatorAfterPlanningFailsTheJobN
   EXPECT_FALSE(disk.Exists(At("out/part-r-00000")));
 }
 
+TEST(NoSharedFilesystem, AWorkerThatCannotFetchNeverReadsAnotherFileOfTheSameName) {
+  // The worker's disk has a file at the input's path, of the same size, with other words.
+  testing::TempDir dir;
+  const std::string path = dir.File("in");
+  testing::WriteFile(path, "theirs words\n");
+  FakeEnv disk;
+  ASSERT_TRUE(disk.CreateDirs(dir.path()).ok());
+  ASSERT_TRUE(disk.WriteStringToFile(path, "mine! words\n").ok());
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.coordinator_env = &disk;  // and no data plane: the worker can only read by path
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", path, At("out"), 1);
+  spec.set_max_attempts(1);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("not the file the coordinator planned"));
+}
+
+TEST(NoSharedFilesystem, AWorkerThatCannotSendNeverWritesAnOutputTheCoordinatorDoesNotSee) {
+  FakeEnv disk;
+  ASSERT_TRUE(disk.CreateDirs(kRoot).ok());
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.coordinator_env = &disk;  // and no data plane
+  testing::Cluster cluster(options);
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  spec.set_output(At("out"));
+  spec.set_max_attempts(1);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->message(), HasSubstr("is not the coordinator's on this worker"));
+  EXPECT_FALSE(Env::Default()->Exists(kRoot));
+}
+
 TEST(NoSharedFilesystem, WorkersThatShareTheFilesystemReadAndWriteInPlace) {
   testing::TempDir dir;
   const std::vector<std::string> texts = testing::WriteCorpus(dir);

@@ -224,7 +224,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
         },
         *Env::Default(), blocking_calls);
     // Without a filesystem shared with the coordinator: inputs come from it, part files go to it.
-    part_sender = std::make_unique<PartFileSender>(*Env::Default(), blocking_calls);
+    part_sender = std::make_unique<PartFileSender>(reactor, *Env::Default(), blocking_calls);
     LOG(INFO) << "serving map outputs on " << data_server->endpoint();
   }
   WorkerOptions options;

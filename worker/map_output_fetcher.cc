@@ -26,6 +26,8 @@ struct MapOutputFetcher::Source {
   uint64_t origin = 0;
   // The copy's file name in the fetch's directory; empty for "map-TASK-part-PARTITION".
   std::string local_name;
+  // For a split's bytes from the coordinator: the map attempt that reads them.
+  std::optional<proto::TaskAttempt> attempt;
 };
 
 struct MapOutputFetcher::Connection {
@@ -60,6 +62,7 @@ class MapOutputFetcher::Run {
                                              : absl::StrCat(dir_, "/", source.local_name);
       file.output = std::move(source.output);
       file.origin = source.origin;
+      file.attempt = std::move(source.attempt);
     }
   }
   ~Run() { liveness_.End(); }
@@ -90,6 +93,7 @@ class MapOutputFetcher::Run {
   struct File {
     proto::MapOutput output;
     uint64_t origin = 0;  // the holder's offset of the output's byte 0
+    std::optional<proto::TaskAttempt> attempt;
     std::string local;
     std::shared_ptr<WritableFile> writer;
     bool started = false;
@@ -165,6 +169,7 @@ class MapOutputFetcher::Run {
     fetch->set_path(file.output.path());
     fetch->set_offset(file.origin + offset);
     fetch->set_length(length);
+    if (file.attempt.has_value()) *fetch->mutable_attempt() = *file.attempt;
     ++file.in_flight;
     absl::Status asked =
         fetcher_.Ask(file.output.data_endpoint(), file.output.data_key(), std::move(request),
@@ -365,98 +370,124 @@ Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Fetch(const std::string& j
   return Start(job_id, std::move(sources), dir);
 }
 
-Deferred<proto::InputSplit> MapOutputFetcher::FetchSplit(const std::string& job_id,
-                                                         uint32_t map_task,
+struct MapOutputFetcher::SplitFetch {
+  proto::TaskAttempt attempt;
+  proto::InputSplit split;
+  std::string dir;
+  Deferred<proto::InputSplit> done;
+  std::optional<Deferred<Fetched>> copying;
+  bool cancelled = false;
+};
+
+Deferred<proto::InputSplit> MapOutputFetcher::FetchSplit(const proto::TaskAttempt& attempt,
                                                          const proto::InputSplit& split,
                                                          const std::string& dir) {
-  auto copying = std::make_shared<std::optional<Deferred<Fetched>>>();
-  auto cancelled = std::make_shared<bool>(false);
-  Deferred<proto::InputSplit> done([copying, cancelled](Deferred<proto::InputSplit>&) {
-    *cancelled = true;
-    if (copying->has_value()) (*copying)->Cancel();
-  });
+  auto fetch = std::make_shared<SplitFetch>();
+  fetch->attempt = attempt;
+  fetch->split = split;
+  fetch->dir = dir;
+  fetch->done = Deferred<proto::InputSplit>(
+      [weak = std::weak_ptr<SplitFetch>(fetch)](Deferred<proto::InputSplit>&) {
+        auto fetch = weak.lock();
+        if (fetch == nullptr) return;
+        fetch->cancelled = true;
+        if (fetch->copying.has_value()) fetch->copying->Cancel();
+      });
+  Deferred<proto::InputSplit> done = fetch->done;
   writes_
       .Compute<bool>([&env = env_, split]() -> absl::StatusOr<bool> {
         return IsSameFile(env, split.path(), split.identity());
       })
-      .Both([this, alive = liveness_.token(), job_id, map_task, split, dir, copying, cancelled,
-             done](Result<bool> same) mutable {
-        if (!alive || *cancelled) return;
+      .Both([this, alive = liveness_.token(), fetch](Result<bool> same) mutable {
+        if (!alive || fetch->cancelled) return;
         if (same.ok() && *same) {
-          done.Callback(split).IgnoreError();
+          fetch->done.Callback(fetch->split).IgnoreError();
           return;
         }
-        if (!ask_coordinator_) {
-          done.Errback(absl::FailedPreconditionError(absl::StrCat(
-                           "input '", split.path(), "' is not on this worker's filesystem as ",
-                           "planned, and this worker cannot fetch it")))
-              .IgnoreError();
-          return;
-        }
-        proto::Envelope locate;
-        locate.mutable_locate_split()->set_job_id(job_id);
-        locate.mutable_locate_split()->set_map_task(map_task);
-        ask_coordinator_(std::move(locate), options_.request_timeout)
-            .Both([this, alive, job_id, map_task, split, dir, copying, cancelled,
-                   done](Result<proto::Envelope> located) mutable {
-              if (!alive || *cancelled) return;
-              if (!located.ok()) {
-                done.Errback(
-                        absl::Status(located.status().code(),
-                                     absl::StrCat("the coordinator cannot serve input '",
-                                                  split.path(), "': ", located.status().message())))
-                    .IgnoreError();
-                return;
-              }
-              CopySplit(job_id, map_task, split, dir, *located, copying, done);
-            });
+        Locate(std::move(fetch), 1);
       });
   return done;
 }
 
-void MapOutputFetcher::CopySplit(const std::string& job_id, uint32_t map_task,
-                                 const proto::InputSplit& split, const std::string& dir,
-                                 const proto::Envelope& located,
-                                 std::shared_ptr<std::optional<Deferred<Fetched>>> copying,
-                                 Deferred<proto::InputSplit> done) {
-  const proto::SplitLocated& at = located.split_located();
-  if (!located.has_split_located() || at.end() < at.begin()) {
-    done.Errback(absl::DataLossError("the coordinator answered LocateSplit with something else"))
+void MapOutputFetcher::Locate(std::shared_ptr<SplitFetch> fetch, int tries) {
+  if (!ask_coordinator_) {
+    fetch->done
+        .Errback(absl::FailedPreconditionError(absl::StrCat(
+            "input '", fetch->split.path(),
+            "' is not on this worker's filesystem as planned, and this worker cannot fetch it")))
         .IgnoreError();
     return;
   }
+  proto::Envelope locate;
+  locate.mutable_locate_split()->set_job_id(fetch->attempt.job_id());
+  locate.mutable_locate_split()->set_map_task(fetch->attempt.task());
+  *locate.mutable_locate_split()->mutable_attempt() = fetch->attempt;
+  ask_coordinator_(std::move(locate), options_.locate_timeout)
+      .Both(
+          [this, alive = liveness_.token(), fetch, tries](Result<proto::Envelope> located) mutable {
+            if (!alive || fetch->cancelled) return;
+            if (located.ok()) return CopySplit(std::move(fetch), *located);
+            const absl::Status& why = located.status();
+            if ((absl::IsDeadlineExceeded(why) || absl::IsUnavailable(why)) &&
+                tries < options_.attempts) {
+              // The coordinator locates each split once: asking again waits for the same answer.
+              time_.CallLater(absl::Seconds(1) * tries, [this, alive, fetch, tries]() mutable {
+                if (alive && !fetch->cancelled) Locate(std::move(fetch), tries + 1);
+              });
+              return;
+            }
+            fetch->done
+                .Errback(absl::Status(why.code(),
+                                      absl::StrCat("the coordinator cannot serve input '",
+                                                   fetch->split.path(), "': ", why.message())))
+                .IgnoreError();
+          });
+}
+
+void MapOutputFetcher::CopySplit(std::shared_ptr<SplitFetch> fetch,
+                                 const proto::Envelope& located) {
+  const proto::SplitLocated& at = located.split_located();
+  if (!located.has_split_located() || at.end() < at.begin()) {
+    fetch->done
+        .Errback(absl::DataLossError("the coordinator answered LocateSplit with something else"))
+        .IgnoreError();
+    return;
+  }
+  const proto::InputSplit& split = fetch->split;
   Source source;
-  source.output.set_map_task(map_task);
+  source.output.set_map_task(fetch->attempt.task());
   source.output.set_path(split.path());
   source.output.set_bytes(at.end() - at.begin());
   source.output.set_crc32c(at.crc32c());
   source.output.set_data_endpoint(std::string(kFromCoordinator));
   source.origin = at.begin();
+  source.attempt = fetch->attempt;
   // The same name, so that a compressed input is read as one.
   const size_t slash = split.path().find_last_of('/');
   source.local_name = slash == std::string::npos ? split.path() : split.path().substr(slash + 1);
   std::vector<Source> sources;
   sources.push_back(std::move(source));
-  *copying = Start(job_id, std::move(sources), dir);
-  (*copying)->Both([alive = liveness_.token(), split, origin = at.begin(),
-                    done](Result<Fetched> fetched) mutable {
-    if (!alive) return;
-    if (!fetched.ok()) {
-      done.Errback(fetched.status()).IgnoreError();
-      return;
-    }
-    if (!fetched->lost.empty() || fetched->local.empty()) {
-      done.Errback(absl::UnavailableError(absl::StrCat(
-                       "input '", split.path(), "' could not be copied from the coordinator: ",
-                       fetched->why_lost.message())))
-          .IgnoreError();
-      return;
-    }
-    proto::InputSplit copy = split;
-    copy.set_path(fetched->local.front().path());
-    copy.set_copy_origin(origin);
-    done.Callback(std::move(copy)).IgnoreError();
-  });
+  fetch->copying = Start(fetch->attempt.job_id(), std::move(sources), fetch->dir);
+  fetch->copying->Both(
+      [alive = liveness_.token(), fetch, origin = at.begin()](Result<Fetched> fetched) mutable {
+        if (!alive || fetch->cancelled) return;
+        if (!fetched.ok()) {
+          fetch->done.Errback(fetched.status()).IgnoreError();
+          return;
+        }
+        if (!fetched->lost.empty() || fetched->local.empty()) {
+          fetch->done
+              .Errback(absl::UnavailableError(absl::StrCat(
+                  "input '", fetch->split.path(),
+                  "' could not be copied from the coordinator: ", fetched->why_lost.message())))
+              .IgnoreError();
+          return;
+        }
+        proto::InputSplit copy = fetch->split;
+        copy.set_copy_path(fetched->local.front().path());
+        copy.set_copy_origin(origin);
+        fetch->done.Callback(std::move(copy)).IgnoreError();
+      });
 }
 
 Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Start(const std::string& job_id,

@@ -55,6 +55,9 @@ struct FetchOptions {
   absl::Duration request_timeout = absl::Seconds(30);
   // Tries of one chunk (timed out or corrupt) before its output counts as lost.
   int attempts = 3;
+  // How long the coordinator may take to locate a split (it reads the bytes to checksum them: a
+  // compressed input whole).
+  absl::Duration locate_timeout = absl::Minutes(5);
 };
 
 class MapOutputFetcher {
@@ -94,14 +97,14 @@ class MapOutputFetcher {
   // How to reach the coordinator, for FetchSplit; null (the default) to fetch no splits.
   void SetCoordinator(AskCoordinator ask) { ask_coordinator_ = std::move(ask); }
 
-  // The split that map task `map_task` of job `job_id` reads: `split` itself if this worker's
+  // The split that map attempt `attempt` reads: `split` itself if this worker's
   // filesystem holds the file it was planned on (job/file_identity.h), or else a copy in `dir`
-  // of the bytes a reader of it needs, fetched from the coordinator (with `path` and
+  // of the bytes a reader of it needs, fetched from the coordinator (with `copy_path` and
   // `copy_origin` set: SplitReader reads it as the split). Fails with kUnavailable if the
   // coordinator cannot be reached or the copy cannot be made, with the coordinator's refusal
   // (kDataLoss: the file changed there), or with this disk's error. Cancelling it stops the
   // copying.
-  Deferred<proto::InputSplit> FetchSplit(const std::string& job_id, uint32_t map_task,
+  Deferred<proto::InputSplit> FetchSplit(const proto::TaskAttempt& attempt,
                                          const proto::InputSplit& split, const std::string& dir);
 
   // Removes a fetch's directory and the copies in it (once its reduce has read them).
@@ -126,11 +129,11 @@ class MapOutputFetcher {
 
   Deferred<Fetched> Start(const std::string& job_id, std::vector<Source> sources,
                           const std::string& dir);
-  // Copies the bytes `located` names of the split into `dir`; fires `done`.
-  void CopySplit(const std::string& job_id, uint32_t map_task, const proto::InputSplit& split,
-                 const std::string& dir, const proto::Envelope& located,
-                 std::shared_ptr<std::optional<Deferred<Fetched>>> copying,
-                 Deferred<proto::InputSplit> done);
+  struct SplitFetch;
+  // Asks the coordinator where the split's bytes lie (try `tries` of a few).
+  void Locate(std::shared_ptr<SplitFetch> fetch, int tries);
+  // Copies the bytes `located` names of the split into its directory; fires its Deferred.
+  void CopySplit(std::shared_ptr<SplitFetch> fetch, const proto::Envelope& located);
 
   // The connection to `endpoint` (holding `key`), made on first use.
   absl::StatusOr<Connection*> ConnectionTo(const std::string& endpoint, const std::string& key);

@@ -23,8 +23,9 @@ struct PartFileSender::Sending {
   bool cancelled = false;
 };
 
-PartFileSender::PartFileSender(Env& env, BlockingCalls& reads, PartFileSenderOptions options)
-    : env_(env), reads_(reads), options_(options) {}
+PartFileSender::PartFileSender(ReactorTime& time, Env& env, BlockingCalls& reads,
+                               PartFileSenderOptions options)
+    : time_(time), env_(env), reads_(reads), options_(options) {}
 
 PartFileSender::~PartFileSender() { liveness_.End(); }
 
@@ -115,7 +116,8 @@ void PartFileSender::SendPiece(std::shared_ptr<Sending> sending) {
 
 void PartFileSender::Retry(std::shared_ptr<Sending> sending, const absl::Status& why) {
   const bool again = absl::IsDeadlineExceeded(why) || absl::IsUnavailable(why) ||
-                     absl::IsResourceExhausted(why) || absl::IsDataLoss(why);
+                     absl::IsResourceExhausted(why) || absl::IsDataLoss(why) ||
+                     absl::IsAborted(why);
   if (!again || sending->tries >= options_.attempts) {
     sending->done
         .Errback(absl::Status(why.code(),
@@ -126,9 +128,12 @@ void PartFileSender::Retry(std::shared_ptr<Sending> sending, const absl::Status&
   }
   LOG(WARNING) << "sending part file of " << AttemptName(sending->attempt)
                << " again from its start: " << why;
+  const absl::Duration pause = options_.backoff * (1 << std::min(sending->tries - 1, 6));
   ++sending->tries;
   sending->sent = 0;
-  SendPiece(std::move(sending));
+  time_.CallLater(pause, [this, alive = liveness_.token(), sending]() mutable {
+    if (alive && !sending->cancelled) SendPiece(std::move(sending));
+  });
 }
 
 }  // namespace braid

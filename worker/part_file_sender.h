@@ -3,8 +3,9 @@
 // writes it where the attempt's part file goes, for the usual commit.
 //
 // One piece is in flight at a time (each answered once it is written), so a send holds one
-// piece in memory. An unanswered piece, or one refused as busy, starts the file over, up to
-// `attempts` times; a refusal for any other reason fails the send.
+// piece in memory. An unanswered piece, or one refused as busy, corrupt or out of order, starts
+// the file over after a pause, up to `attempts` times; a refusal for any other reason (the
+// attempt is not this worker's to write any more) fails the send.
 //
 // Threading: the caller's loop; the pieces are read on BlockingCalls.
 
@@ -19,6 +20,7 @@
 #include "base/env.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
+#include "deferred/reactor_time.h"
 #include "proto/braid.pb.h"
 #include "reactor/blocking_calls.h"
 
@@ -27,7 +29,9 @@ namespace braid {
 struct PartFileSenderOptions {
   uint32_t piece_bytes = 4 << 20;
   absl::Duration request_timeout = absl::Seconds(60);
-  int attempts = 3;
+  int attempts = 5;
+  // The pause before the second try; it doubles with each further one.
+  absl::Duration backoff = absl::Milliseconds(200);
 };
 
 class PartFileSender {
@@ -36,8 +40,10 @@ class PartFileSender {
   using AskCoordinator = absl::AnyInvocable<Deferred<proto::Envelope>(proto::Envelope request,
                                                                       absl::Duration timeout)>;
 
-  // `env` reads the part files on `reads`; both must outlive the sender and its calls.
-  PartFileSender(Env& env, BlockingCalls& reads, PartFileSenderOptions options = {});
+  // `env` reads the part files on `reads`; retries wait on `time`. All must outlive the sender
+  // and its calls.
+  PartFileSender(ReactorTime& time, Env& env, BlockingCalls& reads,
+                 PartFileSenderOptions options = {});
   PartFileSender(const PartFileSender&) = delete;
   PartFileSender& operator=(const PartFileSender&) = delete;
   ~PartFileSender();
@@ -64,6 +70,7 @@ class PartFileSender {
   void SendPiece(std::shared_ptr<Sending> sending);
   void Retry(std::shared_ptr<Sending> sending, const absl::Status& why);
 
+  ReactorTime& time_;
   Env& env_;
   BlockingCalls& reads_;
   PartFileSenderOptions options_;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "job/counters.h"
+#include "job/file_identity.h"
 #include "job/output_layout.h"
 #include "job/split_reader.h"
 #include "job/streaming_spec.h"
@@ -114,12 +115,39 @@ absl::StatusOr<std::unique_ptr<PartFileWriter>> CreatePartFile(const proto::JobD
   if (!codec.ok()) return codec.status();
   // In the output directory, or (for a worker that does not see it) in a local directory, to
   // be sent to the coordinator.
+  if (task.part_file_dir().empty() && !job.output_token().empty()) {
+    absl::StatusOr<std::string> token =
+        Env::Default()->ReadFile(OutputTokenPath(job.spec().output()));
+    if (!token.ok() || *token != job.output_token()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "output directory '", job.spec().output(),
+          "' is not the coordinator's on this worker: share its filesystem, or run the worker "
+          "with --data-listen to send the part files to it"));
+    }
+  }
   const std::string path =
       task.part_file_dir().empty()
           ? AttemptOutputPath(job.spec().output(), attempt, CodecExtension(*codec))
           : absl::StrCat(task.part_file_dir(), "/",
                          PartFileName(attempt.kind(), attempt.task(), CodecExtension(*codec)));
   return PartFileWriter::Create(path, definition.output_format, *Env::Default(), *codec);
+}
+
+// The split's lines: from the worker's copy if it fetched one, or else from the input itself,
+// which must be the file the coordinator planned (another of the same name is other records).
+absl::StatusOr<std::unique_ptr<SplitReader>> OpenSplit(const proto::InputSplit& split) {
+  if (!split.copy_path().empty()) {
+    return SplitReader::Open(split.copy_path(), split.offset(), split.length(), *Env::Default(),
+                             split.copy_origin());
+  }
+  if (split.has_identity() && !IsSameFile(*Env::Default(), split.path(), split.identity())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "input '", split.path(),
+        "' on this worker is not the file the coordinator planned (it is missing, or of another "
+        "size, time or content): share the coordinator's filesystem, or run the worker with "
+        "--data-listen to fetch it"));
+  }
+  return SplitReader::Open(split.path(), split.offset(), split.length());
 }
 
 bool Cancelled(const TaskEnvironment& environment) {
@@ -209,8 +237,7 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
   uint64_t bytes_read = 0;
   if (definition.needs_input) {
     const proto::InputSplit& split = task.split();
-    absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(
-        split.path(), split.offset(), split.length(), *Env::Default(), split.copy_origin());
+    absl::StatusOr<std::unique_ptr<SplitReader>> reader = OpenSplit(split);
     if (!reader.ok()) return reader.status();
     absl::flat_hash_set<uint64_t> skip(task.skip_records().begin(), task.skip_records().end());
     Record record;

@@ -156,7 +156,11 @@ void Worker::OnCancel(const proto::CancelTasks& cancel) {
 void Worker::Cancel(Running& running) {
   running.cancelled->store(true);
   running.discard = true;
-  if (running.stop_copying) running.stop_copying();
+  // In a turn of its own: stopping the copying resumes the batch, which may end it and change
+  // running_ (which the caller may be iterating).
+  if (std::function<void()> stop = std::exchange(running.stop_copying, nullptr)) {
+    time_.CallLater(absl::ZeroDuration(), std::move(stop));
+  }
 }
 
 void Worker::CancelRunning() {
@@ -310,7 +314,7 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
                                            AttemptName(attempt));
       fetched_dirs.push_back(dir);
       Deferred<proto::InputSplit> fetching =
-          options_.fetcher->FetchSplit(attempt.job_id(), attempt.task(), item.task.split(), dir);
+          options_.fetcher->FetchSplit(attempt, item.task.split(), dir);
       stoppable(attempt, fetching);
       Result<proto::InputSplit> split = co_await std::move(fetching);
       if (!alive) co_yield Raise(absl::CancelledError("the worker stopped"));
@@ -366,6 +370,10 @@ Deferred<std::vector<proto::TaskResult>> Worker::FetchThenRun(
     if (!sends[i] || !results[i].has_value() || results[i]->code() != 0 ||
         results[i]->outputs_size() != 1) {
       continue;
+    }
+    if (auto running = running_.find(AttemptKey(attempts[i]));
+        running == running_.end() || running->second.cancelled->load()) {
+      continue;  // cancelled: its result is discarded, and the coordinator takes no part file
     }
     // Where it would have been written, had this worker seen the output directory.
     proto::MapOutput& part = *results[i]->mutable_outputs(0);

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,7 +119,7 @@ class Worker {
     std::function<void()> stop_copying;
   };
   // Marks an attempt cancelled, and stops the copying of its inputs if it is at that.
-  static void Cancel(Running& running);
+  void Cancel(Running& running);
 
   proto::Envelope Hello() const;
   void OnMessage(proto::Envelope& message);
