@@ -185,6 +185,8 @@ Deferred<void> JobRun::RunJob() {
   if (!reduces_.empty()) {
     state_ = proto::JOB_STATE_REDUCING;
     Changed();
+    // (Reduces are held back while these run: RunPhase does not reset the count.)
+    for (const std::string& worker : std::exchange(lost_holders_, {})) RerunMapsHeldBy(worker);
     absl::Status reduced = co_await RunPhase(proto::TASK_KIND_REDUCE);
     if (!reduced.ok()) co_yield Raise(reduced);
   }
@@ -551,6 +553,37 @@ void JobRun::RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps) {
     // They are back already (another reduce asked first and they ran): go again at once.
     for (uint32_t index : blocked_reduces_) Enqueue(TaskRef{false, index}, /*first=*/false);
     blocked_reduces_.clear();
+  }
+  Changed();
+}
+
+void JobRun::HolderLost(const std::string& worker) {
+  if (finished() || suspended_ || reduces_.empty()) return;
+  if (phase_ == proto::TASK_KIND_MAP) {
+    // The map phase counts its tasks done once: they run again when it is over.
+    lost_holders_.push_back(worker);
+    return;
+  }
+  RerunMapsHeldBy(worker);
+}
+
+void JobRun::RerunMapsHeldBy(const std::string& worker) {
+  for (uint32_t index = 0; index < maps_.size(); ++index) {
+    Task& map = maps_[index];
+    if (map.state != TaskState::kCompleted || map.record == nullptr) continue;
+    const bool held =
+        std::any_of(map.record->outputs.begin(), map.record->outputs.end(),
+                    [&](const proto::MapOutput& output) { return output.worker() == worker; });
+    if (!held) continue;
+    LOG(WARNING) << "job " << id_ << ": map task " << index << "'s output was on worker " << worker
+                 << ", which is lost; it runs again";
+    map.record->errors.push_back(
+        absl::StrCat("its output was lost with worker ", worker, "; it runs again"));
+    map.state = TaskState::kIdle;
+    map.record->outputs.clear();
+    --maps_done_;
+    ++maps_rerunning_;
+    Enqueue(TaskRef{true, index}, /*first=*/true);
   }
   Changed();
 }

@@ -132,6 +132,9 @@ class JobRun final : public AttemptSource {
   bool TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) override;
   void AttemptStarted(const proto::TaskAttempt& attempt,
                       Deferred<proto::TaskResult> result) override;
+  // The paper's rule: the completed maps whose outputs were on `worker` run again at once (in
+  // the map phase, as the reduce phase begins), before any reduce finds their outputs gone.
+  void HolderLost(const std::string& worker) override;
 
  private:
   enum class TaskState : uint8_t { kIdle, kInProgress, kCompleted, kFailed };
@@ -184,6 +187,8 @@ class JobRun final : public AttemptSource {
   void Retry(TaskRef ref, const absl::Status& why, bool counts_as_failure, WorkerId worker);
   // A reduce attempt could not read these map tasks' outputs: they run again first.
   void RerunMaps(TaskRef reduce, const std::vector<uint32_t>& maps);
+  // Runs again the completed maps whose outputs were on `worker` (reduces wait for them).
+  void RerunMapsHeldBy(const std::string& worker);
   absl::Status CommitTask(TaskRef ref, proto::TaskResult& result);
   // What a committed result leaves in `task` (its outputs, counters, status line, ...); moves the
   // bag output out of `result`. Shared by commits and by Restore.
@@ -238,6 +243,8 @@ class JobRun final : public AttemptSource {
   std::deque<uint32_t> backups_;           // tasks of the phase that should get a backup attempt
   std::vector<uint32_t> blocked_reduces_;  // waiting for lost map outputs to be made again
   uint32_t maps_rerunning_ = 0;
+  // Holders lost during the map phase, whose maps run again as the reduce phase begins.
+  std::vector<std::string> lost_holders_;
   absl::flat_hash_map<uint64_t, Attempt> attempts_;  // in flight, by AttemptKey
   std::vector<int64_t> phase_durations_ms_;          // of the phase's committed attempts
   int64_t phase_total_ms_ = 0;

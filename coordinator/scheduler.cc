@@ -58,6 +58,7 @@ void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
   auto worker = workers_.find(peer);
   if (worker == workers_.end()) return;
   std::string name = worker->second.name;
+  const bool held_outputs = !worker->second.data_endpoint.empty();
   workers_.erase(worker);
   std::vector<Deferred<proto::TaskResult>> lost;
   for (auto it = running_.begin(); it != running_.end();) {
@@ -71,6 +72,15 @@ void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
   absl::Status error =
       absl::UnavailableError(absl::StrCat("worker ", name, " was lost: ", why.message()));
   for (Deferred<proto::TaskResult>& result : lost) result.Errback(error).IgnoreError();
+  if (held_outputs) {
+    // By job, looked up afresh: telling one job may end another.
+    std::vector<std::string> jobs;
+    for (const auto& [number, source] : sources_) jobs.push_back(source.job_id);
+    for (const std::string& job_id : jobs) {
+      auto number = numbers_.find(job_id);
+      if (number != numbers_.end()) sources_.at(number->second).source->HolderLost(name);
+    }
+  }
   Wake();
 }
 

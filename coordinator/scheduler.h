@@ -52,6 +52,9 @@ class AttemptSource {
   // with kUnavailable if the worker is lost or cannot be reached. Cancelling it stops the attempt.
   virtual void AttemptStarted(const proto::TaskAttempt& attempt,
                               Deferred<proto::TaskResult> result) = 0;
+  // Worker `worker`, which served the map outputs it held (they were on its disk alone), is
+  // lost: what it held must be made again.
+  virtual void HolderLost(const std::string& worker) { (void)worker; }
 };
 
 class Scheduler {

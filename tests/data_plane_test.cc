@@ -223,5 +223,60 @@ TEST(DataPlane, AHolderLostMidShuffleIsNotWaitedFor) {
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
 }
 
+TEST(DataPlane, AHoldersMapsRunAgainBeforeAnyReduceNeedsThem) {
+  // Worker 0 completes some maps and dies, with its disk, and is declared lost in the map phase.
+  // Its maps run again as the reduce phase begins, before any reduce is given them: no reduce
+  // attempt ever finds an output gone.
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster::Options options = DataPlane(3);
+  options.manual_tasks = true;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 3);
+  spec.set_split_size(400);
+  spec.set_no_speculation(true);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  // Only worker 0 runs, a few of its batches.
+  for (int turn = 0; turn < 3; ++turn) {
+    RunPendingTasks(cluster, 0, 1);
+    cluster.Pass(absl::Milliseconds(50));
+  }
+  const JobRun* run = cluster.coordinator().job(accepted->job_id());
+  ASSERT_NE(run, nullptr);
+  std::vector<uint32_t> held_by_0;
+  const proto::JobStatus before = run->Status(/*with_tasks=*/true);
+  for (const proto::TaskStatus& task : before.tasks()) {
+    if (task.kind() == proto::TASK_KIND_MAP && task.worker() == "worker-0" &&
+        task.state() == "completed") {
+      held_by_0.push_back(task.task());
+    }
+  }
+  ASSERT_FALSE(held_by_0.empty());
+  ASSERT_LT(before.maps_done(), before.maps_total());
+  cluster.StopWorker(0);
+  std::filesystem::remove_all(absl::StrCat(cluster.scratch(), "/worker-0"));
+  cluster.Pass(absl::Seconds(5));  // declared lost after 3 silent heartbeats, in the map phase
+  for (int turn = 0; turn < 4000 && !HasResult(done); ++turn) {
+    RunPendingTasks(cluster, 1, 3);
+    cluster.Pass(absl::Milliseconds(50));
+  }
+  Result<proto::JobStatus> status = cluster.Await(done);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  EXPECT_EQ(cluster.fetcher(1).outputs_lost() + cluster.fetcher(2).outputs_lost(), 0u)
+      << "a reduce was given an output of the lost holder";
+  const proto::JobStatus after = run->Status(/*with_tasks=*/true);
+  for (const proto::TaskStatus& task : after.tasks()) {
+    if (task.kind() == proto::TASK_KIND_REDUCE) {
+      EXPECT_EQ(task.attempts(), 1u) << "reduce " << task.task() << " had to try again";
+    } else if (std::find(held_by_0.begin(), held_by_0.end(), task.task()) != held_by_0.end()) {
+      EXPECT_GE(task.attempts(), 2u) << "map " << task.task() << " did not run again";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace braid
