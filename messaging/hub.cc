@@ -80,8 +80,9 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame, absl::string_view
   }
   known->second.heard = true;
   if (message.has_heartbeat() && !hello) {
-    // Liveness is all a bare heartbeat carries for the Hub; the owner sees those with content.
-    if (message.heartbeat().running_size() == 0) return;
+    // Liveness is all a bare heartbeat carries for the Hub; the owner sees those with content
+    // (what runs, or that the worker drains).
+    if (message.heartbeat().running_size() == 0 && !message.heartbeat().draining()) return;
   }
   if (on_message_) on_message_(peer, message);
 }

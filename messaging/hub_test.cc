@@ -87,6 +87,20 @@ TEST_F(HubTest, WelcomeAnswersTheHelloWithTheHeartbeatRules) {
   EXPECT_EQ(at_peer_[0].welcome().liveness(), 3u);
 }
 
+TEST_F(HubTest, ABareHeartbeatStaysInTheHubButOneSayingTheWorkerDrainsReachesTheOwner) {
+  SayHello();
+  hub_->Welcome(peer_id(), received_[0].message_id(), proto::Welcome());
+  proto::Envelope bare;
+  bare.mutable_heartbeat();
+  Send(bare, /*id=*/2);
+  EXPECT_THAT(received_, SizeIs(1));  // the hello alone
+  proto::Envelope draining;
+  draining.mutable_heartbeat()->set_draining(true);
+  Send(draining, /*id=*/3);
+  ASSERT_THAT(received_, SizeIs(2));
+  EXPECT_TRUE(received_[1].heartbeat().draining());
+}
+
 TEST_F(HubTest, AMessageBeforeHelloIsRefusedCountedAndNotDelivered) {
   proto::Envelope status;
   status.mutable_status_request();

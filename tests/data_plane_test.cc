@@ -278,5 +278,49 @@ TEST(DataPlane, AHoldersMapsRunAgainBeforeAnyReduceNeedsThem) {
   }
 }
 
+TEST(DataPlane, ADrainingHolderServesItsOutputsUntilTheirJobEnds) {
+  // Worker 0 drains in the map phase: it takes no more tasks, but stays to serve the map outputs
+  // it holds, so that none has to run again; it says goodbye once the job has ended.
+  testing::TempDir dir;
+  std::vector<std::string> texts = WriteCorpus(dir);
+  testing::Cluster::Options options = DataPlane(2);
+  options.manual_tasks = true;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
+  spec.set_split_size(400);
+  spec.set_no_speculation(true);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
+  // Only worker 0 runs, a few of its batches; then it drains, with maps still to run elsewhere.
+  for (int turn = 0; turn < 3; ++turn) {
+    RunPendingTasks(cluster, 0, 1);
+    cluster.Pass(absl::Milliseconds(50));
+  }
+  ASSERT_FALSE(AllMapsDone(cluster, accepted->job_id()));
+  ASSERT_GT(cluster.data_server(0).outputs(), 0u);
+  Deferred<void> drained = cluster.worker(0).Drain("test");
+  bool drained_early = false;
+  for (int turn = 0; turn < 4000 && !HasResult(done); ++turn) {
+    RunPendingTasks(cluster, 0, 2);
+    cluster.Pass(absl::Milliseconds(50));
+    drained_early = drained_early || (HasResult(drained) && !HasResult(done));
+  }
+  Result<proto::JobStatus> status = cluster.Await(done);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  EXPECT_FALSE(drained_early) << "the holder left while its outputs were still wanted";
+  EXPECT_THAT(cluster.Await(drained), IsOk());
+  EXPECT_EQ(cluster.fetcher(1).outputs_lost(), 0u);
+  const proto::JobStatus after =
+      cluster.coordinator().job(accepted->job_id())->Status(/*with_tasks=*/true);
+  for (const proto::TaskStatus& task : after.tasks()) {
+    if (task.kind() == proto::TASK_KIND_MAP) {
+      EXPECT_EQ(task.attempts(), 1u) << "map " << task.task() << " ran again";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace braid

@@ -99,7 +99,10 @@ void Worker::OnMessage(proto::Envelope& message) {
     case proto::Envelope::kJobFinished: {
       const std::string& job = message.job_finished().job_id();
       jobs_.erase(job);
-      if (options_.data_server != nullptr) options_.data_server->ForgetJob(job);
+      if (options_.data_server != nullptr) {
+        options_.data_server->ForgetJob(job);
+        MaybeFinishDrain();  // a draining worker served what it held until now
+      }
       if (!options_.scratch_dir.empty() && !job.empty() && job.find('/') == std::string::npos) {
         const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
         absl::Status removed = env().RemoveAll(dir);
@@ -174,6 +177,7 @@ void Worker::OnLost(const absl::Status& why) {
   results_.clear();
   jobs_.clear();
   if (link_->state() == Link::State::kClosed && on_closed_) on_closed_(why);
+  MaybeFinishDrain();
 }
 
 void Worker::StartTasks() {
@@ -549,6 +553,12 @@ Deferred<void> Worker::Drain(absl::string_view reason) {
 void Worker::MaybeFinishDrain() {
   if (!draining_ || drained_ || !running_.empty() || !queued_.empty()) return;
   if (flush_scheduled_ || !results_.empty()) return;  // Flush comes back here
+  // Map outputs it holds are served until their jobs end (JobFinished comes back here), unless
+  // the coordinator is gone, which runs their maps again anyway.
+  if (options_.data_server != nullptr && options_.data_server->outputs() > 0 &&
+      link_->connected()) {
+    return;
+  }
   drained_ = true;
   if (heartbeat_.has_value()) heartbeat_->Stop().IgnoreError();  // ended already if it failed
   link_->Close("drained");

@@ -87,7 +87,8 @@ class Worker {
   // did not answer — it then keeps trying).
   Deferred<proto::Welcome> Start();
 
-  // Finishes the running tasks, hands the queued ones back, says goodbye; fires when done (at
+  // Finishes the running tasks, hands the queued ones back, goes on serving the map outputs it
+  // holds until their jobs have ended (with a data server), says goodbye; fires when done (at
   // once if it is done already). May be called any number of times.
   Deferred<void> Drain(absl::string_view reason);
 
