@@ -197,7 +197,7 @@ void DataService::OnFetch(const PeerId& peer, const proto::Envelope& message) {
 void DataService::DropEndedUploads() {
   absl::erase_if(uploads_, [&](const auto& entry) {
     const Upload& upload = entry.second;
-    return !upload.busy && !catalog_.PartFileOf(upload.peer, upload.attempt).ok();
+    return !upload.busy() && !catalog_.PartFileOf(upload.peer, upload.attempt).ok();
   });
 }
 
@@ -215,10 +215,10 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
   auto found = uploads_.find(name);
   if (chunk.offset() == 0) {
     // The first piece starts the file afresh (a worker that lost an answer starts over).
-    if (found != uploads_.end() && found->second.busy) {
+    if (found != uploads_.end() && found->second.busy()) {
       return Refuse(peer, request_id,
                     absl::UnavailableError(absl::StrCat(
-                        "a piece of ", name, "'s part file is still being written: try again")));
+                        "pieces of ", name, "'s part file are still being written: try again")));
     }
     if (found == uploads_.end() && uploads_.size() >= options_.uploads / 2) DropEndedUploads();
     if (found == uploads_.end() && uploads_.size() >= options_.uploads) {
@@ -234,26 +234,36 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
     fresh.path = *std::move(path);
     fresh.generation = next_generation_++;
     found = uploads_.find(name);
-  } else if (found == uploads_.end() || found->second.busy ||
-             found->second.written != chunk.offset()) {
+  } else if (found == uploads_.end() || found->second.received != chunk.offset()) {
     return Refuse(peer, request_id,
                   absl::AbortedError(absl::StrCat(
                       "a piece of ", name, "'s part file at byte ", chunk.offset(),
-                      " does not follow the ", found == uploads_.end() ? 0 : found->second.written,
+                      " does not follow the ", found == uploads_.end() ? 0 : found->second.received,
                       " bytes received: send the file again from its start")));
   }
   Upload& upload = found->second;
-  upload.busy = true;
-  const uint64_t size = chunk.data().size();
-  const bool last = chunk.last();
-  const uint64_t file_bytes = chunk.file_bytes();
-  const uint32_t file_crc = chunk.file_crc32c();
+  if (upload.pieces.size() >= kPiecesAhead) {
+    return Refuse(peer, request_id,
+                  absl::ResourceExhaustedError(absl::StrCat(
+                      "more than ", kPiecesAhead, " pieces of ", name,
+                      "'s part file wait for the disk: send the file again from its start")));
+  }
+  upload.received += chunk.data().size();
+  upload.pieces.push_back(
+      Piece{request_id, std::make_shared<const std::string>(std::move(*chunk.mutable_data())),
+            chunk.crc32c(), chunk.last(), chunk.file_bytes(), chunk.file_crc32c()});
+  if (upload.pieces.size() == 1) WriteNextPiece(name);
+}
+
+void DataService::WriteNextPiece(const std::string& name) {
+  Upload& upload = uploads_.at(name);
+  Piece& piece = upload.pieces.front();
   calls_
       .Compute<Written>([&env = env_, path = upload.path, file = upload.file, crc = upload.crc,
-                         data = std::move(*chunk.mutable_data()), piece_crc = chunk.crc32c(),
-                         written = upload.written, last, file_bytes,
-                         file_crc]() mutable -> absl::StatusOr<Written> {
-        if (braid_compat::ComputeCrc32c(data) != piece_crc) {
+                         data = piece.data, piece_crc = piece.crc32c, written = upload.written,
+                         last = piece.last, file_bytes = piece.file_bytes,
+                         file_crc = piece.file_crc32c]() mutable -> absl::StatusOr<Written> {
+        if (braid_compat::ComputeCrc32c(*data) != piece_crc) {
           return absl::DataLossError(
               absl::StrCat("a corrupt piece of '", path, "' at byte ", written, ": send it again"));
         }
@@ -270,13 +280,13 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
           if (!opened.ok()) return opened.status();
           file = *std::move(opened);
         }
-        if (absl::Status appended = file->Append(data); !appended.ok()) return appended;
-        Written result{file, braid_compat::ExtendCrc32c(crc, data)};
+        if (absl::Status appended = file->Append(*data); !appended.ok()) return appended;
+        Written result{file, braid_compat::ExtendCrc32c(crc, *data)};
         if (last) {
-          if (written + data.size() != file_bytes || result.crc != file_crc) {
+          if (written + data->size() != file_bytes || result.crc != file_crc) {
             return absl::DataLossError(absl::StrCat(
                 "the part file received for '", path, "' is not the one sent (",
-                written + data.size(), " bytes, ", file_bytes, " sent): send it again"));
+                written + data->size(), " bytes, ", file_bytes, " sent): send it again"));
           }
           // Durable before the worker is told it is there, as a part file written in place is.
           if (absl::Status synced = file->Sync(); !synced.ok()) return synced;
@@ -285,25 +295,35 @@ void DataService::OnPartChunk(const PeerId& peer, proto::Envelope& message) {
         }
         return result;
       })
-      .Both([this, alive = liveness_.token(), peer, request_id, name,
-             generation = upload.generation, size, last](Result<Written> written) {
+      .Both([this, alive = liveness_.token(), name,
+             generation = upload.generation](Result<Written> written) {
         if (!alive) return;
         auto it = uploads_.find(name);
         if (it == uploads_.end() || it->second.generation != generation) return;  // dropped
         Upload& upload = it->second;
-        upload.busy = false;
+        Piece piece = std::move(upload.pieces.front());
+        upload.pieces.pop_front();
         if (!written.ok()) {
+          // This piece and those after it are refused: the worker sends the file again.
+          Refuse(upload.peer, piece.request_id, written.status());
+          for (const Piece& later : upload.pieces) {
+            Refuse(upload.peer, later.request_id, absl::AbortedError("an earlier piece failed"));
+          }
           uploads_.erase(it);
-          return Refuse(peer, request_id, written.status());
+          return;
         }
         upload.file = std::move(written->file);
         upload.crc = written->crc;
-        upload.written += size;
-        bytes_received_ += size;
-        if (last) uploads_.erase(it);
+        upload.written += piece.data->size();
+        bytes_received_ += piece.data->size();
         proto::Envelope ack;
         ack.mutable_ack();
-        hub_.Reply(peer, request_id, std::move(ack));
+        hub_.Reply(upload.peer, piece.request_id, std::move(ack));
+        if (piece.last) {
+          uploads_.erase(it);
+          return;
+        }
+        if (!upload.pieces.empty()) WriteNextPiece(name);
       });
 }
 

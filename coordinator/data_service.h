@@ -26,6 +26,7 @@
 #define BRAID_COORDINATOR_DATA_SERVICE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -86,16 +87,32 @@ class DataService {
   size_t uploads() const { return uploads_.size(); }
 
  private:
+  // A piece received and not yet written.
+  struct Piece {
+    uint64_t request_id;
+    // Shared with the write under way, which may outlive the upload (dropped at the job's end).
+    std::shared_ptr<const std::string> data;
+    uint32_t crc32c;
+    bool last;
+    uint64_t file_bytes;
+    uint32_t file_crc32c;
+  };
   struct Upload {
     PeerId peer;
     proto::TaskAttempt attempt;
     std::string path;
     std::shared_ptr<WritableFile> file;
+    uint64_t received = 0;  // bytes of the pieces taken (written or waiting)
     uint64_t written = 0;
     uint32_t crc = 0;
-    bool busy = false;  // a piece is being written
+    std::deque<Piece> pieces;  // in order; the front is being written
     uint64_t generation = 0;
+    bool busy() const { return !pieces.empty(); }
   };
+  // Pieces of one part file taken ahead of the disk (the sender's window).
+  static constexpr size_t kPiecesAhead = 8;
+  // Writes the front piece of upload `name`.
+  void WriteNextPiece(const std::string& name);
 
   // Takes a read slot for `peer`, or answers RESOURCE_EXHAUSTED and returns false.
   bool TakeRead(const PeerId& peer, uint64_t request_id);

@@ -248,6 +248,29 @@ TEST_F(DataServiceTest, APartFileSentInPiecesIsWrittenWholeAndDurable) {
             whole);
 }
 
+TEST_F(DataServiceTest, PiecesSentAheadAreWrittenInOrderOneAtATime) {
+  HeldBlockingCalls held;
+  DataService service(*hub_, catalog_, env_, held);
+  hub_->SetHandlers(
+      [&](const PeerId& peer, proto::Envelope& message) {
+        if (message.has_part_chunk()) service.OnPartChunk(peer, message);
+      },
+      [](const PeerId&, absl::Status) {});
+  const proto::TaskAttempt reduce = Attempt(proto::TASK_KIND_REDUCE, 2);
+  Piece(reduce, 0, "abc");
+  Piece(reduce, 3, "def");
+  Piece(reduce, 6, "gh", /*last=*/true, "abcdefgh");
+  EXPECT_EQ(held.held(), 1u) << "one write at a time";
+  while (held.held() > 0) {
+    held.RunNext();
+    clock_.Advance(absl::ZeroDuration());
+  }
+  for (uint64_t id = next_id_ - 3; id < next_id_; ++id) EXPECT_TRUE(answers_[id].has_ack()) << id;
+  EXPECT_EQ(env_.ReadFile("/out/_temporary/" + AttemptName(reduce) + "/part-r-00002").value_or(""),
+            "abcdefgh");
+  EXPECT_EQ(service.uploads(), 0u);
+}
+
 TEST_F(DataServiceTest, APieceOutOfOrderIsRefusedSoTheFileIsSentAgain) {
   const proto::TaskAttempt reduce = Attempt(proto::TASK_KIND_REDUCE, 2);
   EXPECT_TRUE(Piece(reduce, 0, "abc").has_ack());

@@ -19,12 +19,11 @@ braid=$(realpath "${1:?usage: separate_hosts_test.sh BRAID}")
 net=10.201.7
 port=7300
 endpoint="tcp://$net.10:$port"
-tag="bh$$"  # namespace and link names of this run
 hosts=(coord w1 w2 w3)
 root=$(mktemp -d "${TEST_TMPDIR:-/var/tmp}/hosts.XXXXXX")
 case "$root" in /tmp/*) root=$(mktemp -d /var/tmp/hosts.XXXXXX) ;; esac  # /tmp is each host's own
-pids=()
-failures=0
+# shellcheck source=tests/hosts.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hosts.sh"
 
 log() { echo "separate_hosts: $*"; }
 die() {
@@ -37,66 +36,16 @@ die() {
 }
 
 cleanup() {
-  local pid host
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for host in "${hosts[@]}" sw; do ip netns del "$tag-$host" 2>/dev/null || true; done
-  ip route del blackhole "$net.0/24" 2>/dev/null || true
-  # `ip netns add` bind-mounted /run/netns; it goes once no namespace of anyone's is left.
-  if [[ -z "$(ip netns list 2>/dev/null)" ]] && mountpoint -q /run/netns; then
-    umount /run/netns 2>/dev/null || true
-  fi
+  hosts_down
   rm -rf "$root"
 }
 trap cleanup EXIT
 
 ((EUID == 0)) || die "needs root (network namespaces); run it as root, as CI does"
+hosts_up || die "cannot make the hosts"
 
-# The guard comes first.
-ip route add blackhole "$net.0/24" || die "cannot blackhole $net.0/24 in the host's namespace"
-
-# A switch (a bridge in a namespace of its own) and one link per host.
-ip netns add "$tag-sw"
-ip -n "$tag-sw" link add br0 type bridge
-ip -n "$tag-sw" link set br0 up
-for i in "${!hosts[@]}"; do
-  host=${hosts[$i]}
-  ip netns add "$tag-$host"
-  ip link add "$tag$i" type veth peer name "$tag${i}s"
-  ip link set "$tag$i" netns "$tag-$host"
-  ip link set "$tag${i}s" netns "$tag-sw"
-  ip -n "$tag-sw" link set "$tag${i}s" master br0 up
-  ip -n "$tag-$host" link set lo up
-  ip -n "$tag-$host" addr add "$net.$((10 + i))/24" dev "$tag$i"
-  ip -n "$tag-$host" link set "$tag$i" up
-  mkdir -p "$root/$host"
-done
-link_of() { echo "$tag$(($1))"; }
-
-# on HOST CMD...: runs CMD on HOST, with HOST's directory as its /tmp.
-on() {
-  local host=$1
-  shift
-  ip netns exec "$tag-$host" unshare -m --propagation private \
-    sh -c 'mount --bind "$0" /tmp && exec "$@"' "$root/$host" "$@"
-}
-
-# spawn LOG HOST CMD...: runs CMD on HOST in the background, its output in LOG; $! is CMD's pid.
-spawn() {
-  local out=$1 host=$2
-  shift 2
-  ip netns exec "$tag-$host" unshare -m --propagation private \
-    sh -c 'mount --bind "$0" /tmp && exec "$@"' "$root/$host" "$@" >>"$out" 2>&1 &
-}
-
-# wait_for FILE TEXT SECONDS: waits until FILE holds TEXT.
-wait_for() {
-  local deadline=$((SECONDS + $3))
-  until grep -q "$2" "$1" 2>/dev/null; do
-    ((SECONDS < deadline)) || die "no '$2' in $1 after $3 s: $(tail -n 20 "$1")"
-    sleep 0.1
-  done
-}
+# wait_or_die FILE TEXT SECONDS
+wait_or_die() { wait_for "$@" || die "no '$2' in $1 after $3 s: $(tail -n 20 "$1")"; }
 
 # The hosts share nothing but the binary and the keys (kept outside /tmp).
 mkdir -p "$root/keys"
@@ -112,8 +61,7 @@ keys() { echo --curve-key "$root/keys/$1.key" --coordinator-key "$root/keys/coor
 
 spawn "$root/coord.log" coord "$braid" coordinator --listen "$endpoint" --work-dir /tmp/work \
   --curve-key "$root/keys/coordinator.key" --authorized-keys "$root/keys/authorized_keys"
-pids+=($!)
-wait_for "$root/coord.log" "listening on" 30
+wait_or_die "$root/coord.log" "listening on" 30
 
 declare -A worker_pid
 start_worker() {
@@ -123,8 +71,7 @@ start_worker() {
   spawn "$root/$w.log" "$w" "$braid" worker --coordinator "$endpoint" --slots 2 \
     --scratch /tmp/scratch --data-listen auto $(keys "$w")
   worker_pid[$w]=$!
-  pids+=($!)
-  wait_for "$root/$w.log" "joined the coordinator" 30
+  wait_or_die "$root/$w.log" "joined the coordinator" 30
 }
 for w in w1 w2 w3; do start_worker "$w"; done
 
@@ -141,8 +88,8 @@ submit() {
   local name=$1
   shift
   # shellcheck disable=SC2046
-  timeout 240 ip netns exec "$tag-coord" unshare -m --propagation private \
-    sh -c 'mount --bind "$0" /tmp && exec "$@"' "$root/coord" \
+  timeout 240 ip netns exec "$(host_netns coord)" unshare -m --propagation private \
+    sh -c 'mount --rbind "$0" /tmp && exec "$@"' "$root/coord" \
     "$braid" submit --coordinator "$endpoint" $(keys alice) --output "/tmp/$name" "$@" \
     >"$root/$name.submit.log" 2>&1
 }
@@ -182,7 +129,7 @@ check_sort sort1
 # outputs; its maps run again elsewhere and the reducers take them from their new holders. Its
 # link is slowed, so that the shuffle lasts.
 on coord "$braid" gen-corpus --size 16MiB --files 4 --kind terasort --seed 2 /tmp/tera2 >/dev/null
-ip netns exec "$tag-w1" tc qdisc add dev "$(link_of 1)" root tbf rate 40mbit burst 64kb \
+ip netns exec "$(host_netns w1)" tc qdisc add dev "$(host_link w1)" root tbf rate 40mbit burst 64kb \
   latency 200ms
 submit sort2 --job sort --input '/tmp/tera2/*' --reducers 3 --split-size 512KiB &
 job_pid=$!
@@ -202,9 +149,9 @@ check_sort sort2 tera2
 start_worker w1
 
 # 3. 1% of the packets w3 receives are dropped, and w2's link is slow.
-ip netns exec "$tag-w3" iptables -A INPUT -p tcp -m statistic --mode random --probability 0.01 \
+ip netns exec "$(host_netns w3)" iptables -A INPUT -p tcp -m statistic --mode random --probability 0.01 \
   -j DROP
-ip netns exec "$tag-w2" tc qdisc add dev "$(link_of 2)" root tbf rate 40mbit burst 64kb \
+ip netns exec "$(host_netns w2)" tc qdisc add dev "$(host_link w2)" root tbf rate 40mbit burst 64kb \
   latency 200ms
 submit count3 --job wordcount --input '/tmp/words/*' --reducers 3 --split-size 256KiB ||
   die "count3: $(tail -n 20 "$root/count3.submit.log")"
@@ -212,7 +159,7 @@ check_wordcount count3
 submit sort3 --job sort --input '/tmp/tera/*' --reducers 3 --split-size 256KiB ||
   die "sort3: $(tail -n 20 "$root/sort3.submit.log")"
 check_sort sort3
-drops=$(ip netns exec "$tag-w3" iptables -L INPUT -v -n | awk '/DROP/ { print $1 }')
+drops=$(ip netns exec "$(host_netns w3)" iptables -L INPUT -v -n | awk '/DROP/ { print $1 }')
 log "w3's link dropped $drops packets"
 
 # The workers read no input and wrote no output of their own: all came from, and went to, the

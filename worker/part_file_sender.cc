@@ -17,10 +17,16 @@ struct PartFileSender::Sending {
   std::string path;
   uint64_t bytes = 0;
   uint32_t crc32c = 0;
-  uint64_t sent = 0;
   int tries = 1;
+  // This try's progress: the next piece to read, whether one is being read, pieces sent and
+  // not yet acknowledged.
+  uint64_t next = 0;
+  bool started = false;  // the first piece (an empty file's only one) is read or sent
+  bool reading = false;
+  int in_flight = 0;
   Deferred<void> done;
   bool cancelled = false;
+  bool ended = false;
 };
 
 PartFileSender::PartFileSender(ReactorTime& time, Env& env, BlockingCalls& reads,
@@ -41,11 +47,10 @@ Deferred<void> PartFileSender::Send(const proto::TaskAttempt& attempt, const std
   });
   Deferred<void> done = sending->done;
   if (!ask_) {
-    done.Errback(absl::FailedPreconditionError("this worker has no link to the coordinator"))
-        .IgnoreError();
+    End(*sending, absl::FailedPreconditionError("this worker has no link to the coordinator"));
     return done;
   }
-  SendPiece(std::move(sending));
+  Pump(std::move(sending));
   return done;
 }
 
@@ -61,32 +66,43 @@ Deferred<void> PartFileSender::Remove(const std::string& dir) {
   return reads_.Run([&env = env_, dir] { return env.RemoveAll(dir); });
 }
 
-void PartFileSender::SendPiece(std::shared_ptr<Sending> sending) {
-  const uint64_t offset = sending->sent;
+void PartFileSender::End(Sending& sending, const absl::Status& outcome) {
+  if (sending.ended) return;
+  sending.ended = true;
+  if (outcome.ok()) {
+    sending.done.Callback().IgnoreError();
+  } else {
+    sending.done.Errback(outcome).IgnoreError();
+  }
+}
+
+void PartFileSender::Pump(std::shared_ptr<Sending> sending) {
+  // Pieces are read one at a time, so that they are sent in order.
+  if (sending->ended || sending->cancelled || sending->reading ||
+      sending->in_flight >= options_.window ||
+      (sending->started && sending->next >= sending->bytes)) {
+    return;
+  }
+  sending->started = true;
+  sending->reading = true;
+  const uint64_t offset = sending->next;
   const size_t length =
       static_cast<size_t>(std::min<uint64_t>(options_.piece_bytes, sending->bytes - offset));
+  sending->next += length;
   reads_
       .Compute<std::string>([&env = env_, path = sending->path, offset, length] {
         return ReadFileRange(env, path, offset, length);
       })
-      .Both([this, alive = liveness_.token(), sending, offset,
-             length](Result<std::string> data) mutable {
-        if (!alive || sending->cancelled) return;
-        if (!data.ok()) {
-          sending->done.Errback(data.status()).IgnoreError();
-          return;
-        }
+      .Both([this, alive = liveness_.token(), sending, offset, length,
+             tries = sending->tries](Result<std::string> data) mutable {
+        if (!alive || sending->cancelled || sending->ended || tries != sending->tries) return;
+        sending->reading = false;
+        if (!data.ok()) return End(*sending, data.status());
         if (data->size() != length) {
-          sending->done
-              .Errback(absl::DataLossError(
-                  absl::StrCat("part file '", sending->path, "' changed while it was sent")))
-              .IgnoreError();
-          return;
+          return End(*sending, absl::DataLossError(absl::StrCat("part file '", sending->path,
+                                                                "' changed while it was sent")));
         }
-        if (!ask_) {
-          sending->done.Errback(absl::CancelledError("the worker's link is gone")).IgnoreError();
-          return;
-        }
+        if (!ask_) return End(*sending, absl::CancelledError("the worker's link is gone"));
         proto::Envelope request;
         proto::PartChunk* piece = request.mutable_part_chunk();
         *piece->mutable_attempt() = sending->attempt;
@@ -99,18 +115,18 @@ void PartFileSender::SendPiece(std::shared_ptr<Sending> sending) {
           piece->set_file_crc32c(sending->crc32c);
         }
         piece->set_data(*std::move(data));
+        ++sending->in_flight;
         ask_(std::move(request), options_.request_timeout)
-            .Both([this, alive, sending, length, last](Result<proto::Envelope> answer) mutable {
-              if (!alive || sending->cancelled) return;
+            .Both([this, alive, sending, length, last,
+                   tries](Result<proto::Envelope> answer) mutable {
+              if (!alive || sending->cancelled || sending->ended || tries != sending->tries) return;
+              --sending->in_flight;
               if (!answer.ok()) return Retry(std::move(sending), answer.status());
               bytes_sent_ += length;
-              sending->sent += length;
-              if (last) {
-                sending->done.Callback().IgnoreError();
-                return;
-              }
-              SendPiece(std::move(sending));
+              if (last) return End(*sending, absl::OkStatus());
+              Pump(std::move(sending));
             });
+        Pump(std::move(sending));
       });
 }
 
@@ -119,20 +135,22 @@ void PartFileSender::Retry(std::shared_ptr<Sending> sending, const absl::Status&
                      absl::IsResourceExhausted(why) || absl::IsDataLoss(why) ||
                      absl::IsAborted(why);
   if (!again || sending->tries >= options_.attempts) {
-    sending->done
-        .Errback(absl::Status(why.code(),
-                              absl::StrCat("sending part file of ", AttemptName(sending->attempt),
-                                           " to the coordinator: ", why.message())))
-        .IgnoreError();
-    return;
+    return End(*sending,
+               absl::Status(why.code(),
+                            absl::StrCat("sending part file of ", AttemptName(sending->attempt),
+                                         " to the coordinator: ", why.message())));
   }
   LOG(WARNING) << "sending part file of " << AttemptName(sending->attempt)
                << " again from its start: " << why;
   const absl::Duration pause = options_.backoff * (1 << std::min(sending->tries - 1, 6));
+  // A new try: answers to the pieces of the last one are ignored.
   ++sending->tries;
-  sending->sent = 0;
+  sending->next = 0;
+  sending->started = false;
+  sending->reading = false;
+  sending->in_flight = 0;
   time_.CallLater(pause, [this, alive = liveness_.token(), sending]() mutable {
-    if (alive && !sending->cancelled) SendPiece(std::move(sending));
+    if (alive && !sending->cancelled) Pump(std::move(sending));
   });
 }
 

@@ -2,10 +2,10 @@
 // it sends the file to the coordinator in pieces (PartChunk, coordinator/data_service.h), which
 // writes it where the attempt's part file goes, for the usual commit.
 //
-// One piece is in flight at a time (each answered once it is written), so a send holds one
-// piece in memory. An unanswered piece, or one refused as busy, corrupt or out of order, starts
-// the file over after a pause, up to `attempts` times; a refusal for any other reason (the
-// attempt is not this worker's to write any more) fails the send.
+// Up to `window` pieces are in flight at a time (each answered once it is written), so a send
+// holds that many pieces in memory. An unanswered piece, or one refused as busy, corrupt or out of
+// order, starts the file over after a pause, up to `attempts` times; a refusal for any other reason
+// (the attempt is not this worker's to write any more) fails the send.
 //
 // Threading: the caller's loop; the pieces are read on BlockingCalls.
 
@@ -28,6 +28,8 @@ namespace braid {
 
 struct PartFileSenderOptions {
   uint32_t piece_bytes = 4 << 20;
+  // Pieces sent and not yet acknowledged (the coordinator takes at most 8 ahead of its disk).
+  int window = 4;
   absl::Duration request_timeout = absl::Seconds(60);
   int attempts = 5;
   // The pause before the second try; it doubles with each further one.
@@ -67,8 +69,10 @@ class PartFileSender {
 
  private:
   struct Sending;
-  void SendPiece(std::shared_ptr<Sending> sending);
+  // Reads and sends the next piece while the window has room.
+  void Pump(std::shared_ptr<Sending> sending);
   void Retry(std::shared_ptr<Sending> sending, const absl::Status& why);
+  void End(Sending& sending, const absl::Status& outcome);
 
   ReactorTime& time_;
   Env& env_;

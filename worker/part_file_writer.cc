@@ -42,12 +42,12 @@ void PartFileWriter::CompressPending() {
   pending_.clear();
 }
 
-absl::Status PartFileWriter::Finish() {
+absl::Status PartFileWriter::Finish(bool sync) {
   if (compressor_ != nullptr) {
     CompressPending();
     if (compression_.ok()) compression_ = compressor_->Finish(&file_.buffer());
   }
-  absl::Status finished = file_.Finish(/*sync=*/true);
+  absl::Status finished = file_.Finish(sync);
   if (!compression_.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot compress '", file_.path(), "': ", compression_.message()));

@@ -42,9 +42,10 @@ class PartFileWriter final : public Emitter {
     }
     file_.Added();
   }
-  // Writes out what is buffered, syncs the data to disk and closes. The first write (or
-  // compression) error, if any.
-  absl::Status Finish();
+  // Writes out what is buffered, syncs the data to disk (unless `sync` is false: a copy staged
+  // to be sent elsewhere, which syncs it there) and closes. The first write (or compression)
+  // error, if any.
+  absl::Status Finish(bool sync = true);
 
   const std::string& path() const { return file_.path(); }
   uint64_t bytes() const { return file_.bytes(); }

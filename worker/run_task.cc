@@ -284,7 +284,8 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
       bytes_written += run.bytes;
     }
   } else if (part != nullptr) {
-    absl::Status written = part->Finish();
+    // A part file staged to be sent to the coordinator is synced there.
+    absl::Status written = part->Finish(/*sync=*/task.part_file_dir().empty());
     if (!written.ok()) return written;
     AddOutput(result, environment.worker_name, attempt.task(), attempt.task(), part->path(),
               part->bytes(), part->records(), part->crc32c());
@@ -343,7 +344,7 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   if (!merger.status().ok()) return merger.status();
   absl::Status finished = reducer->Finish(out);
   if (!finished.ok()) return finished;
-  absl::Status written = (*writer)->Finish();
+  absl::Status written = (*writer)->Finish(/*sync=*/task.part_file_dir().empty());
   if (!written.ok()) return written;
 
   counters.Add(kTaskCounters, kReduceInputGroups, static_cast<int64_t>(keys));
