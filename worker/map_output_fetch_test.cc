@@ -128,6 +128,19 @@ TEST_F(MapOutputFetchTest, CopiesEveryOutputWhole) {
   EXPECT_EQ(a.bytes_served() + b.bytes_served(), small.size() + big.size());
 }
 
+TEST_F(MapOutputFetchTest, ConnectionsCloseOnceNothingIsFetched) {
+  MapOutputServer& a = Holder("holder-a");
+  MapOutputServer& b = Holder("holder-b");
+  std::vector<proto::MapOutput> outputs = {Output("holder-a", &a, 0, Bytes(10, 'a')),
+                                           Output("holder-b", &b, 1, Bytes(10, 'b'))};
+  MapOutputFetcher& fetcher = Fetcher();
+  Deferred<MapOutputFetcher::Fetched> fetched = fetcher.Fetch(kJob, outputs, "/reducer/r0");
+  EXPECT_EQ(fetcher.connections(), 2u);
+  Settle(fetched);
+  ASSERT_THAT(*ResultNow(fetched), IsOk());
+  EXPECT_EQ(fetcher.connections(), 0u);
+}
+
 TEST_F(MapOutputFetchTest, FlowControlBoundsWhatTheHolderIsAskedFor) {
   // The reducer's disk is stuck: chunks arrive but cannot be written. The holder is asked for no
   // more than the window of each output being fetched, however large the outputs.

@@ -512,6 +512,18 @@ void MapOutputFetcher::Complete(uint64_t id) {
   Deferred<Fetched> done = run->TakeDone();
   Result<Fetched> result = run->TakeResult();
   run.reset();
+  if (runs_.empty()) {
+    // Nothing is being fetched: idle connections go, so that a long-lived worker does not keep
+    // one to every holder it ever fetched from.
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      if (!it->second->waiting.empty()) {
+        ++it;
+        continue;
+      }
+      it->second->transport->SetReceiver(nullptr);
+      connections_.erase(it++);
+    }
+  }
   if (result.ok()) {
     done.Callback(*std::move(result)).IgnoreError();
   } else {

@@ -115,6 +115,9 @@ class MapOutputFetcher {
   // connections are dropped.
   void HolderLost(const std::string& endpoint);
 
+  // Connections to holders kept open: those of the fetches under way (each is closed once no
+  // fetch runs and nothing waits on it).
+  size_t connections() const { return connections_.size(); }
   uint64_t bytes_fetched() const { return bytes_fetched_; }
   uint64_t outputs_lost() const { return outputs_lost_; }
   uint64_t chunks_refetched() const { return chunks_refetched_; }
