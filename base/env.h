@@ -116,6 +116,54 @@ class Env {
   bool Exists(const std::string& path) { return Stat(path).ok(); }
 };
 
+// An Env that passes every call on to `target` (LevelDB's EnvWrapper): a subclass changes one.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  absl::Time Now() override { return target_->Now(); }
+  absl::Duration Monotonic() override { return target_->Monotonic(); }
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    return target_->NewWritableFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
+      const std::string& path) override {
+    return target_->NewAppendableFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewPrivateFile(const std::string& path) override {
+    return target_->NewPrivateFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path,
+                                                                    uint64_t offset) override {
+    return target_->NewSequentialFile(path, offset);
+  }
+  absl::StatusOr<std::string> ReadFile(const std::string& path) override {
+    return target_->ReadFile(path);
+  }
+  absl::Status CheckReadable(const std::string& path) override {
+    return target_->CheckReadable(path);
+  }
+  absl::StatusOr<FileInfo> Stat(const std::string& path) override { return target_->Stat(path); }
+  absl::StatusOr<std::vector<std::string>> GetChildren(const std::string& dir) override {
+    return target_->GetChildren(dir);
+  }
+  absl::StatusOr<std::vector<std::string>> Glob(const std::string& pattern) override {
+    return target_->Glob(pattern);
+  }
+  absl::Status CreateDirs(const std::string& path) override { return target_->CreateDirs(path); }
+  absl::Status RenameFile(const std::string& from, const std::string& to) override {
+    return target_->RenameFile(from, to);
+  }
+  absl::Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
+  absl::Status RemoveAll(const std::string& path) override { return target_->RemoveAll(path); }
+  absl::Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    return target_->LockFile(path);
+  }
+
+ private:
+  Env* target_;
+};
+
 // The directory part of `path` ("." for a bare name).
 std::string DirName(const std::string& path);
 

@@ -297,6 +297,9 @@ bool JobRun::TakeAttempt(WorkerId worker, proto::TaskAssignment& assignment) {
     break;
   }
   if (!picked && !ready_.empty()) return false;
+  // Nor a backup reduce: it would be given the map outputs known now, without those being made
+  // again (and the reduces that look slow are those waiting for them).
+  if (!picked && phase_ == proto::TASK_KIND_REDUCE && maps_rerunning_ > 0) return false;
   if (!picked) {
     // A backup, on a worker other than the one running the task; entries whose task has ended
     // or is backed up already are dropped.

@@ -180,6 +180,39 @@ TEST_F(JobRunTest, TheReducePhaseStartsOnceEveryMapCommittedAndGetsItsPartition)
   EXPECT_TRUE(env_.Exists(CommittedOutputPath(kOut, proto::TASK_KIND_REDUCE, 1)));
 }
 
+TEST_F(JobRunTest, ALostHoldersMapsRunAgainAndNoReduceStartsWithoutThem) {
+  spec_.set_no_speculation(false);
+  JobRun& job = Start(2, /*reducers=*/2);
+  Taken map0 = Take();
+  Taken map1 = Take();
+  Succeed(map0);
+  Succeed(map1);  // both outputs on w1
+  Taken reduce0 = Take("w2");
+  Taken reduce1 = Take("w2");
+  clock_.Advance(absl::Seconds(1));
+  Succeed(reduce0);
+  job.HolderLost("w1");
+  EXPECT_EQ(job.Status(/*with_tasks=*/false).maps_done(), 0u);
+  Taken again0 = Take("w3");
+  Taken again1 = Take("w3");
+  EXPECT_EQ(again0.attempt().kind(), proto::TASK_KIND_MAP);
+  EXPECT_EQ(again1.attempt().kind(), proto::TASK_KIND_MAP);
+  // Reduce 1 now looks like a straggler, but a backup of it would miss the maps' outputs.
+  clock_.Advance(absl::Minutes(10));
+  proto::TaskAssignment backup;
+  EXPECT_FALSE(job.TakeAttempt(scheduler_.directory().Intern("w4"), backup))
+      << backup.DebugString();
+  Succeed(again0);
+  Succeed(again1);
+  Fail(reduce1, absl::UnavailableError("map outputs lost"));
+  clock_.Advance(absl::ZeroDuration());
+  Taken last = Take("w4");
+  EXPECT_EQ(last.attempt().kind(), proto::TASK_KIND_REDUCE);
+  EXPECT_THAT(last.assignment.map_outputs(), SizeIs(2));
+  Succeed(last);
+  EXPECT_THAT(Outcome(), IsOk());
+}
+
 TEST_F(JobRunTest, AFailedAttemptRunsAgainAndItsErrorIsKept) {
   JobRun& job = Start(1);
   Taken first = Take();

@@ -80,6 +80,7 @@ Worker& Cluster::AddWorker(std::vector<std::string> jobs, std::optional<std::str
   environment.worker_name = absl::StrCat("worker-", workers_.size());
   environment.scratch_dir = absl::StrCat(scratch_.path(), "/", environment.worker_name);
   environment.registry = &JobRegistry::Global();
+  environment.env = options_.task_clock;
   if (options_.manual_tasks) {
     executors_.push_back(std::make_unique<ManualTaskExecutor>(environment));
   } else {

@@ -60,6 +60,9 @@ class Cluster {
     std::vector<std::string> worker_jobs;
     // Tasks run when the test calls executor(i).RunNext(), not at once.
     bool manual_tasks = false;
+    // The clock attempts' run times are measured on (null: the machine's), for tests that
+    // depend on how quick tasks look to the scheduler.
+    Env* task_clock = nullptr;
     // The coordinator's journal (empty: none).
     std::string state_dir;
     // The coordinator's Env (null: the machine's). A FakeEnv suits jobs that read and write no

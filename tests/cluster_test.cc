@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/envelope.h"
@@ -413,6 +414,14 @@ TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
   testing::Cluster::Options options;
   options.slots = 1;
   options.manual_tasks = true;
+  // Each task takes 1 ms on this clock: quick, but not so quick that the worker batches them,
+  // however loaded the machine.
+  struct OneMillisecondTasks : EnvWrapper {
+    OneMillisecondTasks() : EnvWrapper(Env::Default()) {}
+    absl::Duration Monotonic() override { return now += absl::Milliseconds(1); }
+    absl::Duration now;
+  } task_clock;
+  options.task_clock = &task_clock;
   testing::Cluster cluster(options);
   proto::JobSpec spec = Spec("wordcount", dir.File("in-*"), dir.File("out"), 2);
   spec.set_split_size(400);
@@ -420,8 +429,7 @@ TEST(Cluster, DrainingFinishesTheRunningTaskAndHandsTheQueuedOnesBack) {
   ASSERT_THAT(accepted, IsOk());
   Deferred<proto::JobStatus> done = cluster.client().Watch(accepted->job_id(), nullptr);
   cluster.clock().Advance(absl::Milliseconds(100));
-  // Once tasks are seen to be quick, each worker is given more than it has slots for (how quick
-  // is measured on this machine's clock: a loaded machine may need a few tasks to show it).
+  // Once tasks are seen to be quick, each worker is given more than it has slots for.
   Worker& drained = cluster.worker(0);
   for (int steps = 0; steps < 100 && !(cluster.executor(0).pending() == 1 && drained.queued() > 0);
        ++steps) {
