@@ -159,7 +159,10 @@ void Scheduler::RemoveSource(const std::string& job_id) {
   proto::Envelope finished;
   finished.mutable_job_finished()->set_job_id(job_id);
   for (auto& [peer, worker] : workers_) {
-    if (worker.jobs_defined.erase(job_id) > 0) hub_.Send(peer, finished).IgnoreError();
+    // A worker with a data endpoint may hold outputs of the job from before it reconnected.
+    if (worker.jobs_defined.erase(job_id) > 0 || !worker.data_endpoint.empty()) {
+      hub_.Send(peer, finished).IgnoreError();
+    }
   }
 }
 

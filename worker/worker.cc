@@ -556,9 +556,20 @@ void Worker::MaybeFinishDrain() {
   // Map outputs it holds are served until their jobs end (JobFinished comes back here), unless
   // the coordinator is gone, which runs their maps again anyway.
   if (options_.data_server != nullptr && options_.data_server->outputs() > 0 &&
-      link_->connected()) {
+      link_->connected() && !drain_serving_over_) {
+    if (!serving_for_drain_) {
+      serving_for_drain_ = true;
+      drain_serving_ =
+          time_.CallLater(options_.drain_serving_limit, [this, alive = liveness_.token()] {
+            if (!alive) return;
+            LOG(WARNING) << "worker " << options_.name << " stops serving its map outputs: drained";
+            drain_serving_over_ = true;
+            MaybeFinishDrain();
+          });
+    }
     return;
   }
+  if (serving_for_drain_) drain_serving_.Cancel().IgnoreError();
   drained_ = true;
   if (heartbeat_.has_value()) heartbeat_->Stop().IgnoreError();  // ended already if it failed
   link_->Close("drained");

@@ -67,6 +67,9 @@ struct WorkerOptions {
   // the coordinator. Null: inputs and outputs are read and written by path. Must outlive the
   // worker.
   PartFileSender* part_sender = nullptr;
+  // How long a draining worker goes on serving the map outputs it holds once it runs nothing
+  // (their jobs' ends usually come first; this bounds a drain whose coordinator forgot them).
+  absl::Duration drain_serving_limit = absl::Minutes(10);
   // With keys: the fleet's worker keys, kept as the coordinator says (Welcome, FleetKeys), for
   // the data endpoint's admission check. Must outlive the worker.
   FleetKeys* fleet = nullptr;
@@ -88,8 +91,8 @@ class Worker {
   Deferred<proto::Welcome> Start();
 
   // Finishes the running tasks, hands the queued ones back, goes on serving the map outputs it
-  // holds until their jobs have ended (with a data server), says goodbye; fires when done (at
-  // once if it is done already). May be called any number of times.
+  // holds until their jobs have ended (with a data server; at most drain_serving_limit), says
+  // goodbye; fires when done (at once if it is done already). May be called any number of times.
   Deferred<void> Drain(absl::string_view reason);
 
   // Told when the coordinator closes this worker's link for good (its key is no longer
@@ -170,6 +173,9 @@ class Worker {
   bool flush_scheduled_ = false;
   bool draining_ = false;
   bool drained_ = false;
+  bool serving_for_drain_ = false;  // the drain waits for the outputs' jobs to end
+  bool drain_serving_over_ = false;
+  DelayedCall drain_serving_;
   std::vector<Deferred<void>> drain_waiters_;
   std::optional<LoopingCall> heartbeat_;
   // Lets callbacks that outlive this Worker (a task finishing late) find out.
