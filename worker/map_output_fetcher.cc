@@ -401,7 +401,10 @@ Deferred<proto::InputSplit> MapOutputFetcher::FetchSplit(const proto::TaskAttemp
       .Both([this, alive = liveness_.token(), fetch](Result<bool> same) mutable {
         if (!alive || fetch->cancelled) return;
         if (same.ok() && *same) {
-          fetch->done.Callback(fetch->split).IgnoreError();
+          // Read in place, as checked: the map need not look again.
+          proto::InputSplit here = fetch->split;
+          here.set_copy_path(here.path());
+          fetch->done.Callback(std::move(here)).IgnoreError();
           return;
         }
         Locate(std::move(fetch), 1);

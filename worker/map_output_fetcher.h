@@ -97,8 +97,9 @@ class MapOutputFetcher {
   // How to reach the coordinator, for FetchSplit; null (the default) to fetch no splits.
   void SetCoordinator(AskCoordinator ask) { ask_coordinator_ = std::move(ask); }
 
-  // The split that map attempt `attempt` reads: `split` itself if this worker's
-  // filesystem holds the file it was planned on (job/file_identity.h), or else a copy in `dir`
+  // The split that map attempt `attempt` reads: `split` read in place (`copy_path` its own path,
+  // as checked) if this worker's filesystem holds the file it was planned on
+  // (job/file_identity.h), or else a copy in `dir`
   // of the bytes a reader of it needs, fetched from the coordinator (with `copy_path` and
   // `copy_origin` set: SplitReader reads it as the split). Fails with kUnavailable if the
   // coordinator cannot be reached or the copy cannot be made, with the coordinator's refusal
