@@ -20,7 +20,8 @@ absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(Env& env, ReactorTime& 
   if (!journal.ok()) return journal.status();
   *recovered = Recovered();
   recovered->cut_bytes = contents.cut_bytes;
-  recovered->next_job_number = std::max<uint64_t>(1, contents.header.next_job_number());
+  // Above every number the header and the records know of.
+  recovered->next_job_number = contents.next_job_number;
 
   // Replay: what each job was given, what it committed, how it ended.
   struct Replayed {
@@ -35,8 +36,6 @@ absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(Env& env, ReactorTime& 
     switch (record.record_case()) {
       case proto::JournalRecord::kJobAccepted:
         job.accepted = record.job_accepted();
-        recovered->next_job_number =
-            std::max<uint64_t>(recovered->next_job_number, job.accepted->number() + 1);
         break;
       case proto::JournalRecord::kTaskCommitted:
         job.committed.push_back(record.task_committed());
@@ -46,9 +45,6 @@ absl::StatusOr<std::unique_ptr<JobStore>> JobStore::Open(Env& env, ReactorTime& 
         job.ended = record;
         proto::JobStatus* status = job.ended->mutable_job_ended()->mutable_status();
         if (status->job_id().empty()) status->set_job_id(record.job_id());
-        // A compacted journal keeps only the end of a job: its number comes with it.
-        recovered->next_job_number =
-            std::max<uint64_t>(recovered->next_job_number, record.job_ended().number() + 1);
         ended_order.push_back(record.job_id());
         break;
       }
@@ -113,6 +109,11 @@ absl::Status JobStore::JobAccepted(const std::string& job_id,
                                    proto::JournalRecord::JobAccepted accepted) {
   if (!error_.ok()) return Refusal();
   const uint64_t next_number = accepted.number() + 1;
+  // The number is reserved in the IDENTITY first, so that no repair gives it again.
+  if (absl::Status reserved = journal_->ReserveJobNumber(accepted.number()); !reserved.ok()) {
+    Fail(reserved);
+    return Refusal();
+  }
   proto::JournalRecord record;
   record.set_job_id(job_id);
   *record.mutable_job_accepted() = std::move(accepted);

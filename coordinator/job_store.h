@@ -60,7 +60,7 @@ class JobStore {
     std::vector<std::pair<std::string, proto::JobStatus>> ended;
     // Above every job number given on this state directory (kept through compactions).
     uint64_t next_job_number = 1;
-    // Bytes of a torn or damaged tail that were cut.
+    // Bytes of a torn tail that were cut.
     uint64_t cut_bytes = 0;
   };
 

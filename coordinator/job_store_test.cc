@@ -204,6 +204,27 @@ TEST_F(JobStoreTest, ASubmitRefusedForAFailedSyncIsNotReplayedByARestart) {
   EXPECT_THAT(after.unfinished, IsEmpty());
 }
 
+TEST_F(JobStoreTest, AJobNumberIsReservedInTheIdentityBeforeTheJobIsAccepted) {
+  JobStore::Recovered recovered;
+  std::unique_ptr<JobStore> store = Open(&recovered);
+  // Past the bound written at open: the IDENTITY is written first, and it cannot be.
+  const uint64_t far = 5 * Journal::kJobNumberLease;
+  env_.FailOn(FakeEnv::Op::kRename, "IDENTITY", absl::ResourceExhaustedError("ENOSPC"), 1);
+  EXPECT_THAT(store->JobAccepted("job_far", Accepted(far)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("ENOSPC")));
+  store.reset();
+  JobStore::Recovered after;
+  store = Open(&after);
+  EXPECT_THAT(after.unfinished, IsEmpty());
+  // Once it can be written, the job is accepted and its number survives the journal's loss.
+  ASSERT_THAT(store->JobAccepted("job_far", Accepted(far)), IsOk());
+  store.reset();
+  ASSERT_THAT(env_.RemoveFile("/state/journal"), IsOk());
+  ASSERT_THAT(Journal::Repair(env_, "/state"), IsOk());
+  store = Open(&after);
+  EXPECT_GT(after.next_job_number, far);
+}
+
 TEST_F(JobStoreTest, JobNumbersAreNeverGivenTwiceWhateverOrderJobsEndIn) {
   options_.kept_ended_jobs = 2;
   JobStore::Recovered recovered;

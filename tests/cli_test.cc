@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/env.h"
+#include "coordinator/journal.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/braid_process.h"
@@ -371,6 +373,62 @@ TEST(Journal, ADirectoryWithoutAJournalIsRefusedNotPrintedEmpty) {
   run = RunBraid({"journal", dir.File("file")});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr("is not a directory"));
+}
+
+TEST(Journal, ADamagedJournalStopsTheCoordinatorUntilRepairKeepsEveryIntactRecord) {
+  testing::ShortTempDir dir;
+  const std::string state_dir = dir.path() + "/work/state";
+  std::string damaged_frame;
+  {
+    Journal::Contents contents;
+    absl::StatusOr<std::unique_ptr<Journal>> journal =
+        Journal::Open(*Env::Default(), state_dir, &contents);
+    ASSERT_TRUE(journal.ok()) << journal.status();
+    for (int number : {1, 2, 3}) {
+      proto::JournalRecord record;
+      record.set_job_id(absl::StrCat("job_", (*journal)->cluster_id(), "_000", number));
+      record.mutable_job_ended()->set_state(proto::JOB_STATE_SUCCEEDED);
+      record.mutable_job_ended()->set_number(number);
+      record.mutable_job_ended()->mutable_status()->set_job_id(record.job_id());
+      record.mutable_job_ended()->mutable_status()->set_state(proto::JOB_STATE_SUCCEEDED);
+      ASSERT_TRUE((*journal)->Append(record).ok());
+      if (number == 2) damaged_frame = EncodeJournalFrame(record);
+    }
+    ASSERT_TRUE((*journal)->Sync().ok());
+  }
+  std::string data = testing::ReadFile(state_dir + "/journal");
+  const size_t at = data.find(damaged_frame);
+  ASSERT_NE(at, std::string::npos);
+  data[at + 20] ^= 0x04;
+  testing::WriteFile(state_dir + "/journal", data);
+
+  CommandResult shown = RunBraid({"journal", state_dir});
+  EXPECT_EQ(shown.exit_code, 1);
+  EXPECT_THAT(shown.output, HasSubstr(absl::StrCat("damaged at byte ", at)));
+  EXPECT_THAT(shown.output, HasSubstr("_0003 JOB_STATE_SUCCEEDED"));
+
+  const std::string endpoint = absl::StrCat("ipc://", dir.path(), "/c");
+  CommandResult refused = RunBraid(
+      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work"}, absl::Seconds(60));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.output, HasSubstr(absl::StrCat("braid journal repair ", state_dir)));
+  EXPECT_EQ(testing::ReadFile(state_dir + "/journal"), data);
+
+  CommandResult repaired = RunBraid({"journal", "repair", state_dir});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+  EXPECT_THAT(repaired.output, HasSubstr("kept      2 intact records"));
+  EXPECT_THAT(repaired.output, HasSubstr("moved     the journal to"));
+
+  BraidProcess coordinator(
+      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work"});
+  ASSERT_TRUE(coordinator.WaitForOutput("listening on", absl::Seconds(30))) << coordinator.output();
+  CommandResult status = RunBraid({"status", "--coordinator", endpoint});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("_0001"));
+  EXPECT_THAT(status.output, HasSubstr("_0003"));
+  EXPECT_THAT(status.output, Not(HasSubstr("_0002")));
+  coordinator.Signal(SIGINT);
+  EXPECT_EQ(coordinator.Wait(absl::Seconds(30)), 0);
 }
 
 TEST(GenCorpus, TheSameSeedWritesTheSameBytes) {

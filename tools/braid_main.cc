@@ -9,7 +9,7 @@
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
 //   braid streaming -input PATH -output DIR -mapper CMD -reducer CMD -D k=v ...  (Hadoop's)
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
-//   braid journal STATE_DIR
+//   braid journal [repair] STATE_DIR
 //   braid keygen NAME
 //
 // Flags may be written with dashes or underscores (--split-size, --split_size).
@@ -85,7 +85,7 @@ const std::vector<Command>& Commands() {
        "[-coordinator tcp://HOST:7070]  (Hadoop Streaming's options; braid streaming -help)",
        {"coordinator_flag.cc", "curve_flags.cc", "simulate_command.cc", "slots_flag.cc"},
        false},
-      {"journal", "braid journal STATE_DIR", {"journal_command.cc"}, false},
+      {"journal", "braid journal [repair] STATE_DIR", {"journal_command.cc"}, false},
       {"keygen", "braid keygen NAME  (writes NAME.key and NAME.pub)", {"keygen_command.cc"}, false},
   };
   return commands;

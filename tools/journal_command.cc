@@ -1,5 +1,6 @@
 // braid journal STATE_DIR: prints a coordinator's journal, one record per line, without
-// changing it (a torn tail is reported, not cut).
+// changing it (a torn tail and damage are reported, not cut); exits 1 if it is damaged.
+// braid journal repair STATE_DIR: Journal::Repair, and what it did.
 
 #include <string>
 #include <vector>
@@ -44,11 +45,33 @@ void PrintRecord(const proto::JournalRecord& record) {
   }
 }
 
+int RepairCommand(const std::string& state_dir) {
+  absl::StatusOr<Journal::RepairReport> report = Journal::Repair(*Env::Default(), state_dir);
+  if (!report.ok()) {
+    absl::FPrintF(stderr, "braid journal repair: %s\n", report.status().message());
+    return 1;
+  }
+  if (!report->repaired) {
+    absl::PrintF("the journal in %s is intact: nothing to repair (%d records, cluster %s)\n",
+                 state_dir, report->records_kept, report->cluster_id);
+    return 0;
+  }
+  for (const Journal::Damage& damage : report->damage) {
+    absl::PrintF("damaged   %d bytes at byte %d: %s\n", damage.length, damage.offset, damage.what);
+  }
+  if (!report->moved_to.empty()) absl::PrintF("moved     the journal to %s\n", report->moved_to);
+  absl::PrintF("kept      %d intact records; cluster %s, epoch %d, job numbers from %d\n",
+               report->records_kept, report->cluster_id, report->epoch, report->next_job_number);
+  for (const std::string& note : report->notes) absl::PrintF("note      %s\n", note);
+  return 0;
+}
+
 }  // namespace
 
 int JournalCommand(const std::vector<std::string>& args) {
+  if (args.size() == 3 && args[1] == "repair") return RepairCommand(args[2]);
   if (args.size() != 2) {
-    absl::FPrintF(stderr, "usage: braid journal STATE_DIR\n");
+    absl::FPrintF(stderr, "usage: braid journal [repair] STATE_DIR\n");
     return 2;
   }
   // A directory without a journal is no coordinator's state: say so rather than print an
@@ -74,13 +97,30 @@ int JournalCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid journal: %s\n", contents.status().message());
     return 1;
   }
-  absl::PrintF("journal   format %d, cluster %s, epoch %d, %d records\n",
-               contents->header.format_version(), contents->header.cluster_id(),
-               contents->header.epoch(), contents->records.size());
-  for (const proto::JournalRecord& record : contents->records) PrintRecord(record);
+  if (contents->has_header) {
+    absl::PrintF("journal   format %d, cluster %s, epoch %d, %d records\n",
+                 contents->header.format_version(), contents->header.cluster_id(),
+                 contents->header.epoch(), contents->records.size());
+  } else {
+    absl::PrintF("journal   header lost, %d intact records\n", contents->records.size());
+  }
+  // Each damage where it lies among the records.
+  size_t printed = 0;
+  for (const Journal::Damage& damage : contents->damage) {
+    for (; printed < damage.records_before; ++printed) PrintRecord(contents->records[printed]);
+    absl::PrintF("damaged   %s\n", DescribeDamage(path, *contents, damage));
+  }
+  for (; printed < contents->records.size(); ++printed) PrintRecord(contents->records[printed]);
   if (contents->cut_bytes > 0) {
-    absl::PrintF("torn      %d bytes at the end are torn or damaged (the coordinator cuts them)\n",
+    absl::PrintF("torn      %d bytes at the end are a torn write (the coordinator cuts them)\n",
                  contents->cut_bytes);
+  }
+  if (!contents->damage.empty()) {
+    absl::FPrintF(stderr,
+                  "braid journal: the journal is damaged: `braid journal repair %s` keeps every "
+                  "intact record\n",
+                  args[1]);
+    return 1;
   }
   return 0;
 }
