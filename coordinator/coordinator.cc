@@ -688,6 +688,7 @@ void Coordinator::JobEnded(const std::string& job_id) {
     ended.set_ended_at_ms(absl::ToUnixMillis(env_.Now()));
     ended.set_number(JobNumber(job_id));
     on_record = store_->JobEnded(job_id, std::move(ended));
+    if (!on_record.ok()) jobs_[job_id]->set_end_not_journaled(on_record);
   }
   // Only once the end is on record: a restart must not resume a job whose output is gone.
   if (run->state() != proto::JOB_STATE_SUCCEEDED) {

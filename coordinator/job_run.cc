@@ -123,6 +123,11 @@ Deferred<void> JobRun::Run() {
     if (outcome.ok()) {
       state_ = proto::JOB_STATE_SUCCEEDED;
       message_.clear();
+      if (committed_before_restart_) {
+        message_ =
+            "its output was committed before the coordinator restarted (its end had not reached "
+            "the journal): nothing ran again";
+      }
     } else {
       if (state_ != proto::JOB_STATE_CANCELLED) state_ = proto::JOB_STATE_FAILED;
       if (message_.empty()) message_ = std::string(outcome.message());
@@ -157,6 +162,11 @@ void JobRun::Suspend() {
 }
 
 Deferred<void> JobRun::RunJob() {
+  if (resumed_ && committer_.CommittedBy(id_)) {
+    // Its output was committed before the restart; only its end did not reach the journal.
+    committed_before_restart_ = true;
+    co_return;
+  }
   if (!spec_.output().empty()) {
     // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun
     // may be gone by the time it has. (Named, not a temporary of the co_await expression: GCC 12
@@ -691,7 +701,7 @@ absl::Status JobRun::CommitJob() {
     absl::Status written = committer_.WriteBagOutput(lines);
     if (!written.ok()) return written;
   }
-  return committer_.CommitJob();
+  return committer_.CommitJob(id_);
 }
 
 Deferred<void> JobRun::RemoveOutput() {
@@ -719,6 +729,13 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   std::string message = message_;
   if (message.empty() && !finished() && !ready_.empty() && !scheduler_.HasWorkerFor(spec_.job())) {
     message = absl::StrCat("waiting: no connected worker runs job '", spec_.job(), "'");
+  }
+  if (!end_not_journaled_.ok()) {
+    status.set_end_not_journaled(true);
+    message = absl::StrCat(message, message.empty() ? "" : "; ", "its end could not be journaled (",
+                           end_not_journaled_.message(),
+                           "): the outcome is not durable, and a restarted coordinator resumes "
+                           "the job");
   }
   status.set_message(message);
   if (spec_.records_per_task() > 0 && state_ == proto::JOB_STATE_SUCCEEDED) {

@@ -105,6 +105,9 @@ class JobRun final : public AttemptSource {
   // wrote then, which is kept, --overwrite or not.
   void set_resumed() { resumed_ = true; }
 
+  // After the job ended: its end could not be journaled (`why`), which its status says.
+  void set_end_not_journaled(absl::Status why) { end_not_journaled_ = std::move(why); }
+
   // After a failed or cancelled job's end is on record: removes its output directory, so that
   // nothing partial is left behind; fires when it is gone (with the Env's error if it cannot
   // be). The removal does not need this JobRun to live on.
@@ -228,7 +231,9 @@ class JobRun final : public AttemptSource {
   absl::Time started_ = absl::InfinitePast();
   absl::Time ended_;
   uint64_t version_ = 0;
-  bool resumed_ = false;    // restored from the journal
+  bool resumed_ = false;  // restored from the journal
+  bool committed_before_restart_ = false;
+  absl::Status end_not_journaled_;
   bool preparing_ = false;  // the output directory is being prepared, off the loop
   bool suspended_ = false;
   std::vector<Task> maps_;

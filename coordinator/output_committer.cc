@@ -51,14 +51,20 @@ absl::Status OutputCommitter::WriteBagOutput(
   return env_.WriteStringToFile(CommittedOutputPath(output_, proto::TASK_KIND_MAP, 0), data);
 }
 
-absl::Status OutputCommitter::CommitJob() {
+absl::Status OutputCommitter::CommitJob(absl::string_view job_id) {
   if (output_.empty()) return absl::OkStatus();
   // Every part is in place: a _temporary left behind (what the losing attempts wrote) is untidy,
   // not a reason to fail the job and remove its output.
   if (absl::Status removed = env_.RemoveAll(TemporaryOutputDir(output_)); !removed.ok()) {
     LOG(WARNING) << "output " << output_ << ": " << removed;
   }
-  return env_.WriteStringToFile(SuccessMarkerPath(output_), "");
+  return env_.WriteStringToFile(SuccessMarkerPath(output_), SuccessMarkerContents(job_id));
+}
+
+bool OutputCommitter::CommittedBy(absl::string_view job_id) const {
+  if (output_.empty()) return false;
+  absl::StatusOr<std::string> marker = env_.ReadFile(SuccessMarkerPath(output_));
+  return marker.ok() && *marker == SuccessMarkerContents(job_id);
 }
 
 absl::Status OutputCommitter::Abort() const {

@@ -48,8 +48,12 @@ class OutputCommitter {
   // Writes a task-bag job's lines, in task order, as OUT/part-m-00000 (before CommitJob).
   absl::Status WriteBagOutput(const std::vector<const std::vector<std::string>*>& lines_by_task);
 
-  // Removes OUT/_temporary (a failure to is logged, not returned) and writes OUT/_SUCCESS.
-  absl::Status CommitJob();
+  // Removes OUT/_temporary (a failure to is logged, not returned) and writes OUT/_SUCCESS,
+  // naming `job_id` (SuccessMarkerContents).
+  absl::Status CommitJob(absl::string_view job_id);
+  // Whether OUT/_SUCCESS is there and names `job_id`: the job committed its output (a resumed
+  // job whose end did not reach the journal need not run again).
+  bool CommittedBy(absl::string_view job_id) const;
 
   // Removes OUT and everything in it: a failed job leaves nothing partial behind.
   absl::Status Abort() const;

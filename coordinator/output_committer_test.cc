@@ -97,9 +97,18 @@ TEST_F(OutputCommitterTest, AFailedRenameIsTheFilesError) {
 
 TEST_F(OutputCommitterTest, CommitJobRemovesTheTemporariesAndMarksSuccess) {
   ASSERT_THAT(committer_.Prepare(false, false), IsOk());
-  ASSERT_THAT(committer_.CommitJob(), IsOk());
+  ASSERT_THAT(committer_.CommitJob("job_1"), IsOk());
   EXPECT_FALSE(std::filesystem::exists(TemporaryOutputDir(out_)));
   EXPECT_TRUE(std::filesystem::exists(SuccessMarkerPath(out_)));
+}
+
+TEST_F(OutputCommitterTest, TheSuccessMarkerNamesTheJobThatCommitted) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  EXPECT_FALSE(committer_.CommittedBy("job_1"));
+  ASSERT_THAT(committer_.CommitJob("job_1"), IsOk());
+  EXPECT_TRUE(committer_.CommittedBy("job_1"));
+  EXPECT_FALSE(committer_.CommittedBy("job_12"));
+  EXPECT_THAT(ReadFile(SuccessMarkerPath(out_)), HasSubstr("\"job\": \"job_1\""));
 }
 
 TEST_F(OutputCommitterTest, ABagJobsLinesAreWrittenInTaskOrder) {
@@ -120,7 +129,7 @@ TEST(OutputCommitter, AJobWithoutOutputCommitsNothing) {
   FakeEnv env;
   OutputCommitter none(env, "");
   EXPECT_THAT(none.Prepare(true, false), IsOk());
-  EXPECT_THAT(none.CommitJob(), IsOk());
+  EXPECT_THAT(none.CommitJob("job_1"), IsOk());
   EXPECT_THAT(none.Abort(), IsOk());
   EXPECT_EQ(env.calls(FakeEnv::Op::kCreateDirs) + env.calls(FakeEnv::Op::kRemove), 0);
 }
@@ -154,13 +163,13 @@ TEST_F(OutputCommitterFailureTest, AFailedRenameAtCommitIsReportedAndTheAttemptS
 TEST_F(OutputCommitterFailureTest, AFullDiskAtTheSuccessMarkerFailsTheCommit) {
   ASSERT_THAT(committer_.Prepare(false, false), IsOk());
   env_.FailOn(FakeEnv::Op::kCreate, "_SUCCESS", absl::ResourceExhaustedError("ENOSPC"));
-  EXPECT_THAT(committer_.CommitJob(), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(committer_.CommitJob("job_1"), StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
 TEST_F(OutputCommitterFailureTest, ATemporaryDirectoryThatCannotBeRemovedDoesNotFailTheCommit) {
   ASSERT_THAT(committer_.Prepare(false, false), IsOk());
   env_.FailOn(FakeEnv::Op::kRemove, "_temporary", absl::PermissionDeniedError("EACCES"));
-  EXPECT_THAT(committer_.CommitJob(), IsOk());
+  EXPECT_THAT(committer_.CommitJob("job_1"), IsOk());
   EXPECT_TRUE(env_.Exists(SuccessMarkerPath("/out")));
 }
 

@@ -53,6 +53,12 @@ inline std::string SuccessMarkerPath(absl::string_view output) {
   return absl::StrCat(output, "/", kSuccessMarker);
 }
 
+// What _SUCCESS holds: the job that committed the output, one line (Hadoop's is empty or, with
+// its manifest committer, a JSON summary: tools test for the file, not its contents).
+inline std::string SuccessMarkerContents(absl::string_view job_id) {
+  return absl::StrCat("{\"committer\": \"braid\", \"job\": \"", job_id, "\"}\n");
+}
+
 // OUT/_temporary/_braid_output: the job's output token (JobDefinition.output_token), which the
 // coordinator writes there as it prepares the output. A worker that reads the same token there
 // sees the coordinator's output directory and writes its part files in place; one that does not

@@ -397,6 +397,49 @@ TEST(Journal, OnceTheJournalFailsSubmitsAreRefusedAndStatusSaysWhy) {
   EXPECT_EQ(after->state(), proto::JOB_STATE_SUCCEEDED);
 }
 
+TEST(Journal, ASuccessWhoseEndIsNotJournaledIsNotReportedAsOneAndDoesNotRunAgain) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  options.manual_tasks = true;
+  options.workers = 1;
+  options.data_plane = true;  // the part files reach the coordinator's (fake) disk
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Noop(2);
+  spec.set_output("/out");
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, braid_compat::testing::IsOk());
+  // The disk fills after the submit was journaled: neither the commits nor the end reach it.
+  env.FailOn(FakeEnv::Op::kSync, "journal", absl::ResourceExhaustedError("No space left"));
+  cluster.Pass(absl::Milliseconds(100));
+  while (cluster.executor(0).pending() > 0) {
+    cluster.executor(0).RunNext();
+    cluster.Pass(absl::Milliseconds(100));
+  }
+  Result<proto::StatusResponse> ended = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(ended, braid_compat::testing::IsOk());
+  ASSERT_EQ(ended->jobs_size(), 1);
+  EXPECT_EQ(ended->jobs(0).state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_TRUE(ended->jobs(0).end_not_journaled());
+  EXPECT_THAT(ended->jobs(0).message(), HasSubstr("not durable"));
+  EXPECT_THAT(ended->jobs(0).message(), HasSubstr("No space left"));
+
+  // Restarted on a mended disk, the coordinator finds the output committed by this very job.
+  env.ClearFailures();
+  ASSERT_THAT(cluster.RestartCoordinator(), braid_compat::testing::IsOk());
+  cluster.Pass(absl::Seconds(5));
+  EXPECT_EQ(cluster.executor(0).pending(), 0u);
+  Result<proto::StatusResponse> resumed =
+      cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(resumed, braid_compat::testing::IsOk());
+  ASSERT_EQ(resumed->jobs_size(), 1);
+  EXPECT_EQ(resumed->jobs(0).state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_FALSE(resumed->jobs(0).end_not_journaled());
+  EXPECT_THAT(resumed->jobs(0).message(), HasSubstr("nothing ran again"));
+  EXPECT_TRUE(env.Exists("/out/_SUCCESS"));
+}
+
 TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {
   FakeEnv env;
   testing::Cluster::Options options;

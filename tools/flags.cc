@@ -197,6 +197,13 @@ Deferred<int> WatchToEnd(Client& client, const std::string& job_id) {
       .Then([display](proto::JobStatus status) {
         display->Finish();
         const std::string summary = ProgressDisplay::Describe(status);
+        if (status.state() == proto::JOB_STATE_SUCCEEDED && status.end_not_journaled()) {
+          // Not reported as a success: nothing durable says it was one.
+          absl::FPrintF(stderr, "job %s ran to its end, but not durably: %s\n", status.job_id(),
+                        status.message());
+          if (!status.output().empty()) absl::FPrintF(stderr, "output: %s\n", status.output());
+          return 1;
+        }
         if (status.state() != proto::JOB_STATE_SUCCEEDED) {
           absl::FPrintF(stderr, "job %s %s: %s\n", status.job_id(),
                         status.state() == proto::JOB_STATE_CANCELLED ? "was cancelled" : "failed",
