@@ -527,9 +527,10 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop —
   // unless the submit names no file at all. The call captures copies, the Env and the job's
   // definition (the registry outlives everything).
-  absl::AnyInvocable<absl::StatusOr<JobPlan>()> planning = [&env = env_, spec, definition] {
-    return PlanJob(env, spec, definition);
-  };
+  absl::AnyInvocable<absl::StatusOr<JobPlan>()> planning =
+      [&env = env_, spec, definition, max_tasks = options_.limits.tasks_per_job] {
+        return PlanJob(env, spec, definition, max_tasks);
+      };
   const bool names_files = !spec.inputs().empty() || !spec.output().empty();
   const std::string client = ClientOf(peer);
   ++planning_[client];

@@ -37,6 +37,7 @@
 #include "coordinator/data_service.h"
 #include "coordinator/job_run.h"
 #include "coordinator/job_store.h"
+#include "coordinator/planner.h"
 #include "coordinator/scheduler.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -63,6 +64,8 @@ struct ClientLimits {
   // Bytes of files shipped with one streaming job (--file), at most kMaxShippedBytes, which the
   // protocol's frame size bounds. --max-file-bytes.
   uint64_t file_bytes_per_job = kMaxShippedBytes;
+  // Tasks (maps and reduces) of one job, counted at submit. --max-tasks.
+  uint64_t tasks_per_job = kDefaultMaxTasks;
 };
 
 struct CoordinatorOptions {

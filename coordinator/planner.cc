@@ -79,6 +79,17 @@ absl::Status AddPath(Env& env, const std::string& path, std::vector<std::string>
   return absl::OkStatus();
 }
 
+// kInvalidArgument if `map_tasks` and the job's reducers are more than `max_tasks`.
+absl::Status CheckTaskCount(uint64_t map_tasks, const proto::JobSpec& spec, uint64_t max_tasks) {
+  const uint64_t total = map_tasks + spec.reducers();
+  if (total <= max_tasks) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the job would have ", total, " tasks (", map_tasks, " map, ", spec.reducers(),
+      " reduce), more than this coordinator's limit of ", max_tasks, " (its --max-tasks): ",
+      spec.records_per_task() > 0 ? "give a larger --records-per-task"
+                                  : "give a larger --split-size"));
+}
+
 std::vector<proto::InputSplit> CutBySize(const std::string& path, uint64_t size,
                                          uint64_t split_size) {
   std::vector<proto::InputSplit> splits;
@@ -321,7 +332,7 @@ absl::StatusOr<std::vector<std::string>> ExpandInputs(Env& env,
 }
 
 absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
-                                const JobDefinition* definition) {
+                                const JobDefinition* definition, uint64_t max_tasks) {
   JobPlan plan;
   if (spec.reducers() > kMaxReducers) {
     return absl::InvalidArgumentError(
@@ -367,6 +378,10 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     if (*tasks < 1 || static_cast<uint64_t>(*tasks) > kMaxMapTasks) {
       return absl::InvalidArgumentError(absl::StrCat("tasks must be 1 to ", kMaxMapTasks));
     }
+    if (absl::Status bounded = CheckTaskCount(static_cast<uint64_t>(*tasks), spec, max_tasks);
+        !bounded.ok()) {
+      return bounded;
+    }
     plan.splits.resize(static_cast<size_t>(*tasks));
     return plan;
   }
@@ -375,6 +390,10 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
   absl::StatusOr<std::vector<std::string>> files =
       ExpandInputs(env, std::vector<std::string>(spec.inputs().begin(), spec.inputs().end()));
   if (!files.ok()) return files.status();
+  // The sizes first: a job of too many tasks is refused before a split is made.
+  std::vector<uint64_t> sizes;
+  sizes.reserve(files->size());
+  uint64_t tasks = 0;
   for (const std::string& file : *files) {
     // Hadoop reads these decompressed; read as they are, they are not the text they hold.
     if (absl::Status readable = CheckReadableCompression(file); !readable.ok()) return readable;
@@ -387,7 +406,15 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     }
     absl::StatusOr<FileInfo> info = env.Stat(file);
     if (!info.ok()) return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
-    const uint64_t size = info->size;
+    sizes.push_back(info->size);
+    // (A task bag's count is known once its lines are counted, below.)
+    if (!bag && info->size > 0) tasks += compressed ? 1 : (info->size - 1) / split_size + 1;
+  }
+  if (absl::Status bounded = CheckTaskCount(tasks, spec, max_tasks); !bounded.ok()) return bounded;
+  for (size_t f = 0; f < files->size(); ++f) {
+    const std::string& file = (*files)[f];
+    const bool compressed = CodecOf(file) != Codec::kNone;
+    const uint64_t size = sizes[f];
     plan.input_bytes += size;
     if (size == 0) continue;  // no lines, no task
     // Which file this is, so that a worker without it (or with another of the same name) fetches
@@ -410,9 +437,11 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     for (size_t i = first_split; i < plan.splits.size(); ++i) {
       *plan.splits[i].mutable_identity() = *identity;
     }
-    if (plan.splits.size() > kMaxMapTasks) {
-      return absl::InvalidArgumentError(absl::StrCat("the input makes more than ", kMaxMapTasks,
-                                                     " map tasks; use a larger --split-size"));
+    if (bag) {
+      if (absl::Status bounded = CheckTaskCount(plan.splits.size(), spec, max_tasks);
+          !bounded.ok()) {
+        return bounded;
+      }
     }
   }
   if (!spec.output().empty()) {

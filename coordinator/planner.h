@@ -25,6 +25,9 @@ namespace braid {
 inline constexpr uint64_t kDefaultSplitSize = uint64_t{64} << 20;
 inline constexpr uint32_t kMaxReducers = 10'000;
 inline constexpr uint64_t kMaxMapTasks = 100'000'000;
+// The most tasks (maps and reduces) a coordinator plans for one job unless told otherwise
+// (--max-tasks): a job's state grows with its task count, on the coordinator and the workers.
+inline constexpr uint64_t kDefaultMaxTasks = 500'000;
 
 struct JobPlan {
   // One per map task.
@@ -39,14 +42,16 @@ struct JobPlan {
 // them through it, for task bags and sort's sampling). `definition` is the
 // coordinator's own definition of the job, or null if only workers have it (then job-specific
 // checks and sampling are skipped). Errors:
-//   kInvalidArgument   bad reducers, split size, configuration, streaming commands, or no
-//                      inputs / output;
+//   kInvalidArgument   bad reducers, split size, configuration, streaming commands, no
+//                      inputs / output, or more than `max_tasks` tasks (counted before any
+//                      split is made, and named with the figure);
 //   kNotFound          an input path, or a glob that matches nothing;
 //   kPermissionDenied  an input that cannot be read;
 //   kAlreadyExists     the output directory exists (without overwrite).
 // Does not touch the output directory.
 absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
-                                const JobDefinition* definition);
+                                const JobDefinition* definition,
+                                uint64_t max_tasks = kDefaultMaxTasks);
 
 // Expands `inputs` (files, directories, globs with *, ?, [...] and {a,b} alternatives) to the files
 // they name, sorted and without duplicates. Errors as above.

@@ -48,6 +48,34 @@ TEST_F(PlannerTest, ACompressedFileIsOneSplitHoweverLarge) {
   EXPECT_EQ(plan->splits[0].length(), 1000u);
 }
 
+TEST_F(PlannerTest, AJobOfMillionsOfTasksIsRefusedWithTheFigureAndTheFlag) {
+  WriteFile(dir_.File("four.txt"), std::string(4 << 20, 'x'));
+  proto::JobSpec spec = Spec({dir_.File("four.txt")}, 4);
+  spec.set_split_size(1);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("4194308 tasks (4194304 map, 4 reduce), more than this "
+                                 "coordinator's limit of 500000 (its --max-tasks)")));
+}
+
+TEST_F(PlannerTest, TheTaskLimitCountsMapsAndReduces) {
+  WriteFile(dir_.File("a.txt"), std::string(1000, 'x'));
+  proto::JobSpec spec = Spec({dir_.File("a.txt")}, 2);
+  spec.set_split_size(100);  // 10 maps
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr, /*max_tasks=*/12), IsOk());
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr, /*max_tasks=*/11).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("12 tasks")));
+}
+
+TEST_F(PlannerTest, ATaskBagOfTooManyTasksIsRefused) {
+  WriteFile(dir_.File("lines.txt"), "a\nb\nc\nd\n");
+  proto::JobSpec spec = Spec({dir_.File("lines.txt")}, 0);
+  spec.set_records_per_task(1);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr, /*max_tasks=*/4), IsOk());
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, nullptr, /*max_tasks=*/3).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--records-per-task")));
+}
+
 TEST_F(PlannerTest, CompressionBraidDoesNotReadIsRefusedByNameNotReadAsText) {
   WriteFile(dir_.File("plain.txt"), "one two\n");
   WriteFile(dir_.File("packed.xz"), std::string("\xfd"

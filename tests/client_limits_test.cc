@@ -154,5 +154,20 @@ TEST_F(ClientLimitsTest, ShippedFileBytesPerJobAreBounded) {
   EXPECT_THAT(cluster.Await(cluster.client().Submit(spec)), IsOk());
 }
 
+TEST_F(ClientLimitsTest, TasksPerJobAreBoundedByTheCoordinatorsLimit) {
+  testing::Cluster::Options options = Options();
+  options.limits.tasks_per_job = 5;
+  testing::Cluster cluster(options);
+  proto::JobSpec spec;
+  spec.set_job("noop");
+  (*spec.mutable_config())["tasks"] = "6";
+  EXPECT_THAT(cluster.Await(cluster.client().Submit(spec)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("6 tasks (6 map, 0 reduce), more than this coordinator's limit "
+                                 "of 5 (its --max-tasks)")));
+  (*spec.mutable_config())["tasks"] = "5";
+  EXPECT_THAT(cluster.Await(cluster.client().Submit(spec)), IsOk());
+}
+
 }  // namespace
 }  // namespace braid

@@ -31,6 +31,8 @@ ABSL_FLAG(int, max_submits_in_flight, 16, "submits one client may have being pla
 ABSL_FLAG(int, max_watches_per_client, 1000, "jobs one client connection may watch at once");
 ABSL_FLAG(std::string, max_file_bytes, "16MiB",
           "bytes of --file one streaming job may ship (at most 16MiB)");
+ABSL_FLAG(int64_t, max_tasks, braid::kDefaultMaxTasks,
+          "the most tasks (maps and reduces) one job may have; a larger job is refused at submit");
 ABSL_FLAG(std::string, state_dir, "",
           "where the coordinator journals its jobs, to resume them after a restart (default: "
           "WORK_DIR/state)");
@@ -116,6 +118,11 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     return 2;
   }
   options.limits.file_bytes_per_job = *file_bytes;
+  if (absl::GetFlag(FLAGS_max_tasks) < 1) {
+    absl::FPrintF(stderr, "braid coordinator: --max-tasks must be at least 1\n");
+    return 2;
+  }
+  options.limits.tasks_per_job = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_tasks));
   options.state_dir = absl::GetFlag(FLAGS_state_dir);
   if (options.state_dir.empty()) options.state_dir = absl::GetFlag(FLAGS_work_dir) + "/state";
   PoolBlockingCalls blocking_calls(reactor);
