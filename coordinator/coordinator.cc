@@ -76,6 +76,12 @@ absl::Status Coordinator::Recover() {
   // Ended jobs are remembered by their final status; unfinished ones run again, in the order
   // they were accepted.
   for (auto& [id, status] : recovered.ended) {
+    if (!status.submission_id().empty()) {
+      proto::JobSpec spec;
+      spec.set_owner(status.owner());
+      spec.set_submission_id(status.submission_id());
+      RememberSubmission(spec, id);
+    }
     ended_before_[id] = std::move(status);
     ended_.push_back(id);
   }
@@ -86,6 +92,7 @@ absl::Status Coordinator::Recover() {
     plan.boundaries.assign(job.accepted.partition_boundaries().begin(),
                            job.accepted.partition_boundaries().end());
     plan.input_bytes = job.accepted.input_bytes();
+    RememberSubmission(job.accepted.spec(), job.job_id);
     StartJob(job.job_id, job.accepted.spec(), std::move(plan), /*resumed=*/true, job.committed);
     LOG(INFO) << "resumed job " << job.job_id << " with " << job.committed.size()
               << " tasks committed before the restart";
@@ -362,6 +369,31 @@ std::string Coordinator::ClientOf(const PeerId& peer) const {
   return key.empty() ? absl::StrCat("peer ", peer) : std::string(key);
 }
 
+std::string Coordinator::SubmissionKey(const proto::JobSpec& spec) {
+  if (spec.submission_id().empty()) return "";
+  return absl::StrCat(spec.owner(), "\n", spec.submission_id());
+}
+
+void Coordinator::RememberSubmission(const proto::JobSpec& spec, const std::string& job_id) {
+  const std::string key = SubmissionKey(spec);
+  if (key.empty()) return;
+  submissions_[key] = job_id;
+  submission_of_job_[job_id] = key;
+}
+
+void Coordinator::ReplyAccepted(const PeerId& peer, uint64_t request, const std::string& job_id,
+                                const std::vector<std::string>& warnings) {
+  proto::JobStatus status;
+  if (!FindStatus(job_id, /*with_tasks=*/false, &status)) return;
+  proto::Envelope reply;
+  proto::JobAccepted* answer = reply.mutable_job_accepted();
+  answer->set_job_id(job_id);
+  answer->set_map_tasks(status.maps_total());
+  answer->set_reduce_tasks(status.reduces_total());
+  for (const std::string& warning : warnings) answer->add_warnings(warning);
+  hub_.Reply(peer, request, reply);
+}
+
 absl::Status Coordinator::WithinSubmitLimits(const PeerId& peer, const proto::JobSpec& spec) const {
   const ClientLimits& limits = options_.limits;
   uint64_t shipped = 0;
@@ -485,6 +517,7 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, absl::StatusOr<JobP
     absl::Status journaled = store_->JobAccepted(*job_id, std::move(accepted));
     if (!journaled.ok()) return journaled;
   }
+  RememberSubmission(spec, *job_id);
   StartJob(*job_id, spec, *std::move(plan), /*resumed=*/false, {});
   return absl::OkStatus();
 }
@@ -507,6 +540,23 @@ JobRun& Coordinator::StartJob(const std::string& id, const proto::JobSpec& spec,
 
 void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   const uint64_t request = message.message_id();
+  // A submit sent again (its reply was lost, or the coordinator restarted): the job the first
+  // one created, or the answer it will get.
+  proto::JobSpec sent_as;
+  sent_as.set_owner(std::string(hub_.key(peer)));
+  sent_as.set_submission_id(message.submit_job().spec().submission_id());
+  const std::string submission = SubmissionKey(sent_as);
+  if (!submission.empty()) {
+    if (auto known = submissions_.find(submission); known != submissions_.end()) {
+      LOG(INFO) << "a submit sent again: it created job " << known->second;
+      ReplyAccepted(peer, request, known->second, {});
+      return;
+    }
+    if (auto waiting = submitting_.find(submission); waiting != submitting_.end()) {
+      waiting->second.emplace_back(peer, request);
+      return;
+    }
+  }
   if (absl::Status within = WithinSubmitLimits(peer, message.submit_job().spec()); !within.ok()) {
     hub_.Reject(peer, request, within);
     return;
@@ -534,40 +584,37 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
   const bool names_files = !spec.inputs().empty() || !spec.output().empty();
   const std::string client = ClientOf(peer);
   ++planning_[client];
+  if (!submission.empty()) submitting_[submission];  // retries wait for this answer
   (names_files ? blocking_calls_ : inline_calls_)
       .Compute(std::move(planning))
-      .Both([this, alive = liveness_.token(), peer, request, client, spec = std::move(spec),
-             warnings = std::move(warnings)](absl::StatusOr<JobPlan> plan) {
+      .Both([this, alive = liveness_.token(), peer, request, client, submission,
+             spec = std::move(spec), warnings = std::move(warnings)](absl::StatusOr<JobPlan> plan) {
         if (!alive) return;
         if (auto it = planning_.find(client); it != planning_.end() && --it->second == 0) {
           planning_.erase(it);
         }
+        // The submit, and the same submit sent again while it was planned.
+        std::vector<std::pair<PeerId, uint64_t>> askers = {{peer, request}};
+        if (auto waiting = submitting_.find(submission); waiting != submitting_.end()) {
+          askers.insert(askers.end(), waiting->second.begin(), waiting->second.end());
+          submitting_.erase(waiting);
+        }
+        absl::Status accepted = absl::OkStatus();
         if (options_.access != nullptr) {
           // The key may have been removed while the job was being planned.
-          if (absl::Status may = options_.access->MayIntroduce(spec.owner(), /*worker=*/false);
-              !may.ok()) {
-            hub_.Reject(peer, request, may);
-            return;
-          }
+          accepted = options_.access->MayIntroduce(spec.owner(), /*worker=*/false);
         }
         std::string job_id;
-        absl::Status accepted = Accept(spec, std::move(plan), &job_id);
+        if (accepted.ok()) accepted = Accept(spec, std::move(plan), &job_id);
         if (!accepted.ok()) {
-          hub_.Reject(peer, request, accepted);
+          for (const auto& [asker, asked] : askers) hub_.Reject(asker, asked, accepted);
           return;
         }
-        const JobRun* run = job(job_id);
-        proto::Envelope reply;
-        proto::JobAccepted* answer = reply.mutable_job_accepted();
-        answer->set_job_id(job_id);
-        proto::JobStatus status = run->Status(false);
-        answer->set_map_tasks(status.maps_total());
-        answer->set_reduce_tasks(status.reduces_total());
         for (const std::string& warning : warnings) {
-          answer->add_warnings(warning);
           LOG(WARNING) << "job " << job_id << ": " << warning;
         }
-        hub_.Reply(peer, request, reply);
+        for (const auto& [asker, asked] : askers) ReplyAccepted(asker, asked, job_id, warnings);
+        const proto::JobStatus status = job(job_id)->Status(false);
         LOG(INFO) << "accepted job " << job_id << " (" << spec.job() << "): " << status.maps_total()
                   << " map tasks, " << status.reduces_total() << " reduce tasks";
       });
@@ -720,6 +767,10 @@ void Coordinator::JobEnded(const std::string& job_id) {
     const std::string oldest = ended_.front();
     ended_.pop_front();
     ended_before_.erase(oldest);
+    if (auto submission = submission_of_job_.find(oldest); submission != submission_of_job_.end()) {
+      submissions_.erase(submission->second);
+      submission_of_job_.erase(submission);
+    }
     if (auto it = jobs_.find(oldest); it != jobs_.end() && it->second->finished()) {
       jobs_.erase(it);
     }

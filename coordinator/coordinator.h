@@ -176,6 +176,12 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   absl::Status WithinSubmitLimits(const PeerId& peer, const proto::JobSpec& spec) const;
   // Who a client is, for its limits: its key, or without keys its connection.
   std::string ClientOf(const PeerId& peer) const;
+  // Where a submit with a submission id is remembered: its owner's key and the id ("" for a
+  // submit without one).
+  static std::string SubmissionKey(const proto::JobSpec& spec);
+  void RememberSubmission(const proto::JobSpec& spec, const std::string& job_id);
+  void ReplyAccepted(const PeerId& peer, uint64_t request, const std::string& job_id,
+                     const std::vector<std::string>& warnings);
 
   ReactorTime& time_;
   const JobRegistry& registry_;
@@ -200,6 +206,11 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   Liveness liveness_;
   // Submits being planned, per client (its key, or its peer id without keys).
   absl::flat_hash_map<std::string, size_t> planning_;
+  // Submits with a submission id: the job each created (while the job is remembered), and the
+  // ones being planned with the requests that wait for them (a retry while the first plans).
+  absl::flat_hash_map<std::string, std::string> submissions_;
+  absl::flat_hash_map<std::string, std::string> submission_of_job_;
+  absl::flat_hash_map<std::string, std::vector<std::pair<PeerId, uint64_t>>> submitting_;
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;
   LoopingCall events_;

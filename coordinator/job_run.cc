@@ -715,6 +715,7 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   status.set_state(state_);
   status.set_output(spec_.output());
   status.set_owner(spec_.owner());
+  status.set_submission_id(spec_.submission_id());
   status.set_input_bytes(plan_.input_bytes);
   status.set_maps_done(maps_done_);
   status.set_maps_total(static_cast<uint32_t>(maps_.size()));

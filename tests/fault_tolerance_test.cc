@@ -13,6 +13,7 @@
 #include "glog/logging.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reactor/held_blocking_calls.h"
 #include "tests/cluster.h"
 #include "tests/job_outputs.h"
 #include "third_party/absl_compat/status_matchers.h"
@@ -473,6 +474,134 @@ TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {
   ASSERT_EQ(status->jobs_size(), 1);
   EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_MAPPING);
   EXPECT_TRUE(env.Exists("/out-kept"));
+}
+
+proto::JobSpec WithSubmissionId(proto::JobSpec spec, const std::string& id) {
+  spec.set_submission_id(id);
+  return spec;
+}
+
+TEST(Submit, TheSameSubmissionSentTwiceMakesOneJob) {
+  testing::Cluster cluster;
+  Result<proto::JobAccepted> first =
+      cluster.Await(cluster.client().Submit(WithSubmissionId(Noop(2), "s-1")));
+  ASSERT_THAT(first, IsOk());
+  Result<proto::JobAccepted> again =
+      cluster.Await(cluster.client().Submit(WithSubmissionId(Noop(2), "s-1")));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->job_id(), first->job_id());
+  EXPECT_EQ(again->map_tasks(), 2u);
+  Result<proto::JobAccepted> other =
+      cluster.Await(cluster.client().Submit(WithSubmissionId(Noop(2), "s-2")));
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(other->job_id(), first->job_id());
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->jobs_size(), 2);
+}
+
+TEST(Submit, AfterARestartASubmitSentAgainFindsTheJobItMade) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  testing::Cluster cluster(options);
+  absl::StatusOr<proto::JobStatus> ended = cluster.Run(WithSubmissionId(Noop(2), "ended"));
+  ASSERT_THAT(ended, IsOk());
+  ASSERT_EQ(ended->state(), proto::JOB_STATE_SUCCEEDED);
+  options.manual_tasks = true;
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  cluster.Pass(absl::Seconds(5));
+  Result<proto::JobAccepted> again =
+      cluster.Await(cluster.client().Submit(WithSubmissionId(Noop(2), "ended")));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->job_id(), ended->job_id());
+  // Twice: the second start reads the journal the first compacted.
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  cluster.Pass(absl::Seconds(5));
+  again = cluster.Await(cluster.client().Submit(WithSubmissionId(Noop(2), "ended")));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->job_id(), ended->job_id());
+}
+
+TEST(Submit, ASubmitWhoseAnswerIsLostIsSentAgainAndFindsTheOneJobItMade) {
+  testing::TempDir dir;
+  WriteCorpus(dir);
+  HeldBlockingCalls held;
+  testing::Cluster::Options options;
+  options.state_dir = dir.File("state");
+  options.coordinator_blocking_calls = &held;
+  testing::Cluster cluster(options);
+  Deferred<proto::JobAccepted> submitted =
+      cluster.client().Submit(Spec("wordcount", dir.File("in-*"), dir.File("out"), 2));
+  cluster.Pass(absl::Milliseconds(50));
+  // The first coordinator plans the job and journals it; its answer is lost, and it dies.
+  ASSERT_EQ(held.held(), 1u);
+  cluster.network().DropNext(1);
+  held.RunNext();
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  EXPECT_FALSE(HasResult(submitted));
+  for (int i = 0; i < 1000 && !HasResult(submitted); ++i) {
+    while (held.held() > 0) held.RunNext();
+    cluster.Pass(absl::Milliseconds(10));
+  }
+  Result<proto::JobAccepted> accepted = cluster.Await(submitted);
+  ASSERT_THAT(accepted, IsOk());
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).job_id(), accepted->job_id());
+}
+
+TEST(Submit, ASubmitLostWithTheCoordinatorIsSentAgainToTheNextOne) {
+  testing::TempDir dir;
+  WriteCorpus(dir);
+  HeldBlockingCalls held;
+  testing::Cluster::Options options;
+  options.state_dir = dir.File("state");
+  options.coordinator_blocking_calls = &held;
+  testing::Cluster cluster(options);
+  Deferred<proto::JobAccepted> submitted =
+      cluster.client().Submit(Spec("wordcount", dir.File("in-*"), dir.File("out"), 2));
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_EQ(held.held(), 1u);
+  // The coordinator dies while it plans: it never journaled the job.
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  for (int i = 0; i < 1000 && !HasResult(submitted); ++i) {
+    while (held.held() > 0) held.RunNext();
+    cluster.Pass(absl::Milliseconds(10));
+  }
+  Result<proto::JobAccepted> accepted = cluster.Await(submitted);
+  ASSERT_THAT(accepted, IsOk());
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).job_id(), accepted->job_id());
+}
+
+TEST(Submit, TheSameSubmissionSentAgainWhileItIsPlannedWaitsForTheOneJob) {
+  testing::TempDir dir;
+  WriteCorpus(dir);
+  HeldBlockingCalls held;
+  testing::Cluster::Options options;
+  options.coordinator_blocking_calls = &held;
+  testing::Cluster cluster(options);
+  Client other(cluster.clock(), cluster.network().Connect("coordinator"));
+  ASSERT_THAT(cluster.Await(other.Connect()), IsOk());
+  const proto::JobSpec spec =
+      WithSubmissionId(Spec("wordcount", dir.File("in-*"), dir.File("out"), 2), "same");
+  Deferred<proto::JobAccepted> first = cluster.client().Submit(spec);
+  cluster.Pass(absl::Milliseconds(50));
+  Deferred<proto::JobAccepted> second = other.Submit(spec);
+  cluster.Pass(absl::Milliseconds(50));
+  ASSERT_EQ(held.held(), 1u);  // planned once
+  held.RunNext();
+  Result<proto::JobAccepted> first_accepted = cluster.Await(first);
+  Result<proto::JobAccepted> second_accepted = cluster.Await(second);
+  ASSERT_THAT(first_accepted, IsOk());
+  ASSERT_THAT(second_accepted, IsOk());
+  EXPECT_EQ(first_accepted->job_id(), second_accepted->job_id());
 }
 
 }  // namespace

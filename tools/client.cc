@@ -2,18 +2,26 @@
 
 #include <unistd.h>
 
+#include <vector>
+
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "glog/logging.h"
 
 namespace braid {
 namespace {
 
-// Planning a job reads its inputs' listings (a task-bag job, the inputs themselves).
-constexpr absl::Duration kSubmitTimeout = absl::Minutes(10);
+std::string NewSubmissionId() {
+  absl::BitGen random;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random),
+                         absl::Uniform<uint64_t>(random));
+}
 
 }  // namespace
 
-Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOptions options) {
+Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, LinkOptions options)
+    : time_(time) {
   link_ = std::make_unique<Link>(time, std::move(transport), options, [] {
     proto::Envelope hello;
     hello.mutable_client_hello()->set_name(absl::StrCat("braid client ", getpid()));
@@ -23,20 +31,31 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
   link_->SetOnMessage([this](proto::Envelope message) { OnMessage(message); });
   link_->SetOnReconnected([this](const proto::Welcome&) {
     for (const auto& [job_id, watch] : watches_) AskToWatch(job_id);
+    std::vector<std::string> submits;
+    for (const auto& [id, submit] : submits_) submits.push_back(id);
+    for (const std::string& id : submits) SendSubmit(id);
   });
   link_->SetOnLost([this](absl::Status why) {
-    if (link_->state() != Link::State::kClosed) return;  // it reconnects and watches again
-    // Refused or cut off for good: no event will come.
+    if (link_->state() != Link::State::kClosed) return;  // it reconnects and asks again
+    // Refused or cut off for good: no event or answer will come.
     auto watches = std::move(watches_);
     watches_.clear();
     for (auto& [job_id, watch] : watches) watch.done.Errback(why).IgnoreError();
+    auto submits = std::move(submits_);
+    submits_.clear();
+    for (auto& [id, submit] : submits) submit.done.Errback(why).IgnoreError();
   });
 }
 
 Client::~Client() {
+  liveness_.End();
   auto watches = std::move(watches_);
   for (auto& [job_id, watch] : watches) {
     watch.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
+  }
+  auto submits = std::move(submits_);
+  for (auto& [id, submit] : submits) {
+    submit.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
   }
 }
 
@@ -44,14 +63,66 @@ Deferred<void> Client::Connect() {
   return link_->Connect().Then([](proto::Welcome) {});
 }
 
-Deferred<proto::JobAccepted> Client::Submit(proto::JobSpec spec) {
-  proto::Envelope request;
-  *request.mutable_submit_job()->mutable_spec() = std::move(spec);
-  return link_->Request(std::move(request), kSubmitTimeout)
-      .Then([](proto::Envelope reply) -> absl::StatusOr<proto::JobAccepted> {
-        if (!reply.has_job_accepted()) return absl::InternalError("unexpected answer to submit");
-        return reply.job_accepted();
+Deferred<proto::JobAccepted> Client::Submit(proto::JobSpec spec, absl::Duration timeout) {
+  if (spec.submission_id().empty()) spec.set_submission_id(NewSubmissionId());
+  const std::string id = spec.submission_id();
+  if (submits_.contains(id)) {
+    Deferred<proto::JobAccepted> refused;
+    refused
+        .Errback(absl::AlreadyExistsError(
+            absl::StrCat("submission ", id, " is being submitted already")))
+        .IgnoreError();
+    return refused;
+  }
+  Submitting& submit = submits_[id];
+  *submit.request.mutable_submit_job()->mutable_spec() = std::move(spec);
+  Deferred<proto::JobAccepted> done = submit.done;
+  SendSubmit(id);
+  time_.CallLater(timeout, [this, alive = liveness_.token(), id, timeout] {
+    if (!alive) return;
+    EndSubmit(id, absl::DeadlineExceededError(absl::StrCat(
+                      "no answer to the submit in ", absl::FormatDuration(timeout),
+                      ": the coordinator may still accept it (braid status lists its jobs)")));
+  });
+  return done;
+}
+
+void Client::SendSubmit(const std::string& id) {
+  auto submit = submits_.find(id);
+  if (submit == submits_.end()) return;
+  // (Each send has the whole timeout: Submit's own deadline ends the wait.)
+  link_->Request(submit->second.request, absl::Hours(24))
+      .Both([this, alive = liveness_.token(), id](Result<proto::Envelope> reply) {
+        if (!alive) return;
+        if (!reply.ok()) {
+          // Lost with the connection (or sent while there was none): sent again on reconnection.
+          // A coordinator's own kUnavailable refusal comes while the link is up, and ends it.
+          const Link::State state = link_->state();
+          if (absl::IsUnavailable(reply.status()) &&
+              (state == Link::State::kReconnecting || state == Link::State::kIntroducing)) {
+            return;
+          }
+          EndSubmit(id, reply.status());
+          return;
+        }
+        if (!reply->has_job_accepted()) {
+          EndSubmit(id, absl::InternalError("unexpected answer to submit"));
+          return;
+        }
+        EndSubmit(id, reply->job_accepted());
       });
+}
+
+void Client::EndSubmit(const std::string& id, absl::StatusOr<proto::JobAccepted> outcome) {
+  auto submit = submits_.find(id);
+  if (submit == submits_.end()) return;
+  Deferred<proto::JobAccepted> done = std::move(submit->second.done);
+  submits_.erase(submit);
+  if (outcome.ok()) {
+    done.Callback(*std::move(outcome)).IgnoreError();
+  } else {
+    done.Errback(outcome.status()).IgnoreError();
+  }
 }
 
 Deferred<proto::JobStatus> Client::Watch(const std::string& job_id, OnEvent on_event) {

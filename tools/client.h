@@ -2,8 +2,12 @@
 // a job, watch it to its end, ask for status, cancel.
 //
 // A watch survives the loss of the coordinator: when the Link reconnects (a coordinator that
-// restarted on its state directory knows its jobs again), the client asks to watch afresh. A
-// coordinator that cuts the client off (its key was removed) ends every watch with its reason.
+// restarted on its state directory knows its jobs again), the client asks to watch afresh. So
+// does a submit: it carries a submission id, and one whose answer was lost with the connection
+// is sent again once the Link reconnects; the coordinator answers a submit it has seen with the
+// job the first one created, so a submit never makes two jobs and never reports a failure for a
+// job that was accepted. A coordinator that cuts the client off (its key was removed) ends every
+// watch and submit with its reason.
 //
 // Threading: the ReactorTime's thread.
 
@@ -16,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "deferred/deferred.h"
+#include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
 #include "messaging/link.h"
 #include "messaging/transport.h"
@@ -35,9 +40,12 @@ class Client {
   // Introduces the client; fails if the coordinator cannot be reached or refuses it.
   Deferred<void> Connect();
 
-  // Submits `spec`; fires with the job's id and plan, or fails with the coordinator's reason
-  // (kInvalidArgument, kNotFound, kAlreadyExists, ...).
-  Deferred<proto::JobAccepted> Submit(proto::JobSpec spec);
+  // Submits `spec` (under a new random submission id unless it has one); fires with the job's id
+  // and plan, or fails with the coordinator's reason (kInvalidArgument, kNotFound,
+  // kAlreadyExists, ...), or with kDeadlineExceeded if no answer came within `timeout`, however
+  // often the coordinator was lost and found again meanwhile.
+  Deferred<proto::JobAccepted> Submit(proto::JobSpec spec,
+                                      absl::Duration timeout = absl::Minutes(10));
 
   // Watches job `job_id`: `on_event` gets each progress update; fires with the final status
   // (whatever the job's outcome). Fails with kNotFound for an unknown job.
@@ -56,11 +64,23 @@ class Client {
     Deferred<proto::JobStatus> done;
   };
 
+  struct Submitting {
+    proto::Envelope request;
+    Deferred<proto::JobAccepted> done;
+  };
+
   void OnMessage(proto::Envelope& message);
   void AskToWatch(const std::string& job_id);
+  // Sends the submit of submission id `id` (again).
+  void SendSubmit(const std::string& id);
+  // Ends the submit of submission id `id`, if it is still waiting, with `outcome`.
+  void EndSubmit(const std::string& id, absl::StatusOr<proto::JobAccepted> outcome);
 
+  ReactorTime& time_;
   std::unique_ptr<Link> link_;
   absl::flat_hash_map<std::string, Watching> watches_;
+  absl::flat_hash_map<std::string, Submitting> submits_;
+  Liveness liveness_;
 };
 
 }  // namespace braid
