@@ -300,6 +300,9 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
   welcome.set_worker_number(id);
+  for (const auto& [job_id, run] : jobs_) {
+    if (!run->finished()) welcome.add_running_jobs(job_id);
+  }
   if (options_.access != nullptr) {
     // Who may fetch from its data endpoint: the fleet's workers.
     for (std::string& key : options_.access->keys().KeysOf(KeyRole::kWorker)) {

@@ -604,5 +604,28 @@ TEST(Submit, TheSameSubmissionSentAgainWhileItIsPlannedWaitsForTheOneJob) {
   EXPECT_EQ(first_accepted->job_id(), second_accepted->job_id());
 }
 
+TEST(WorkerScratch, DataOfJobsWhoseEndAWorkerMissedIsRemovedWhenItIsWelcomedAgain) {
+  testing::TempDir dir;
+  testing::Cluster::Options options;
+  options.workers = 1;
+  options.state_dir = dir.File("state");
+  options.manual_tasks = true;  // the job below keeps running
+  testing::Cluster cluster(options);
+  Result<proto::JobAccepted> running = cluster.Await(cluster.client().Submit(Noop(1)));
+  ASSERT_THAT(running, IsOk());
+  cluster.Pass(absl::Milliseconds(100));
+  const std::string scratch = cluster.scratch() + "/worker-0";
+  for (const std::string& job : {std::string("job_19990101000000_0001"), running->job_id()}) {
+    std::filesystem::create_directories(scratch + "/" + job);
+    testing::WriteFile(scratch + "/" + job + "/map-output", "kept until the job ends");
+  }
+  testing::WriteFile(scratch + "/notes", "not a job's");
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  cluster.Pass(absl::Seconds(5));  // the worker is welcomed by the new coordinator
+  EXPECT_FALSE(std::filesystem::exists(scratch + "/job_19990101000000_0001"));
+  EXPECT_TRUE(std::filesystem::exists(scratch + "/" + running->job_id() + "/map-output"));
+  EXPECT_TRUE(std::filesystem::exists(scratch + "/notes"));
+}
+
 }  // namespace
 }  // namespace braid

@@ -6,6 +6,8 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
@@ -47,6 +49,7 @@ Worker::Worker(ReactorTime& time, std::unique_ptr<ClientTransport> transport,
   link_->SetOnLost([this](absl::Status why) { OnLost(why); });
   link_->SetOnReconnected([this](const proto::Welcome& welcome) {
     if (options_.fleet != nullptr) options_.fleet->Replace(welcome.fleet_keys());
+    RemoveEndedJobsData(welcome);
   });
   auto ask = [this](proto::Envelope request, absl::Duration timeout) {
     return link_->Request(std::move(request), timeout);
@@ -79,6 +82,7 @@ proto::Envelope Worker::Hello() const {
 Deferred<proto::Welcome> Worker::Start() {
   return link_->Connect().Then([this](proto::Welcome welcome) {
     if (options_.fleet != nullptr) options_.fleet->Replace(welcome.fleet_keys());
+    RemoveEndedJobsData(welcome);
     heartbeat_.emplace(time_, [this] { SendHeartbeat(); });
     heartbeat_
         ->Start(absl::Milliseconds(std::max<uint32_t>(welcome.heartbeat_interval_ms(), 1)),
@@ -103,11 +107,7 @@ void Worker::OnMessage(proto::Envelope& message) {
         options_.data_server->ForgetJob(job);
         MaybeFinishDrain();  // a draining worker served what it held until now
       }
-      if (!options_.scratch_dir.empty() && !job.empty() && job.find('/') == std::string::npos) {
-        const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
-        absl::Status removed = env().RemoveAll(dir);
-        if (!removed.ok()) LOG(WARNING) << "cannot remove job " << job << "'s data: " << removed;
-      }
+      RemoveJobData(job);
       break;
     }
     case proto::Envelope::kDrainWorker:
@@ -123,6 +123,33 @@ void Worker::OnMessage(proto::Envelope& message) {
       break;
     default:
       LOG_EVERY_N(WARNING, 100) << "worker: ignored a " << BodyName(message) << " message";
+  }
+}
+
+void Worker::RemoveJobData(const std::string& job) {
+  if (options_.scratch_dir.empty() || job.empty() || job.find('/') != std::string::npos ||
+      job == "." || job == "..") {
+    return;
+  }
+  const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
+  absl::Status removed = env().RemoveAll(dir);
+  if (!removed.ok()) LOG(WARNING) << "cannot remove job " << job << "'s data: " << removed;
+}
+
+void Worker::RemoveEndedJobsData(const proto::Welcome& welcome) {
+  if (options_.scratch_dir.empty()) return;
+  absl::StatusOr<std::vector<std::string>> children = env().GetChildren(options_.scratch_dir);
+  if (!children.ok()) return;
+  const absl::flat_hash_set<std::string> running(welcome.running_jobs().begin(),
+                                                 welcome.running_jobs().end());
+  for (const std::string& child : *children) {
+    // Only jobs' directories (job/output_layout.h's job ids), never the worker's other files.
+    if (!absl::StartsWith(child, "job_") || running.contains(child) || jobs_.contains(child)) {
+      continue;
+    }
+    LOG(INFO) << "removing the data of job " << child << ", which has ended";
+    if (options_.data_server != nullptr) options_.data_server->ForgetJob(child);
+    RemoveJobData(child);
   }
 }
 

@@ -154,6 +154,11 @@ class Worker {
   void HandBack(const proto::TaskAssignment& task, absl::string_view why);
   void SendHeartbeat();
   void MaybeFinishDrain();
+  // Removes SCRATCH/JOB, what the worker kept of job `job`.
+  void RemoveJobData(const std::string& job);
+  // Removes the scratch data of every job the coordinator's welcome does not list as running
+  // (their ends were missed while the worker was away, or before it restarted).
+  void RemoveEndedJobsData(const proto::Welcome& welcome);
 
   ReactorTime& time_;
   TaskExecutor& executor_;
