@@ -322,10 +322,26 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
 TEST(Client, AnUnreachableCoordinatorIsNamed) {
-  CommandResult run = RunBraid({"status", "--coordinator", "ipc:///tmp/braid-test-nobody-here"});
+  CommandResult run =
+      RunBraid({"status", "--coordinator", "ipc:///tmp/braid-test-nobody-here", "--timeout", "1s"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output,
               HasSubstr("cannot reach the coordinator at ipc:///tmp/braid-test-nobody"));
+  EXPECT_THAT(run.output, HasSubstr("no answer since, in 1s"));
+}
+
+TEST(Client, ACoordinatorThatIsNotUpYetIsWaitedFor) {
+  testing::ShortTempDir dir;
+  const std::string endpoint = absl::StrCat("ipc://", dir.path(), "/c");
+  BraidProcess status({"status", "--coordinator", endpoint, "--timeout", "60s"});
+  // The client's first hello goes unanswered (its Link waits 3 s for it); then it keeps trying.
+  ASSERT_FALSE(status.WaitForOutput("~never~", absl::Seconds(4)));
+  BraidProcess coordinator({"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/w"});
+  ASSERT_TRUE(coordinator.WaitForOutput("listening on", absl::Seconds(30))) << coordinator.output();
+  EXPECT_EQ(status.Wait(absl::Seconds(60)), 0) << status.output();
+  EXPECT_THAT(status.output(), HasSubstr("0 workers"));
+  coordinator.Signal(SIGINT);
+  EXPECT_EQ(coordinator.Wait(absl::Seconds(30)), 0);
 }
 
 TEST(Cli, AnUnknownCommandIsNamedWithTheUsage) {

@@ -216,7 +216,7 @@ TEST_F(SecurityProcessTest, AKeyedFleetShufflesWorkerToWorker) {
 TEST_F(SecurityProcessTest, ClientWithoutKeysGetsNothingFromAKeyedCoordinator) {
   MakeKeys();
   StartCoordinator(/*keyed=*/true);
-  CommandResult plain = Client("", {"status"});
+  CommandResult plain = Client("", {"status", "--timeout", "1s"});
   EXPECT_NE(plain.exit_code, 0);
   EXPECT_THAT(plain.output, HasSubstr("cannot reach the coordinator"));
   CommandResult half = Client("", {"status", "--curve-key", Path("alice.key")});

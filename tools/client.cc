@@ -30,6 +30,11 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
   });
   link_->SetOnMessage([this](proto::Envelope message) { OnMessage(message); });
   link_->SetOnReconnected([this](const proto::Welcome&) {
+    if (connecting_.has_value()) {
+      Deferred<void> connected = *std::move(connecting_);
+      connecting_.reset();
+      connected.Callback().IgnoreError();
+    }
     for (const auto& [job_id, watch] : watches_) AskToWatch(job_id);
     std::vector<std::string> submits;
     for (const auto& [id, submit] : submits_) submits.push_back(id);
@@ -44,6 +49,11 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
     auto submits = std::move(submits_);
     submits_.clear();
     for (auto& [id, submit] : submits) submit.done.Errback(why).IgnoreError();
+    if (connecting_.has_value()) {
+      Deferred<void> connected = *std::move(connecting_);
+      connecting_.reset();
+      connected.Errback(why).IgnoreError();
+    }
   });
 }
 
@@ -57,10 +67,38 @@ Client::~Client() {
   for (auto& [id, submit] : submits) {
     submit.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
   }
+  if (connecting_.has_value()) {
+    connecting_->Errback(absl::CancelledError("the client closed")).IgnoreError();
+  }
 }
 
-Deferred<void> Client::Connect() {
-  return link_->Connect().Then([](proto::Welcome) {});
+Deferred<void> Client::Connect(absl::Duration patience) {
+  Deferred<void> done;
+  link_->Connect().Both(
+      [this, alive = liveness_.token(), done, patience](Result<proto::Welcome> welcome) mutable {
+        if (!alive) return;
+        if (welcome.ok()) {
+          done.Callback().IgnoreError();
+          return;
+        }
+        if (!absl::IsUnavailable(welcome.status()) || patience <= absl::ZeroDuration() ||
+            link_->state() == Link::State::kClosed) {
+          done.Errback(welcome.status()).IgnoreError();
+          return;
+        }
+        // The Link goes on trying: its next welcome ends the wait.
+        connecting_ = done;
+        time_.CallLater(patience, [this, alive, patience, why = welcome.status()] {
+          if (!alive || !connecting_.has_value()) return;
+          Deferred<void> connected = *std::move(connecting_);
+          connecting_.reset();
+          connected
+              .Errback(absl::UnavailableError(absl::StrCat(
+                  why.message(), ", and no answer since, in ", absl::FormatDuration(patience))))
+              .IgnoreError();
+        });
+      });
+  return done;
 }
 
 Deferred<proto::JobAccepted> Client::Submit(proto::JobSpec spec, absl::Duration timeout) {

@@ -15,6 +15,7 @@
 #define BRAID_TOOLS_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,8 +38,10 @@ class Client {
   Client& operator=(const Client&) = delete;
   ~Client();
 
-  // Introduces the client; fails if the coordinator cannot be reached or refuses it.
-  Deferred<void> Connect();
+  // Introduces the client; fails if the coordinator refuses it, or cannot be reached within
+  // `patience` (beyond the Link's own wait for a first answer: a coordinator that is restarting
+  // is waited for).
+  Deferred<void> Connect(absl::Duration patience = absl::ZeroDuration());
 
   // Submits `spec` (under a new random submission id unless it has one); fires with the job's id
   // and plan, or fails with the coordinator's reason (kInvalidArgument, kNotFound,
@@ -80,6 +83,8 @@ class Client {
   std::unique_ptr<Link> link_;
   absl::flat_hash_map<std::string, Watching> watches_;
   absl::flat_hash_map<std::string, Submitting> submits_;
+  // A Connect waiting for the Link's first welcome after its first hello went unanswered.
+  std::optional<Deferred<void>> connecting_;
   Liveness liveness_;
 };
 

@@ -162,7 +162,7 @@ int RunClient(const std::string& endpoint, absl::AnyInvocable<Deferred<int>(Clie
       });
     }
     reactor.CallWhenRunning([&] {
-      client.Connect()
+      client.Connect(absl::GetFlag(FLAGS_timeout))
           .Catch([&](absl::Status error) -> Result<void> {
             return absl::Status(
                 error.code(),

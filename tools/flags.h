@@ -11,11 +11,13 @@
 #include "absl/flags/declare.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "deferred/deferred.h"
 #include "proto/braid.pb.h"
 #include "tools/client.h"
 
 ABSL_DECLARE_FLAG(std::string, coordinator);  // tools/coordinator_flag.cc
+ABSL_DECLARE_FLAG(absl::Duration, timeout);   // tools/coordinator_flag.cc
 ABSL_DECLARE_FLAG(int, slots);                // tools/slots_flag.cc
 
 namespace braid {
