@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,54 @@ TEST_P(Chaos, AWordCountSurvivesAWorkerKilledAtARandomMoment) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, Chaos, ::testing::Range(1, 11));
+
+class CoordinatorChaos : public ::testing::TestWithParam<int> {};
+
+// Twenty jobs submitted at once while the coordinator is killed with SIGKILL at random moments
+// and started again on its journal (with odd seeds a worker is killed too): every job's output is
+// exact, every `braid submit` prints its own job's success, and no submit makes a second job.
+TEST_P(CoordinatorChaos, ConcurrentSubmitsAllSucceedOnceThroughCoordinatorKills) {
+  const int seed = GetParam();
+  std::mt19937_64 random(seed);
+  testing::TempDir dir;
+  Corpus corpus = MakeCorpus(dir, seed, "256KiB");
+  ProcessCluster::Options options;
+  options.workers = 3;
+  options.slots = 2;
+  ProcessCluster cluster(options);
+  constexpr int kJobs = 20;
+  std::vector<std::unique_ptr<BraidProcess>> submits;
+  for (int i = 0; i < kJobs; ++i) {
+    submits.push_back(std::make_unique<BraidProcess>(
+        WordCountArgs(cluster, corpus, dir.File(absl::StrCat("out-", i)))));
+  }
+  const int kills = 1 + static_cast<int>(random() % 2);
+  for (int kill = 0; kill < kills; ++kill) {
+    absl::SleepFor(absl::Milliseconds(random() % 1500));  // the random moment of the kill
+    cluster.RestartCoordinator();
+  }
+  if (seed % 2 == 1) cluster.worker(static_cast<int>(random() % 3)).Signal(SIGKILL);
+  std::set<std::string> job_ids;
+  const std::map<std::string, int64_t> expected = ReferenceCounts(corpus.texts);
+  for (int i = 0; i < kJobs; ++i) {
+    SCOPED_TRACE(absl::StrCat("submit ", i));
+    ASSERT_EQ(submits[i]->Wait(kJobLimit), 0) << submits[i]->output();
+    const std::string& output = submits[i]->output();
+    const std::string kSubmitted = "submitted job ";
+    const size_t at = output.find(kSubmitted);
+    ASSERT_NE(at, std::string::npos) << output;
+    const size_t start = at + kSubmitted.size();
+    const std::string job = output.substr(start, output.find(':', start) - start);
+    EXPECT_THAT(output, HasSubstr(absl::StrCat("job ", job, " succeeded")));
+    job_ids.insert(job);
+    EXPECT_EQ(ParseCounts(OutputLines(dir.File(absl::StrCat("out-", i)))), expected);
+  }
+  EXPECT_EQ(job_ids.size(), static_cast<size_t>(kJobs));
+  CommandResult status = cluster.Braid({"status"});
+  EXPECT_THAT(status.output, HasSubstr(absl::StrCat(kJobs, " jobs\n"))) << status.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, CoordinatorChaos, ::testing::Range(1, 21));
 
 TEST(CoordinatorRestart, AJobResumesFromTheJournalAndItsClientFollows) {
   testing::TempDir dir;
