@@ -85,6 +85,9 @@ absl::Status Coordinator::Recover() {
     ended_before_[id] = std::move(status);
     ended_.push_back(id);
   }
+  // A resumed job may end at once (its output was committed): no compaction until every resumed
+  // job is started, or the records of those not yet started would be dropped.
+  recovering_ = true;
   for (JobStore::Recovered::Unfinished& job : recovered.unfinished) {
     JobPlan plan;
     plan.splits.assign(job.accepted.splits().begin(), job.accepted.splits().end());
@@ -97,6 +100,8 @@ absl::Status Coordinator::Recover() {
     LOG(INFO) << "resumed job " << job.job_id << " with " << job.committed.size()
               << " tasks committed before the restart";
   }
+  recovering_ = false;
+  MaybeCompactJournal();
   LOG(INFO) << "journal " << store_->path() << " (epoch " << store_->epoch()
             << "): " << recovered.unfinished.size() << " jobs resumed, " << ended_.size()
             << " ended jobs remembered"
@@ -118,6 +123,8 @@ std::vector<proto::JournalRecord> Coordinator::EndedRecords() const {
     ended->set_message(status.message());
     ended->set_number(JobNumber(id));
     *ended->mutable_status() = std::move(status);
+    // As JobStore::JobEnded does: an end too large to read back is kept without its tasks.
+    if (record.ByteSizeLong() > Journal::kMaxRecordBytes) ended->mutable_status()->clear_tasks();
   }
   return records;
 }
@@ -300,6 +307,7 @@ void Coordinator::OnWorkerHello(const PeerId& peer, const proto::Envelope& messa
   proto::Welcome welcome;
   welcome.set_coordinator(options_.name);
   welcome.set_worker_number(id);
+  welcome.set_lists_running_jobs(true);
   for (const auto& [job_id, run] : jobs_) {
     if (!run->finished()) welcome.add_running_jobs(job_id);
   }
@@ -387,7 +395,12 @@ void Coordinator::RememberSubmission(const proto::JobSpec& spec, const std::stri
 void Coordinator::ReplyAccepted(const PeerId& peer, uint64_t request, const std::string& job_id,
                                 const std::vector<std::string>& warnings) {
   proto::JobStatus status;
-  if (!FindStatus(job_id, /*with_tasks=*/false, &status)) return;
+  if (!FindStatus(job_id, /*with_tasks=*/false, &status)) {
+    hub_.Reject(peer, request,
+                absl::InternalError(absl::StrCat("the submit made job ", job_id,
+                                                 ", which the coordinator no longer knows")));
+    return;
+  }
   proto::Envelope reply;
   proto::JobAccepted* answer = reply.mutable_job_accepted();
   answer->set_job_id(job_id);
@@ -556,6 +569,13 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
       return;
     }
     if (auto waiting = submitting_.find(submission); waiting != submitting_.end()) {
+      if (waiting->second.size() >= options_.limits.submits_in_flight_per_client) {
+        hub_.Reject(peer, request,
+                    absl::ResourceExhaustedError(
+                        absl::StrCat("the same submission is being planned and was sent ",
+                                     waiting->second.size(), " times more: wait for its answer")));
+        return;
+      }
       waiting->second.emplace_back(peer, request);
       return;
     }
@@ -782,7 +802,7 @@ void Coordinator::JobEnded(const std::string& job_id) {
 }
 
 void Coordinator::MaybeCompactJournal() {
-  if (store_ == nullptr || !store_->compaction_due()) return;
+  if (store_ == nullptr || recovering_ || !store_->compaction_due()) return;
   for (const auto& [id, run] : jobs_) {
     if (!run->finished()) return;  // a running job's records are needed: compact later
   }

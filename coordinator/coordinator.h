@@ -201,6 +201,7 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   // Ended jobs, oldest first (at most kKeptEndedJobs).
   std::deque<std::string> ended_;
   std::unique_ptr<JobStore> store_;
+  bool recovering_ = false;  // Recover is starting the resumed jobs
   // Output directories of failed jobs being removed (off the loop), and their jobs.
   absl::flat_hash_map<std::string, std::string> removing_outputs_;
   Liveness liveness_;

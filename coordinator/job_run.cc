@@ -167,6 +167,14 @@ Deferred<void> JobRun::RunJob() {
     committed_before_restart_ = true;
     co_return;
   }
+  if (resumed_ && committer_.CommittedByAnother(id_)) {
+    // Its end was lost, and a later job has taken the directory since: leave that job's output.
+    output_taken_ = true;
+    co_yield Raise(absl::FailedPreconditionError(absl::StrCat(
+        "its output directory '", spec_.output(),
+        "' holds another job's committed output now (its _SUCCESS does not name this job): "
+        "it was left as it is")));
+  }
   if (!spec_.output().empty()) {
     // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun
     // may be gone by the time it has. (Named, not a temporary of the co_await expression: GCC 12
@@ -705,6 +713,11 @@ absl::Status JobRun::CommitJob() {
 }
 
 Deferred<void> JobRun::RemoveOutput() {
+  if (output_taken_) {
+    Deferred<void> kept;
+    kept.Callback().IgnoreError();
+    return kept;
+  }
   return blocking_calls_.Run([committer = committer_] { return committer.Abort(); });
 }
 

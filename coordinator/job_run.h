@@ -233,6 +233,7 @@ class JobRun final : public AttemptSource {
   uint64_t version_ = 0;
   bool resumed_ = false;  // restored from the journal
   bool committed_before_restart_ = false;
+  bool output_taken_ = false;  // another job committed its output where this one writes
   absl::Status end_not_journaled_;
   bool preparing_ = false;  // the output directory is being prepared, off the loop
   bool suspended_ = false;

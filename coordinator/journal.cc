@@ -21,7 +21,7 @@ constexpr size_t kFrameHeader = 12;
 // Format 1 and 2's frame: length | masked CRC-32C of bytes | bytes.
 constexpr size_t kLegacyFrameHeader = 8;
 // A record larger than this is corruption, not a record.
-constexpr uint32_t kMaxRecord = 256u << 20;
+constexpr uint32_t kMaxRecord = Journal::kMaxRecordBytes;
 
 // LevelDB's masking: a CRC stored beside data is not itself the CRC of data containing CRCs.
 uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
@@ -214,12 +214,22 @@ void ScanLegacy(absl::string_view data, Journal::Contents* contents) {
   }
 }
 
+// Whether `data` starts with a format 1 or 2 header (a damaged marker makes no legacy journal:
+// the records after it are read by their markers).
+bool IsLegacyJournal(absl::string_view data) {
+  const FrameAt frame = CheckLegacyFrame(data, 0);
+  if (frame.state != FrameAt::kWhole) return false;
+  proto::JournalHeader header;
+  return header.ParseFromArray(frame.bytes.data(), static_cast<int>(frame.bytes.size())) &&
+         header.format_version() >= 1 && header.format_version() <= 2;
+}
+
 Journal::Contents Scan(absl::string_view data) {
   Journal::Contents contents;
   if (data.empty()) {
     Journal::Damage& damage = contents.damage.emplace_back();
     damage.what = "an empty file (a coordinator never leaves an empty journal)";
-  } else if (data.size() >= 4 && GetFixed32(data.data()) != kMarker) {
+  } else if (IsLegacyJournal(data)) {
     ScanLegacy(data, &contents);
   } else {
     size_t at = 0;
@@ -274,16 +284,23 @@ std::string RepairAdvice(const std::string& state_dir) {
 
 // Writes `data` at `path` by way of a temporary file, synced and renamed over it (the caller
 // syncs the directory). On failure `path` is as it was and the temporary file is gone.
-absl::Status ReplaceFile(Env& env, const std::string& path, const std::string& data) {
-  const std::string temporary = path + ".new";
-  absl::StatusOr<std::unique_ptr<WritableFile>> file = env.NewWritableFile(temporary);
+// Writes `data` as the file `path`, synced. On failure the file is gone again.
+absl::Status WriteSynced(Env& env, const std::string& path, const std::string& data) {
+  absl::StatusOr<std::unique_ptr<WritableFile>> file = env.NewWritableFile(path);
   if (!file.ok()) return file.status();
   absl::Status written = (*file)->Append(data);
   if (written.ok()) written = (*file)->Sync();
   absl::Status closed = (*file)->Close();
   if (written.ok()) written = closed;
+  if (!written.ok()) env.RemoveFile(path).IgnoreError();  // a full disk wants its space back
+  return written;
+}
+
+absl::Status ReplaceFile(Env& env, const std::string& path, const std::string& data) {
+  const std::string temporary = path + ".new";
+  absl::Status written = WriteSynced(env, temporary, data);
   if (written.ok()) written = env.RenameFile(temporary, path);
-  if (!written.ok()) env.RemoveFile(temporary).IgnoreError();  // a full disk wants its space
+  if (!written.ok()) env.RemoveFile(temporary).IgnoreError();
   return written;
 }
 
@@ -451,13 +468,20 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Env& env, const std::stri
   now.set_epoch(header.epoch());
   now.set_job_numbers_below(std::max(identity->has_value() ? (*identity)->job_numbers_below() : 0,
                                      contents->next_job_number + kJobNumberLease));
-  // Before the journal: a crash between the two leaves an IDENTITY ahead of the journal, which
-  // is harmless (an epoch or job numbers skipped), never behind it.
-  if (absl::Status written = WriteIdentity(env, state_dir, now); !written.ok()) return written;
+  // Before the journal, when there is one: a crash between the two leaves an IDENTITY ahead of
+  // the journal, which is harmless (an epoch or job numbers skipped), never behind it. In a
+  // fresh state directory the journal comes first (an IDENTITY alone would mean a lost journal).
+  const bool fresh = !existing.ok();
+  if (!fresh) {
+    if (absl::Status written = WriteIdentity(env, state_dir, now); !written.ok()) return written;
+  }
   std::unique_ptr<Journal> journal(
-      new Journal(env, path, *std::move(lock), std::move(header), std::move(now)));
+      new Journal(env, path, *std::move(lock), std::move(header), now));
   absl::Status rewritten = journal->Rewrite(contents->records);
   if (!rewritten.ok()) return rewritten;
+  if (fresh) {
+    if (absl::Status written = WriteIdentity(env, state_dir, now); !written.ok()) return written;
+  }
   return journal;
 }
 
@@ -499,6 +523,17 @@ absl::StatusOr<Journal::RepairReport> Journal::Repair(Env& env, const std::strin
       return absl::NotFoundError(absl::StrCat(state_dir,
                                               " holds neither a journal nor an IDENTITY: nothing "
                                               "to repair (a coordinator starts afresh there)"));
+    }
+    absl::StatusOr<std::vector<std::string>> children = env.GetChildren(state_dir);
+    if (!children.ok()) return children.status();
+    for (const std::string& child : *children) {
+      if (absl::StartsWith(child, "journal.damaged-") || child == "journal.repaired") {
+        return absl::FailedPreconditionError(absl::StrCat(
+            state_dir, " has no journal but holds ", child,
+            ", a journal an earlier repair moved aside or was writing: move the one to keep back "
+            "to ",
+            path, " and repair again"));
+      }
     }
     journal_damaged = true;
     report.notes.push_back("the journal was missing: the new one holds no record");
@@ -577,18 +612,27 @@ absl::StatusOr<Journal::RepairReport> Journal::Repair(Env& env, const std::strin
   }
 
   if (journal_damaged) {
-    if (!missing) {
-      const std::string stamp = absl::FormatTime("%Y%m%dT%H%M%S", env.Now(), absl::UTCTimeZone());
-      std::string aside = absl::StrCat(path, ".damaged-", stamp);
-      for (int n = 2; env.Exists(aside); ++n)
-        aside = absl::StrCat(path, ".damaged-", stamp, "-", n);
-      if (absl::Status moved = env.RenameFile(path, aside); !moved.ok()) return moved;
-      report.moved_to = aside;
-    }
+    // The new journal is whole on disk before the old one moves: a failure at any step leaves
+    // a journal (the old or the new) at `path`, never none.
     std::string data;
     Frame(header, data);
     for (const proto::JournalRecord& record : contents.records) Frame(record, data);
-    if (absl::Status written = ReplaceFile(env, path, data); !written.ok()) return written;
+    const std::string repaired = path + ".repaired";
+    if (absl::Status written = WriteSynced(env, repaired, data); !written.ok()) return written;
+    if (!missing) {
+      const std::string stamp = absl::FormatTime("%Y%m%dT%H%M%S", env.Now(), absl::UTCTimeZone());
+      std::string aside = absl::StrCat(path, ".damaged-", stamp);
+      for (int n = 2; env.Exists(aside); ++n) {
+        aside = absl::StrCat(path, ".damaged-", stamp, "-", n);
+      }
+      if (absl::Status moved = env.RenameFile(path, aside); !moved.ok()) {
+        env.RemoveFile(repaired).IgnoreError();
+        return moved;
+      }
+      report.moved_to = aside;
+    }
+    if (absl::Status moved = env.RenameFile(repaired, path); !moved.ok()) return moved;
+    if (absl::Status synced = env.SyncDir(state_dir); !synced.ok()) return synced;
   }
   proto::StateIdentity mended;
   mended.set_cluster_id(header.cluster_id());
@@ -679,7 +723,15 @@ absl::Status Journal::Rewrite(const std::vector<proto::JournalRecord>& records) 
   }
   std::string data;
   Frame(header_, data);
-  for (const proto::JournalRecord& record : records) Frame(record, data);
+  for (const proto::JournalRecord& record : records) {
+    // A frame the reader would refuse must not be written, not even whole.
+    if (record.ByteSizeLong() > kMaxRecord) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a record of job ", record.job_id(), " is more than the ", kMaxRecord,
+                       " bytes a journal reads back: the journal is not rewritten"));
+    }
+    Frame(record, data);
+  }
   if (absl::Status written = ReplaceFile(env_, path_, data); !written.ok()) return written;
   // From here the file open for appending is the replaced one: it goes whatever happens next,
   // and the journal is unusable unless the new one is open and its directory entry durable (so

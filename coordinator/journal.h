@@ -42,6 +42,9 @@ class Journal {
   static constexpr uint32_t kFormatVersion = 3;
   // IDENTITY's bound on job numbers is moved this far past the next number when it is reached.
   static constexpr uint64_t kJobNumberLease = 1000;
+  // A record larger than this is corruption, not a record: none is written (Append and Rewrite
+  // refuse it).
+  static constexpr uint32_t kMaxRecordBytes = 256u << 20;
 
   // Bytes of a journal that are no intact record, with intact records (or a whole record that
   // fails its checksum) after them.
@@ -130,7 +133,8 @@ class Journal {
   uint64_t size() const { return written_ + buffer_.size(); }
 
   // Replaces the journal, atomically, by one holding the header and `records` (compaction: the
-  // records of a job that ended can go). On failure the journal is either as it was (usable()),
+  // records of a job that ended can go); kInvalidArgument for a record over kMaxRecordBytes. On
+  // failure the journal is either as it was (usable()),
   // or replaced but not open again or not durably: then every later Flush and Sync fails.
   absl::Status Rewrite(const std::vector<proto::JournalRecord>& records);
   bool usable() const { return file_ != nullptr; }

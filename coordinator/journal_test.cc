@@ -348,6 +348,42 @@ TEST_F(JournalTest, RepairOfAMissingJournalStartsAnEmptyOneOfTheSameCluster) {
   EXPECT_TRUE(contents.records.empty());
 }
 
+TEST_F(JournalTest, ARepairThatFailsMidwayLeavesTheDamagedJournalToRepairAgain) {
+  const std::vector<size_t> at = WriteRecords({Accepted("job_1", 1), Accepted("job_2", 2)});
+  ASSERT_EQ(at.size(), 2u);
+  Damage([&](std::string& data) { data[at[0] + 13] ^= 0x10; });
+  const std::string damaged = env_.ReadFile(kPath).value();
+  env_.FailOn(FakeEnv::Op::kSync, "journal.repaired", absl::ResourceExhaustedError("ENOSPC"), 1);
+  EXPECT_THAT(Journal::Repair(env_, kDir), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(env_.ReadFile(kPath).value(), damaged);
+  EXPECT_FALSE(env_.Exists("/state/journal.repaired"));
+  absl::StatusOr<Journal::RepairReport> report = Journal::Repair(env_, kDir);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->records_kept, 1u);
+}
+
+TEST_F(JournalTest, RepairOfAMissingJournalBesideOneMovedAsideIsRefused) {
+  Write({"a"});
+  ASSERT_THAT(env_.RenameFile(kPath, "/state/journal.damaged-20261202T000000"), IsOk());
+  EXPECT_THAT(Journal::Repair(env_, kDir),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("journal.damaged-")));
+}
+
+TEST_F(JournalTest, ADamagedFirstMarkerStillLetsEveryLaterRecordBeFound) {
+  WriteRecords({Accepted("job_1", 1), Accepted("job_2", 2)});
+  Damage([](std::string& data) { data[0] ^= 0x01; });
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("damaged at byte 0")));
+  absl::StatusOr<Journal::RepairReport> report = Journal::Repair(env_, kDir);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->records_kept, 2u);
+}
+
+TEST_F(JournalTest, AFirstOpenThatFailsLeavesAStateDirectoryThatOpensAfresh) {
+  env_.FailOn(FakeEnv::Op::kRename, "journal", absl::ResourceExhaustedError("ENOSPC"), 1);
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(OpenStatus(), IsOk());
+}
+
 TEST_F(JournalTest, RepairOfAnIntactStateDirectoryChangesNothing) {
   Write({"a"});
   const std::string before = env_.ReadFile(kPath).value();

@@ -67,6 +67,11 @@ bool OutputCommitter::CommittedBy(absl::string_view job_id) const {
   return marker.ok() && *marker == SuccessMarkerContents(job_id);
 }
 
+bool OutputCommitter::CommittedByAnother(absl::string_view job_id) const {
+  if (output_.empty() || !env_.Exists(SuccessMarkerPath(output_))) return false;
+  return !CommittedBy(job_id);
+}
+
 absl::Status OutputCommitter::Abort() const {
   if (output_.empty()) return absl::OkStatus();
   return env_.RemoveAll(output_);

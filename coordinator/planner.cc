@@ -79,12 +79,15 @@ absl::Status AddPath(Env& env, const std::string& path, std::vector<std::string>
   return absl::OkStatus();
 }
 
-// kInvalidArgument if `map_tasks` and the job's reducers are more than `max_tasks`.
-absl::Status CheckTaskCount(uint64_t map_tasks, const proto::JobSpec& spec, uint64_t max_tasks) {
+// kInvalidArgument if `map_tasks` and the job's reducers are more than `max_tasks`. (With
+// `counted_in_full` false, the count stopped once it passed the limit.)
+absl::Status CheckTaskCount(uint64_t map_tasks, const proto::JobSpec& spec, uint64_t max_tasks,
+                            bool counted_in_full = true) {
   const uint64_t total = map_tasks + spec.reducers();
   if (total <= max_tasks) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "the job would have ", total, " tasks (", map_tasks, " map, ", spec.reducers(),
+      "the job would have ", counted_in_full ? "" : "at least ", total, " tasks (",
+      counted_in_full ? "" : "at least ", map_tasks, " map, ", spec.reducers(),
       " reduce), more than this coordinator's limit of ", max_tasks, " (its --max-tasks): ",
       spec.records_per_task() > 0 ? "give a larger --records-per-task"
                                   : "give a larger --split-size"));
@@ -105,8 +108,10 @@ std::vector<proto::InputSplit> CutBySize(const std::string& path, uint64_t size,
 }
 
 // Splits of `records` lines each.
+// At most `max_splits` (one more means too many: the caller refuses the job).
 absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(Env& env, const std::string& path,
-                                                            uint64_t size, uint32_t records) {
+                                                            uint64_t size, uint32_t records,
+                                                            uint64_t max_splits) {
   absl::StatusOr<std::unique_ptr<SplitReader>> reader = SplitReader::Open(path, 0, size, env);
   if (!reader.ok()) return reader.status();
   std::vector<proto::InputSplit> splits;
@@ -114,6 +119,7 @@ absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(Env& env, const std:
   uint64_t count = 0;
   while ((*reader)->Next(&record)) {
     if (count++ % records != 0) continue;
+    if (splits.size() > max_splits) break;  // too many: the caller says so
     if (!splits.empty()) splits.back().set_length(record.offset - splits.back().offset());
     proto::InputSplit split;
     split.set_path(path);
@@ -408,6 +414,7 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     if (!info.ok()) return absl::NotFoundError(absl::StrCat("input '", file, "' disappeared"));
     sizes.push_back(info->size);
     // (A task bag's count is known once its lines are counted, below.)
+    // (At most one task per byte: the sum is below the inputs' total size.)
     if (!bag && info->size > 0) tasks += compressed ? 1 : (info->size - 1) / split_size + 1;
   }
   if (absl::Status bounded = CheckTaskCount(tasks, spec, max_tasks); !bounded.ok()) return bounded;
@@ -424,7 +431,8 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     const size_t first_split = plan.splits.size();
     if (bag) {
       absl::StatusOr<std::vector<proto::InputSplit>> splits =
-          CutByRecords(env, file, size, spec.records_per_task());
+          CutByRecords(env, file, size, spec.records_per_task(),
+                       max_tasks - std::min<uint64_t>(max_tasks, plan.splits.size()));
       if (!splits.ok()) return splits.status();
       for (proto::InputSplit& split : *splits) plan.splits.push_back(std::move(split));
     } else {
@@ -438,7 +446,8 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
       *plan.splits[i].mutable_identity() = *identity;
     }
     if (bag) {
-      if (absl::Status bounded = CheckTaskCount(plan.splits.size(), spec, max_tasks);
+      if (absl::Status bounded =
+              CheckTaskCount(plan.splits.size(), spec, max_tasks, /*counted_in_full=*/false);
           !bounded.ok()) {
         return bounded;
       }

@@ -28,6 +28,8 @@ inline constexpr uint64_t kMaxMapTasks = 100'000'000;
 // The most tasks (maps and reduces) a coordinator plans for one job unless told otherwise
 // (--max-tasks): a job's state grows with its task count, on the coordinator and the workers.
 inline constexpr uint64_t kDefaultMaxTasks = 500'000;
+// The most --max-tasks may allow.
+inline constexpr uint64_t kMaxTasksLimit = kMaxMapTasks;
 
 struct JobPlan {
   // One per map task.
@@ -43,8 +45,9 @@ struct JobPlan {
 // coordinator's own definition of the job, or null if only workers have it (then job-specific
 // checks and sampling are skipped). Errors:
 //   kInvalidArgument   bad reducers, split size, configuration, streaming commands, no
-//                      inputs / output, or more than `max_tasks` tasks (counted before any
-//                      split is made, and named with the figure);
+//                      inputs / output, or more than `max_tasks` tasks (named with the
+//                      figure; counted from the input sizes before any split is made, except
+//                      for a task bag, whose cutting stops once it passes the limit);
 //   kNotFound          an input path, or a glob that matches nothing;
 //   kPermissionDenied  an input that cannot be read;
 //   kAlreadyExists     the output directory exists (without overwrite).

@@ -13,6 +13,7 @@
 #include "glog/logging.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "job/output_layout.h"
 #include "reactor/held_blocking_calls.h"
 #include "tests/cluster.h"
 #include "tests/job_outputs.h"
@@ -438,6 +439,36 @@ TEST(Journal, ASuccessWhoseEndIsNotJournaledIsNotReportedAsOneAndDoesNotRunAgain
   EXPECT_EQ(resumed->jobs(0).state(), proto::JOB_STATE_SUCCEEDED);
   EXPECT_FALSE(resumed->jobs(0).end_not_journaled());
   EXPECT_THAT(resumed->jobs(0).message(), HasSubstr("nothing ran again"));
+  EXPECT_TRUE(env.Exists("/out/_SUCCESS"));
+}
+
+TEST(Journal, AResumedJobWhoseOutputAnotherJobCommittedFailsAndLeavesThatOutput) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  options.manual_tasks = true;  // the job is still running when the coordinator stops
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Noop(2);
+  spec.set_output("/out");
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  cluster.Pass(absl::Milliseconds(100));
+  cluster.StopCoordinator();
+  // Meanwhile (its end lost) another job took the directory and committed its own output.
+  ASSERT_THAT(env.RemoveAll("/out"), IsOk());
+  ASSERT_THAT(env.CreateDirs("/out"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("/out/part-m-00000", "the other job's\n"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("/out/_SUCCESS", SuccessMarkerContents("job_other_0001")),
+              IsOk());
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  cluster.Pass(absl::Seconds(5));
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_FAILED);
+  EXPECT_THAT(status->jobs(0).message(), HasSubstr("holds another job's committed output"));
+  EXPECT_EQ(env.ReadFile("/out/part-m-00000").value(), "the other job's\n");
   EXPECT_TRUE(env.Exists("/out/_SUCCESS"));
 }
 

@@ -118,8 +118,9 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     return 2;
   }
   options.limits.file_bytes_per_job = *file_bytes;
-  if (absl::GetFlag(FLAGS_max_tasks) < 1) {
-    absl::FPrintF(stderr, "braid coordinator: --max-tasks must be at least 1\n");
+  if (absl::GetFlag(FLAGS_max_tasks) < 1 ||
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_tasks)) > kMaxTasksLimit) {
+    absl::FPrintF(stderr, "braid coordinator: --max-tasks must be 1 to %d\n", kMaxTasksLimit);
     return 2;
   }
   options.limits.tasks_per_job = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_tasks));

@@ -137,7 +137,7 @@ void Worker::RemoveJobData(const std::string& job) {
 }
 
 void Worker::RemoveEndedJobsData(const proto::Welcome& welcome) {
-  if (options_.scratch_dir.empty()) return;
+  if (options_.scratch_dir.empty() || !welcome.lists_running_jobs()) return;
   absl::StatusOr<std::vector<std::string>> children = env().GetChildren(options_.scratch_dir);
   if (!children.ok()) return;
   const absl::flat_hash_set<std::string> running(welcome.running_jobs().begin(),
