@@ -658,5 +658,25 @@ TEST(WorkerScratch, DataOfJobsWhoseEndAWorkerMissedIsRemovedWhenItIsWelcomedAgai
   EXPECT_TRUE(std::filesystem::exists(scratch + "/notes"));
 }
 
+TEST(Cancel, ACancelLostWithTheCoordinatorIsSentAgainToTheNextOne) {
+  testing::TempDir dir;
+  testing::Cluster::Options options;
+  options.state_dir = dir.File("state");
+  options.manual_tasks = true;  // the job runs until it is cancelled
+  testing::Cluster cluster(options);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(Noop(2)));
+  ASSERT_THAT(accepted, IsOk());
+  cluster.Pass(absl::Milliseconds(100));
+  cluster.network().DropNext(1);  // the cancel never arrives
+  Deferred<void> cancelled = cluster.client().Cancel(accepted->job_id());
+  cluster.Pass(absl::Milliseconds(100));
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  EXPECT_THAT(cluster.Await(cancelled), IsOk());
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status(accepted->job_id()));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_CANCELLED);
+}
+
 }  // namespace
 }  // namespace braid

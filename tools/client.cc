@@ -36,9 +36,9 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
       connected.Callback().IgnoreError();
     }
     for (const auto& [job_id, watch] : watches_) AskToWatch(job_id);
-    std::vector<std::string> submits;
-    for (const auto& [id, submit] : submits_) submits.push_back(id);
-    for (const std::string& id : submits) SendSubmit(id);
+    std::vector<uint64_t> lost;
+    for (const auto& [id, resent] : resent_) lost.push_back(id);
+    for (uint64_t id : lost) Send(id);
   });
   link_->SetOnLost([this](absl::Status why) {
     if (link_->state() != Link::State::kClosed) return;  // it reconnects and asks again
@@ -46,9 +46,9 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
     auto watches = std::move(watches_);
     watches_.clear();
     for (auto& [job_id, watch] : watches) watch.done.Errback(why).IgnoreError();
-    auto submits = std::move(submits_);
-    submits_.clear();
-    for (auto& [id, submit] : submits) submit.done.Errback(why).IgnoreError();
+    auto resent = std::move(resent_);
+    resent_.clear();
+    for (auto& [id, request] : resent) request.done.Errback(why).IgnoreError();
     if (connecting_.has_value()) {
       Deferred<void> connected = *std::move(connecting_);
       connecting_.reset();
@@ -63,9 +63,9 @@ Client::~Client() {
   for (auto& [job_id, watch] : watches) {
     watch.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
   }
-  auto submits = std::move(submits_);
-  for (auto& [id, submit] : submits) {
-    submit.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
+  auto resent = std::move(resent_);
+  for (auto& [id, request] : resent) {
+    request.done.Errback(absl::CancelledError("the client closed")).IgnoreError();
   }
   if (connecting_.has_value()) {
     connecting_->Errback(absl::CancelledError("the client closed")).IgnoreError();
@@ -103,33 +103,38 @@ Deferred<void> Client::Connect(absl::Duration patience) {
 
 Deferred<proto::JobAccepted> Client::Submit(proto::JobSpec spec, absl::Duration timeout) {
   if (spec.submission_id().empty()) spec.set_submission_id(NewSubmissionId());
-  const std::string id = spec.submission_id();
-  if (submits_.contains(id)) {
-    Deferred<proto::JobAccepted> refused;
-    refused
-        .Errback(absl::AlreadyExistsError(
-            absl::StrCat("submission ", id, " is being submitted already")))
-        .IgnoreError();
-    return refused;
-  }
-  Submitting& submit = submits_[id];
-  *submit.request.mutable_submit_job()->mutable_spec() = std::move(spec);
-  Deferred<proto::JobAccepted> done = submit.done;
-  SendSubmit(id);
-  time_.CallLater(timeout, [this, alive = liveness_.token(), id, timeout] {
-    if (!alive) return;
-    EndSubmit(id, absl::DeadlineExceededError(absl::StrCat(
-                      "no answer to the submit in ", absl::FormatDuration(timeout),
-                      ": the coordinator may still accept it (braid status lists its jobs)")));
-  });
+  proto::Envelope request;
+  *request.mutable_submit_job()->mutable_spec() = std::move(spec);
+  return RequestAcrossRestarts(std::move(request), timeout, "submit")
+      .Then([](proto::Envelope reply) -> absl::StatusOr<proto::JobAccepted> {
+        if (!reply.has_job_accepted()) return absl::InternalError("unexpected answer to submit");
+        return reply.job_accepted();
+      });
+}
+
+Deferred<proto::Envelope> Client::RequestAcrossRestarts(proto::Envelope request,
+                                                        absl::Duration timeout,
+                                                        absl::string_view what) {
+  const uint64_t id = next_resent_++;
+  Resent& resent = resent_[id];
+  resent.request = std::move(request);
+  Deferred<proto::Envelope> done = resent.done;
+  Send(id);
+  time_.CallLater(
+      timeout, [this, alive = liveness_.token(), id, timeout, what = std::string(what)] {
+        if (!alive) return;
+        End(id, absl::DeadlineExceededError(absl::StrCat(
+                    "no answer to the ", what, " in ", absl::FormatDuration(timeout),
+                    ": the coordinator may still have done it (braid status shows its jobs)")));
+      });
   return done;
 }
 
-void Client::SendSubmit(const std::string& id) {
-  auto submit = submits_.find(id);
-  if (submit == submits_.end()) return;
-  // (Each send has the whole timeout: Submit's own deadline ends the wait.)
-  link_->Request(submit->second.request, absl::Hours(24))
+void Client::Send(uint64_t id) {
+  auto resent = resent_.find(id);
+  if (resent == resent_.end()) return;
+  // (Each send may take as long as it takes: RequestAcrossRestarts's deadline ends the wait.)
+  link_->Request(resent->second.request, absl::Hours(24))
       .Both([this, alive = liveness_.token(), id](Result<proto::Envelope> reply) {
         if (!alive) return;
         if (!reply.ok()) {
@@ -138,26 +143,30 @@ void Client::SendSubmit(const std::string& id) {
           const Link::State state = link_->state();
           if (absl::IsUnavailable(reply.status()) &&
               (state == Link::State::kReconnecting || state == Link::State::kIntroducing)) {
+            auto resent = resent_.find(id);
+            if (resent != resent_.end()) resent->second.lost = true;
             return;
           }
-          EndSubmit(id, reply.status());
-          return;
         }
-        if (!reply->has_job_accepted()) {
-          EndSubmit(id, absl::InternalError("unexpected answer to submit"));
-          return;
-        }
-        EndSubmit(id, reply->job_accepted());
+        End(id, std::move(reply));
       });
 }
 
-void Client::EndSubmit(const std::string& id, absl::StatusOr<proto::JobAccepted> outcome) {
-  auto submit = submits_.find(id);
-  if (submit == submits_.end()) return;
-  Deferred<proto::JobAccepted> done = std::move(submit->second.done);
-  submits_.erase(submit);
+void Client::End(uint64_t id, Result<proto::Envelope> outcome) {
+  auto resent = resent_.find(id);
+  if (resent == resent_.end()) return;
+  Deferred<proto::Envelope> done = std::move(resent->second.done);
+  const bool lost = resent->second.lost;
+  resent_.erase(resent);
   if (outcome.ok()) {
     done.Callback(*std::move(outcome)).IgnoreError();
+  } else if (lost && absl::IsFailedPrecondition(outcome.status())) {
+    // What the lost send asked for may have been done: the request was sent again.
+    done.Errback(absl::FailedPreconditionError(
+                     absl::StrCat(outcome.status().message(),
+                                  " (the request was sent again after the "
+                                  "coordinator was lost: it may have done it)")))
+        .IgnoreError();
   } else {
     done.Errback(outcome.status()).IgnoreError();
   }
@@ -208,10 +217,10 @@ Deferred<proto::StatusResponse> Client::Status(const std::string& job_id) {
       });
 }
 
-Deferred<void> Client::Cancel(const std::string& job_id) {
+Deferred<void> Client::Cancel(const std::string& job_id, absl::Duration timeout) {
   proto::Envelope request;
   request.mutable_cancel_job()->set_job_id(job_id);
-  return link_->Request(std::move(request)).Then([](proto::Envelope) {});
+  return RequestAcrossRestarts(std::move(request), timeout, "cancel").Then([](proto::Envelope) {});
 }
 
 }  // namespace braid

@@ -57,7 +57,10 @@ class Client {
   // The status of every job (empty id) or of one, with its tasks.
   Deferred<proto::StatusResponse> Status(const std::string& job_id = "");
 
-  Deferred<void> Cancel(const std::string& job_id);
+  // Cancels job `job_id`; like Submit, sent again when its answer was lost with the connection
+  // (a job then found ended already fails with kFailedPrecondition saying the request was sent
+  // again: the first one may have cancelled it).
+  Deferred<void> Cancel(const std::string& job_id, absl::Duration timeout = absl::Minutes(10));
 
   void Close() { link_->Close("done"); }
 
@@ -67,22 +70,27 @@ class Client {
     Deferred<proto::JobStatus> done;
   };
 
-  struct Submitting {
+  // A request sent again each time the Link reconnects until it is answered.
+  struct Resent {
     proto::Envelope request;
-    Deferred<proto::JobAccepted> done;
+    Deferred<proto::Envelope> done;
+    bool lost = false;  // a send of it was lost with the connection
   };
 
   void OnMessage(proto::Envelope& message);
   void AskToWatch(const std::string& job_id);
-  // Sends the submit of submission id `id` (again).
-  void SendSubmit(const std::string& id);
-  // Ends the submit of submission id `id`, if it is still waiting, with `outcome`.
-  void EndSubmit(const std::string& id, absl::StatusOr<proto::JobAccepted> outcome);
+  // Sends `request` until it is answered, the Link closes for good, or `timeout` passes (`what`
+  // names it in that error). For requests the coordinator may get twice.
+  Deferred<proto::Envelope> RequestAcrossRestarts(proto::Envelope request, absl::Duration timeout,
+                                                  absl::string_view what);
+  void Send(uint64_t id);
+  void End(uint64_t id, Result<proto::Envelope> outcome);
 
   ReactorTime& time_;
   std::unique_ptr<Link> link_;
   absl::flat_hash_map<std::string, Watching> watches_;
-  absl::flat_hash_map<std::string, Submitting> submits_;
+  absl::flat_hash_map<uint64_t, Resent> resent_;
+  uint64_t next_resent_ = 0;
   // A Connect waiting for the Link's first welcome after its first hello went unanswered.
   std::optional<Deferred<void>> connecting_;
   Liveness liveness_;

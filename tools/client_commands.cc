@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "tools/commands.h"
@@ -104,10 +105,20 @@ int CancelCommand(const std::vector<std::string>& args) {
   }
   std::string job = args[1];
   return RunClient(absl::GetFlag(FLAGS_coordinator), [job](Client& client) {
-    return client.Cancel(job).Then([job] {
-      absl::PrintF("cancelled %s\n", job);
-      return 0;
-    });
+    return client.Cancel(job)
+        .Catch([](absl::Status error) -> Result<void> {
+          // Sent again after the coordinator was lost, and found cancelled: the first one did it.
+          if (absl::IsFailedPrecondition(error) &&
+              absl::StrContains(error.message(), "JOB_STATE_CANCELLED") &&
+              absl::StrContains(error.message(), "sent again")) {
+            return absl::OkStatus();
+          }
+          return error;
+        })
+        .Then([job] {
+          absl::PrintF("cancelled %s\n", job);
+          return 0;
+        });
   });
 }
 
