@@ -352,6 +352,10 @@ void Coordinator::RefuseHello(const PeerId& peer, uint64_t hello_id, const absl:
 void Coordinator::OnPeerLost(const PeerId& peer, const absl::Status& why) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
+  // A lost client waits for no answer (it sends its submit again under a new peer).
+  for (auto& [submission, waiting] : submitting_) {
+    std::erase_if(waiting, [&peer](const auto& asker) { return asker.first == peer; });
+  }
   if (it->second == PeerKind::kWorker) {
     auto worker = scheduler_.workers().find(peer);
     proto::Envelope holder_lost;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -161,29 +162,58 @@ void JobRun::Suspend() {
   EndPhase();
 }
 
+bool JobRun::IsEarlierJob(const std::string& other) const {
+  const size_t mine = id_.rfind('_');
+  const size_t theirs = other.rfind('_');
+  if (mine == std::string::npos || theirs == std::string::npos ||
+      absl::string_view(id_).substr(0, mine) != absl::string_view(other).substr(0, theirs)) {
+    return false;
+  }
+  uint64_t my_number = 0;
+  uint64_t their_number = 0;
+  return absl::SimpleAtoi(absl::string_view(id_).substr(mine + 1), &my_number) &&
+         absl::SimpleAtoi(absl::string_view(other).substr(theirs + 1), &their_number) &&
+         their_number < my_number;
+}
+
+absl::Status JobRun::TakenOutput(bool* replace_output) {
+  if (!resumed_) return absl::OkStatus();
+  const std::optional<std::string> committed = committer_.CommittedJob();
+  if (!committed.has_value()) return absl::OkStatus();
+  if (spec_.overwrite() && maps_done_ == 0 && reduces_done_ == 0 && IsEarlierJob(*committed)) {
+    // The output this job's --overwrite replaces: the coordinator stopped before it was gone
+    // (nothing of this job's is in it yet).
+    *replace_output = true;
+    return absl::OkStatus();
+  }
+  // Its end was lost, and another job has taken the directory since: leave that output.
+  output_taken_ = true;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "its output directory '", spec_.output(), "' holds ",
+      committed->empty() ? "a committed output" : "job " + *committed + "'s committed output",
+      " now (its _SUCCESS does not name this job): it was left as it is"));
+}
+
 Deferred<void> JobRun::RunJob() {
   if (resumed_ && committer_.CommittedBy(id_)) {
     // Its output was committed before the restart; only its end did not reach the journal.
     committed_before_restart_ = true;
     co_return;
   }
-  if (resumed_ && committer_.CommittedByAnother(id_)) {
-    // Its end was lost, and a later job has taken the directory since: leave that job's output.
-    output_taken_ = true;
-    co_yield Raise(absl::FailedPreconditionError(absl::StrCat(
-        "its output directory '", spec_.output(),
-        "' holds another job's committed output now (its _SUCCESS does not name this job): "
-        "it was left as it is")));
-  }
+  bool replace_output = spec_.overwrite() && !resumed_;
+  // (No co_yield inside a statement that holds temporaries or an init-statement's locals: GCC 12
+  // destroys those twice.)
+  absl::Status taken = TakenOutput(&replace_output);
+  if (!taken.ok()) co_yield Raise(taken);
   if (!spec_.output().empty()) {
     // The old output an --overwrite replaces may be large: it goes off the loop, and the JobRun
     // may be gone by the time it has. (Named, not a temporary of the co_await expression: GCC 12
     // destroys such temporaries twice.)
     const Liveness::Token alive = liveness_.token();
-    absl::AnyInvocable<absl::Status()> prepare = [committer = committer_,
-                                                  overwrite = spec_.overwrite(), resumed = resumed_,
+    absl::AnyInvocable<absl::Status()> prepare = [committer = committer_, replace_output,
                                                   token = wire_definition_->output_token()] {
-      return committer.Prepare(overwrite, resumed, token);
+      // (Prepare keeps what a resumed job's output holds unless it is told to replace it.)
+      return committer.Prepare(replace_output, /*resumed=*/false, token);
     };
     preparing_ = true;
     Deferred<void> preparing = blocking_calls_.Run(std::move(prepare));

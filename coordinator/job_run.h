@@ -176,6 +176,12 @@ class JobRun final : public AttemptSource {
   };
 
   Deferred<void> RunJob();
+  // For a resumed job whose output directory holds a _SUCCESS that does not name it: whether the
+  // old output its --overwrite replaces is still there (`replace_output` set), or another job's
+  // output has taken the directory (kFailedPrecondition; the output is then left alone).
+  absl::Status TakenOutput(bool* replace_output);
+  // Whether `other` is a job id of this cluster numbered below this job.
+  bool IsEarlierJob(const std::string& other) const;
   // Runs every task of the phase; fails with the first task failure.
   Deferred<void> RunPhase(proto::TaskKind kind);
   // The phase is over: queued tasks leave the queue and attempts in flight are cancelled.

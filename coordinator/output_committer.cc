@@ -67,9 +67,17 @@ bool OutputCommitter::CommittedBy(absl::string_view job_id) const {
   return marker.ok() && *marker == SuccessMarkerContents(job_id);
 }
 
-bool OutputCommitter::CommittedByAnother(absl::string_view job_id) const {
-  if (output_.empty() || !env_.Exists(SuccessMarkerPath(output_))) return false;
-  return !CommittedBy(job_id);
+std::optional<std::string> OutputCommitter::CommittedJob() const {
+  if (output_.empty()) return std::nullopt;
+  absl::StatusOr<std::string> marker = env_.ReadFile(SuccessMarkerPath(output_));
+  if (!marker.ok()) return std::nullopt;
+  const std::string kJob = "\"job\": \"";
+  const size_t start = marker->find(kJob);
+  if (start == std::string::npos) return std::string();
+  const size_t end = marker->find('"', start + kJob.size());
+  if (end == std::string::npos) return std::string();
+  const std::string job = marker->substr(start + kJob.size(), end - start - kJob.size());
+  return *marker == SuccessMarkerContents(job) ? job : std::string();
 }
 
 absl::Status OutputCommitter::Abort() const {

@@ -10,6 +10,7 @@
 #ifndef BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
 #define BRAID_COORDINATOR_OUTPUT_COMMITTER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,9 @@ class OutputCommitter {
   // Whether OUT/_SUCCESS is there and names `job_id`: the job committed its output (a resumed
   // job whose end did not reach the journal need not run again).
   bool CommittedBy(absl::string_view job_id) const;
-  // Whether OUT/_SUCCESS is there and does not name `job_id`: another job (or another tool)
-  // committed an output there.
-  bool CommittedByAnother(absl::string_view job_id) const;
+  // The job OUT/_SUCCESS names: nullopt if there is no _SUCCESS, "" if it names no Braid job
+  // (another tool's, or an older Braid's).
+  std::optional<std::string> CommittedJob() const;
 
   // Removes OUT and everything in it: a failed job leaves nothing partial behind.
   absl::Status Abort() const;

@@ -109,6 +109,14 @@ TEST_F(OutputCommitterTest, TheSuccessMarkerNamesTheJobThatCommitted) {
   EXPECT_TRUE(committer_.CommittedBy("job_1"));
   EXPECT_FALSE(committer_.CommittedBy("job_12"));
   EXPECT_THAT(ReadFile(SuccessMarkerPath(out_)), HasSubstr("\"job\": \"job_1\""));
+  EXPECT_EQ(committer_.CommittedJob(), "job_1");
+}
+
+TEST_F(OutputCommitterTest, ASuccessMarkerOfAnotherToolNamesNoJob) {
+  ASSERT_THAT(committer_.Prepare(false, false), IsOk());
+  EXPECT_EQ(committer_.CommittedJob(), std::nullopt);
+  WriteFile(SuccessMarkerPath(out_), "");
+  EXPECT_EQ(committer_.CommittedJob(), "");
 }
 
 TEST_F(OutputCommitterTest, ABagJobsLinesAreWrittenInTaskOrder) {

@@ -467,9 +467,48 @@ TEST(Journal, AResumedJobWhoseOutputAnotherJobCommittedFailsAndLeavesThatOutput)
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->jobs_size(), 1);
   EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_FAILED);
-  EXPECT_THAT(status->jobs(0).message(), HasSubstr("holds another job's committed output"));
+  EXPECT_THAT(status->jobs(0).message(),
+              HasSubstr("holds job job_other_0001's committed output now"));
   EXPECT_EQ(env.ReadFile("/out/part-m-00000").value(), "the other job's\n");
   EXPECT_TRUE(env.Exists("/out/_SUCCESS"));
+}
+
+TEST(Journal, AResumedOverwriteThatHadNotReplacedTheOldOutputReplacesItThen) {
+  FakeEnv env;
+  testing::Cluster::Options options;
+  options.state_dir = "/state";
+  options.coordinator_env = &env;
+  options.manual_tasks = true;
+  options.workers = 1;
+  options.data_plane = true;  // the part files reach the coordinator's (fake) disk
+  testing::Cluster cluster(options);
+  proto::JobSpec spec = Noop(1);
+  spec.set_output("/out");
+  spec.set_overwrite(true);
+  Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
+  ASSERT_THAT(accepted, IsOk());
+  cluster.Pass(absl::Milliseconds(100));
+  cluster.StopCoordinator();
+  // As if the coordinator had stopped before the old output (an earlier job's) was removed.
+  const std::string& id = accepted->job_id();
+  const std::string earlier = id.substr(0, id.rfind('_')) + "_0000";
+  ASSERT_THAT(env.WriteStringToFile("/out/part-m-00007", "the earlier job's\n"), IsOk());
+  ASSERT_THAT(env.WriteStringToFile("/out/_SUCCESS", SuccessMarkerContents(earlier)), IsOk());
+  ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
+  const auto committed_by_it = [&] {
+    absl::StatusOr<std::string> marker = env.ReadFile("/out/_SUCCESS");
+    return marker.ok() && *marker == SuccessMarkerContents(id);
+  };
+  for (int i = 0; i < 100 && !committed_by_it(); ++i) {
+    while (cluster.executor(0).pending() > 0) cluster.executor(0).RunNext();
+    cluster.Pass(absl::Milliseconds(100));
+  }
+  cluster.Pass(absl::Seconds(5));  // the client finds the new coordinator
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status(id));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).state(), proto::JOB_STATE_SUCCEEDED) << status->jobs(0).message();
+  EXPECT_FALSE(env.Exists("/out/part-m-00007"));
 }
 
 TEST(Journal, AFailedJobWhoseEndIsNotOnRecordKeepsItsOutput) {

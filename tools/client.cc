@@ -35,7 +35,10 @@ Client::Client(ReactorTime& time, std::unique_ptr<ClientTransport> transport, Li
       connecting_.reset();
       connected.Callback().IgnoreError();
     }
-    for (const auto& [job_id, watch] : watches_) AskToWatch(job_id);
+    // (Asking may end a watch at once, and its callback may watch another job: ids first.)
+    std::vector<std::string> watched;
+    for (const auto& [job_id, watch] : watches_) watched.push_back(job_id);
+    for (const std::string& job_id : watched) AskToWatch(job_id);
     std::vector<uint64_t> lost;
     for (const auto& [id, resent] : resent_) lost.push_back(id);
     for (uint64_t id : lost) Send(id);
