@@ -304,6 +304,16 @@ absl::Status ReplaceFile(Env& env, const std::string& path, const std::string& d
   return written;
 }
 
+// STATE_DIR/LOCK; kUnavailable (its message ending with `advice`) while a coordinator holds it.
+absl::StatusOr<std::unique_ptr<FileLock>> LockStateDir(Env& env, const std::string& state_dir,
+                                                       absl::string_view advice) {
+  const std::string lock_path = state_dir + "/LOCK";
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = env.LockFile(lock_path);
+  if (lock.ok() || !absl::IsUnavailable(lock.status())) return lock;
+  return absl::UnavailableError(absl::StrCat("another coordinator is using the state directory ",
+                                             state_dir, " (", lock_path, ")", advice));
+}
+
 std::string IdentityPath(const std::string& state_dir) { return state_dir + "/IDENTITY"; }
 
 // The state directory's IDENTITY, or nullopt if it has none. kDataLoss if it is damaged.
@@ -403,13 +413,8 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Env& env, const std::stri
   absl::Status made = env.CreateDirs(state_dir);
   if (!made.ok()) return made;
   // One coordinator per state directory: the lock goes with the process, however it ends.
-  const std::string lock_path = state_dir + "/LOCK";
-  absl::StatusOr<std::unique_ptr<FileLock>> lock = env.LockFile(lock_path);
-  if (!lock.ok()) {
-    if (!absl::IsUnavailable(lock.status())) return lock.status();
-    return absl::UnavailableError(absl::StrCat("another coordinator is using the state directory ",
-                                               state_dir, " (", lock_path, ")"));
-  }
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = LockStateDir(env, state_dir, "");
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<std::optional<proto::StateIdentity>> identity = ReadIdentity(env, state_dir);
   if (!identity.ok()) return identity.status();
   const std::string path = state_dir + "/journal";
@@ -491,14 +496,9 @@ absl::StatusOr<Journal::RepairReport> Journal::Repair(Env& env, const std::strin
   if (dir->type != FileInfo::Type::kDirectory) {
     return absl::NotFoundError(absl::StrCat(state_dir, " is not a directory"));
   }
-  const std::string lock_path = state_dir + "/LOCK";
-  absl::StatusOr<std::unique_ptr<FileLock>> lock = env.LockFile(lock_path);
-  if (!lock.ok()) {
-    if (!absl::IsUnavailable(lock.status())) return lock.status();
-    return absl::UnavailableError(absl::StrCat("a coordinator is using the state directory ",
-                                               state_dir, " (", lock_path,
-                                               "): stop it before repairing its journal"));
-  }
+  absl::StatusOr<std::unique_ptr<FileLock>> lock =
+      LockStateDir(env, state_dir, ": stop it before repairing its journal");
+  if (!lock.ok()) return lock.status();
   RepairReport report;
   bool identity_damaged = false;
   std::optional<proto::StateIdentity> identity;

@@ -594,6 +594,22 @@ TEST(Submit, AfterARestartASubmitSentAgainFindsTheJobItMade) {
   EXPECT_EQ(again->job_id(), ended->job_id());
 }
 
+// Runs the coordinator's held calls until `submitted` is answered; then the answer must name the
+// one job the coordinator knows.
+void ExpectTheOneJob(testing::Cluster& cluster, HeldBlockingCalls& held,
+                     Deferred<proto::JobAccepted>& submitted) {
+  for (int i = 0; i < 1000 && !HasResult(submitted); ++i) {
+    while (held.held() > 0) held.RunNext();
+    cluster.Pass(absl::Milliseconds(10));
+  }
+  Result<proto::JobAccepted> accepted = cluster.Await(submitted);
+  ASSERT_THAT(accepted, IsOk());
+  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->jobs_size(), 1);
+  EXPECT_EQ(status->jobs(0).job_id(), accepted->job_id());
+}
+
 TEST(Submit, ASubmitWhoseAnswerIsLostIsSentAgainAndFindsTheOneJobItMade) {
   testing::TempDir dir;
   WriteCorpus(dir);
@@ -612,16 +628,7 @@ TEST(Submit, ASubmitWhoseAnswerIsLostIsSentAgainAndFindsTheOneJobItMade) {
   cluster.Pass(absl::Milliseconds(50));
   ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
   EXPECT_FALSE(HasResult(submitted));
-  for (int i = 0; i < 1000 && !HasResult(submitted); ++i) {
-    while (held.held() > 0) held.RunNext();
-    cluster.Pass(absl::Milliseconds(10));
-  }
-  Result<proto::JobAccepted> accepted = cluster.Await(submitted);
-  ASSERT_THAT(accepted, IsOk());
-  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
-  ASSERT_THAT(status, IsOk());
-  ASSERT_EQ(status->jobs_size(), 1);
-  EXPECT_EQ(status->jobs(0).job_id(), accepted->job_id());
+  ExpectTheOneJob(cluster, held, submitted);
 }
 
 TEST(Submit, ASubmitLostWithTheCoordinatorIsSentAgainToTheNextOne) {
@@ -638,16 +645,7 @@ TEST(Submit, ASubmitLostWithTheCoordinatorIsSentAgainToTheNextOne) {
   ASSERT_EQ(held.held(), 1u);
   // The coordinator dies while it plans: it never journaled the job.
   ASSERT_THAT(cluster.RestartCoordinator(), IsOk());
-  for (int i = 0; i < 1000 && !HasResult(submitted); ++i) {
-    while (held.held() > 0) held.RunNext();
-    cluster.Pass(absl::Milliseconds(10));
-  }
-  Result<proto::JobAccepted> accepted = cluster.Await(submitted);
-  ASSERT_THAT(accepted, IsOk());
-  Result<proto::StatusResponse> status = cluster.Await(cluster.client().Status());
-  ASSERT_THAT(status, IsOk());
-  ASSERT_EQ(status->jobs_size(), 1);
-  EXPECT_EQ(status->jobs(0).job_id(), accepted->job_id());
+  ExpectTheOneJob(cluster, held, submitted);
 }
 
 TEST(Submit, TheSameSubmissionSentAgainWhileItIsPlannedWaitsForTheOneJob) {
