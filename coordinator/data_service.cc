@@ -58,12 +58,21 @@ void DataService::ReturnRead(const PeerId& peer) {
 }
 
 const proto::InputSplit* DataService::SplitFor(const PeerId& peer, uint64_t request_id,
-                                               const proto::TaskAttempt& attempt) {
+                                               const proto::TaskAttempt& attempt, uint32_t part) {
   absl::StatusOr<const proto::InputSplit*> split = catalog_.SplitFor(peer, attempt);
   if (!split.ok()) {
     Refuse(peer, request_id, split.status());
     return nullptr;
   }
+  if ((*split)->parts_size() > 0 ? part >= static_cast<uint32_t>((*split)->parts_size())
+                                 : part != 0) {
+    Refuse(
+        peer, request_id,
+        absl::InvalidArgumentError(absl::StrCat("map task ", attempt.task(), " of job ",
+                                                attempt.job_id(), " reads no input part ", part)));
+    return nullptr;
+  }
+  if ((*split)->parts_size() > 0) split = &(*split)->parts(static_cast<int>(part));
   if ((*split)->path().empty() || !(*split)->has_identity()) {
     Refuse(peer, request_id,
            absl::PermissionDeniedError(absl::StrCat("map task ", attempt.task(), " of job ",
@@ -75,8 +84,8 @@ const proto::InputSplit* DataService::SplitFor(const PeerId& peer, uint64_t requ
 
 namespace {
 
-std::string SplitKey(const proto::TaskAttempt& attempt) {
-  return absl::StrCat(attempt.job_id(), "/", attempt.task());
+std::string SplitKey(const proto::TaskAttempt& attempt, uint32_t part) {
+  return absl::StrCat(attempt.job_id(), "/", attempt.task(), "/", part);
 }
 
 }  // namespace
@@ -98,9 +107,9 @@ void DataService::OnLocateSplit(const PeerId& peer, const proto::Envelope& messa
     return Refuse(peer, request_id,
                   absl::PermissionDeniedError("a LocateSplit for another task than its attempt's"));
   }
-  const proto::InputSplit* split = SplitFor(peer, request_id, locate.attempt());
+  const proto::InputSplit* split = SplitFor(peer, request_id, locate.attempt(), locate.part());
   if (split == nullptr) return;
-  const std::string key = SplitKey(locate.attempt());
+  const std::string key = SplitKey(locate.attempt(), locate.part());
   if (auto known = located_.find(key); known != located_.end()) {
     // Located before (for another attempt, or this one asking again after a timeout): once.
     if (known->second.done) return Answer(peer, request_id, known->second);
@@ -149,9 +158,10 @@ void DataService::OnFetch(const PeerId& peer, const proto::Envelope& message) {
     return Refuse(peer, request_id,
                   absl::PermissionDeniedError("a fetch for another task than its attempt's"));
   }
-  const proto::InputSplit* split = SplitFor(peer, request_id, request.attempt());
+  const proto::InputSplit* split =
+      SplitFor(peer, request_id, request.attempt(), request.split_part());
   if (split == nullptr) return;
-  auto located = located_.find(SplitKey(request.attempt()));
+  auto located = located_.find(SplitKey(request.attempt(), request.split_part()));
   if (request.path() != split->path() || request.partition() != 0 || located == located_.end() ||
       !located->second.done) {
     const std::string shown(absl::string_view(request.path()).substr(0, 200));

@@ -118,9 +118,10 @@ class DataService {
   bool TakeRead(const PeerId& peer, uint64_t request_id);
   void ReturnRead(const PeerId& peer);
   void Refuse(const PeerId& peer, uint64_t request_id, const absl::Status& why);
-  // The split `attempt` reads, or null after refusing the request.
+  // The split `attempt` reads (of a combined split, its part `part`), or null after refusing
+  // the request.
   const proto::InputSplit* SplitFor(const PeerId& peer, uint64_t request_id,
-                                    const proto::TaskAttempt& attempt);
+                                    const proto::TaskAttempt& attempt, uint32_t part);
   // Drops the uploads whose attempts have ended (not those being written).
   void DropEndedUploads();
   struct Located;

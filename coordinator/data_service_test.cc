@@ -113,17 +113,19 @@ class DataServiceTest : public ::testing::Test {
     return ErrorFromWire(answer.reject().code(), answer.reject().message());
   }
 
-  proto::Envelope Locate(const proto::TaskAttempt& attempt) {
+  proto::Envelope Locate(const proto::TaskAttempt& attempt, uint32_t part = 0) {
     proto::Envelope request;
     request.mutable_locate_split()->set_job_id(attempt.job_id());
     request.mutable_locate_split()->set_map_task(attempt.task());
     *request.mutable_locate_split()->mutable_attempt() = attempt;
+    request.mutable_locate_split()->set_part(part);
     return Ask(request);
   }
   proto::Envelope Fetch(const proto::TaskAttempt& attempt, const std::string& path, uint64_t offset,
-                        uint32_t length) {
+                        uint32_t length, uint32_t part = 0) {
     proto::Envelope request;
     proto::FetchRequest* fetch = request.mutable_fetch_request();
+    fetch->set_split_part(part);
     fetch->set_job_id(attempt.job_id());
     fetch->set_map_task(attempt.task());
     fetch->set_path(path);
@@ -197,6 +199,37 @@ TEST_F(DataServiceTest, OnlyTheLocatedBytesOfTheSplitsOwnFileAreServed) {
   EXPECT_EQ(Refusal(Fetch(map, "/in", 0, 4)).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Refusal(Fetch(map, "/in", 5, 12)).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Fetch(map, "/in", 5, 11).has_fetch_chunk());
+}
+
+TEST_F(DataServiceTest, EachFileOfACombinedSplitIsLocatedAndServedByItsPart) {
+  ASSERT_TRUE(env_.WriteStringToFile("/small", "xy\nz").ok());
+  proto::InputSplit first;
+  first.set_path("/in");
+  first.set_length(21);
+  *first.mutable_identity() = IdentifyFile(env_, "/in").value();
+  proto::InputSplit second;
+  second.set_path("/small");
+  second.set_length(4);
+  *second.mutable_identity() = IdentifyFile(env_, "/small").value();
+  catalog_.split.Clear();
+  *catalog_.split.add_parts() = first;
+  *catalog_.split.add_parts() = second;
+  const proto::TaskAttempt map = Attempt(proto::TASK_KIND_MAP, 0);
+  proto::Envelope located = Locate(map, 1);
+  ASSERT_TRUE(located.has_split_located()) << located.DebugString();
+  EXPECT_EQ(located.split_located().end(), 4u);
+  // Each part's bytes only under its own number, once located.
+  EXPECT_EQ(Refusal(Fetch(map, "/small", 0, 4, 0)).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Refusal(Fetch(map, "/in", 0, 4, 0)).code(), absl::StatusCode::kPermissionDenied);
+  proto::Envelope chunk = Fetch(map, "/small", 0, 4, 1);
+  ASSERT_TRUE(chunk.has_fetch_chunk()) << chunk.DebugString();
+  EXPECT_EQ(chunk.fetch_chunk().data(), "xy\nz");
+  ASSERT_TRUE(Locate(map, 0).has_split_located());
+  EXPECT_TRUE(Fetch(map, "/in", 0, 4, 0).has_fetch_chunk());
+  // No part beyond the split's; a split of one file has only part 0.
+  EXPECT_EQ(Refusal(Locate(map, 2)).code(), absl::StatusCode::kInvalidArgument);
+  catalog_.split = first;
+  EXPECT_EQ(Refusal(Locate(map, 1)).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(DataServiceTest, ARequestNamingAnotherTaskThanItsAttemptIsRefused) {

@@ -132,10 +132,70 @@ absl::StatusOr<std::vector<proto::InputSplit>> CutByRecords(Env& env, const std:
   return splits;
 }
 
-// Reducers - 1 boundaries at the quantiles of keys sampled from the start of each split.
+// Packs small files, in their order, into combined splits of at most the split size and
+// kMaxSplitParts files; a file that is not small ends the combined split being filled.
+class SmallFilePacker {
+ public:
+  SmallFilePacker(bool enabled, uint64_t split_size) : enabled_(enabled), split_size_(split_size) {}
+
+  bool IsSmall(uint64_t size) const {
+    return enabled_ && size > 0 && size < split_size_ / kSmallFileDivisor;
+  }
+  // For a small file, in order: whether it starts another combined split.
+  bool StartsSplit(uint64_t size) {
+    const bool starts = files_ == 0 || bytes_ + size > split_size_ || files_ == kMaxSplitParts;
+    if (starts) {
+      bytes_ = 0;
+      files_ = 0;
+    }
+    bytes_ += size;
+    ++files_;
+    return starts;
+  }
+  // A file that is not small comes next.
+  void EndSplit() {
+    bytes_ = 0;
+    files_ = 0;
+  }
+
+ private:
+  const bool enabled_;
+  const uint64_t split_size_;
+  uint64_t bytes_ = 0;
+  uint32_t files_ = 0;
+};
+
+// Whether the job's small files are packed into combined splits. By default only for a job whose
+// definition says its mapper allows it (not streaming: a command may read map_input_file, which
+// a combined task cannot set); asked for, for any job that does not say otherwise.
+absl::StatusOr<bool> CombinesInputs(const proto::JobSpec& spec, const JobDefinition* definition) {
+  const bool combinable = definition != nullptr && definition->combinable_inputs;
+  switch (spec.combine_inputs()) {
+    case proto::INPUT_COMBINING_ON:
+      if (definition != nullptr && !combinable && spec.job() != kStreamingJob) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("job '", spec.job(),
+                         "' cannot combine its input files (its mapper may "
+                         "depend on which file a record is from): give --combine-inputs off"));
+      }
+      return true;
+    case proto::INPUT_COMBINING_OFF:
+      return false;
+    default:
+      return combinable;
+  }
+}
+
+// Reducers - 1 boundaries at the quantiles of keys sampled from the start of each split (of
+// each file of a combined split).
 absl::StatusOr<std::vector<std::string>> SampleBoundaries(
-    Env& env, const std::vector<proto::InputSplit>& splits, uint32_t reducers,
+    Env& env, const std::vector<proto::InputSplit>& combined, uint32_t reducers,
     const std::function<std::string(absl::string_view)>& sample_key) {
+  std::vector<proto::InputSplit> splits;
+  for (const proto::InputSplit& split : combined) {
+    if (split.parts().empty()) splits.push_back(split);
+    splits.insert(splits.end(), split.parts().begin(), split.parts().end());
+  }
   std::vector<std::string> samples;
   const size_t per_split = std::max<size_t>(1, kSamples / std::max<size_t>(1, splits.size()));
   for (const proto::InputSplit& split : splits) {
@@ -400,6 +460,9 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
   std::vector<uint64_t> sizes;
   sizes.reserve(files->size());
   uint64_t tasks = 0;
+  absl::StatusOr<bool> combines = CombinesInputs(spec, definition);
+  if (!combines.ok()) return combines.status();
+  SmallFilePacker counting(!bag && *combines, split_size);
   for (const std::string& file : *files) {
     // Hadoop reads these decompressed; read as they are, they are not the text they hold.
     if (absl::Status readable = CheckReadableCompression(file); !readable.ok()) return readable;
@@ -415,9 +478,15 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     sizes.push_back(info->size);
     // (A task bag's count is known once its lines are counted, below.)
     // (At most one task per byte: the sum is below the inputs' total size.)
-    if (!bag && info->size > 0) tasks += compressed ? 1 : (info->size - 1) / split_size + 1;
+    if (counting.IsSmall(info->size)) {
+      if (counting.StartsSplit(info->size)) ++tasks;
+    } else if (!bag && info->size > 0) {
+      counting.EndSplit();
+      tasks += compressed ? 1 : (info->size - 1) / split_size + 1;
+    }
   }
   if (absl::Status bounded = CheckTaskCount(tasks, spec, max_tasks); !bounded.ok()) return bounded;
+  SmallFilePacker packing(!bag && *combines, split_size);
   for (size_t f = 0; f < files->size(); ++f) {
     const std::string& file = (*files)[f];
     const bool compressed = CodecOf(file) != Codec::kNone;
@@ -428,6 +497,17 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     // its splits from here rather than read something else.
     absl::StatusOr<proto::FileIdentity> identity = IdentifyFile(env, file);
     if (!identity.ok()) return identity.status();
+    if (packing.IsSmall(size)) {
+      if (packing.StartsSplit(size)) plan.splits.emplace_back();
+      proto::InputSplit* part = plan.splits.back().add_parts();
+      part->set_path(file);
+      // A compressed file is read whole, as when it is a split of its own.
+      part->set_length(compressed ? std::max<uint64_t>(size, 1) : size);
+      part->set_file_size(size);
+      *part->mutable_identity() = *identity;
+      continue;
+    }
+    packing.EndSplit();
     const size_t first_split = plan.splits.size();
     if (bag) {
       absl::StatusOr<std::vector<proto::InputSplit>> splits =
@@ -451,6 +531,13 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
           !bounded.ok()) {
         return bounded;
       }
+    }
+  }
+  // A combined split of one file is that file's split.
+  for (proto::InputSplit& split : plan.splits) {
+    if (split.parts_size() == 1) {
+      proto::InputSplit only = split.parts(0);
+      split = std::move(only);
     }
   }
   if (!spec.output().empty()) {

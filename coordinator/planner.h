@@ -4,7 +4,9 @@
 //
 // Inputs are files, directories (their files, skipping names that start with '_' or '.', as
 // Hadoop does) and globs. Each file is cut into byte-range splits of at most `split_size`; the
-// tasks read whole lines (see job/split_reader.h). A task-bag job is cut by records instead. A
+// tasks read whole lines (see job/split_reader.h). Small files are packed several to a split
+// instead, unless the job says not to (Hadoop's CombineFileInputFormat, JobSpec.combine_inputs).
+// A task-bag job is cut by records instead. A
 // job whose output must be totally ordered (sort) samples its input's keys for the partition
 // boundaries.
 
@@ -30,6 +32,10 @@ inline constexpr uint64_t kMaxMapTasks = 100'000'000;
 inline constexpr uint64_t kDefaultMaxTasks = 500'000;
 // The most --max-tasks may allow.
 inline constexpr uint64_t kMaxTasksLimit = kMaxMapTasks;
+// A file smaller than the split size over this is small: small files are packed into combined
+// splits (JobSpec.combine_inputs) of at most the split size and this many files.
+inline constexpr uint64_t kSmallFileDivisor = 4;
+inline constexpr uint32_t kMaxSplitParts = 1'000;
 
 struct JobPlan {
   // One per map task.

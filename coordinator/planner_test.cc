@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/temp_files.h"
@@ -120,6 +122,130 @@ TEST_F(PlannerTest, AFileIsCutIntoByteRangesOfTheSplitSizeThatCoverItExactly) {
     next += split.length();
   }
   EXPECT_EQ(next, 1000u);
+}
+
+// A job whose mapper allows combined splits, and one whose mapper does not.
+const JobDefinition kCombinable{.name = "wordcount", .combinable_inputs = true};
+const JobDefinition kNotCombinable{.name = "byfile"};
+
+// The files each map task of `plan` reads, one string per task ("a b" for a combined split).
+std::vector<std::string> FilesPerTask(const JobPlan& plan) {
+  std::vector<std::string> tasks;
+  for (const proto::InputSplit& split : plan.splits) {
+    std::string files;
+    if (split.parts().empty()) files = std::filesystem::path(split.path()).filename();
+    for (const proto::InputSplit& part : split.parts()) {
+      absl::StrAppend(&files, files.empty() ? "" : " ",
+                      std::filesystem::path(part.path()).filename().string());
+    }
+    tasks.push_back(files);
+  }
+  return tasks;
+}
+
+TEST_F(PlannerTest, TenThousandTinyFilesAreAFewCombinedTasksThatReadEachWhole) {
+  std::filesystem::create_directory(dir_.File("in"));
+  for (int i = 0; i < 10'000; ++i) {
+    WriteFile(dir_.File(absl::StrFormat("in/%05d.txt", i)), absl::StrCat("word", i, "\n"));
+  }
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), Spec({dir_.File("in")}), &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  ASSERT_EQ(plan->splits.size(), 10'000u / kMaxSplitParts);
+  uint64_t bytes = 0;
+  int next = 0;
+  for (const proto::InputSplit& split : plan->splits) {
+    EXPECT_TRUE(split.path().empty());
+    for (const proto::InputSplit& part : split.parts()) {
+      EXPECT_EQ(part.path(), dir_.File(absl::StrFormat("in/%05d.txt", next++)));
+      EXPECT_EQ(part.offset(), 0u);
+      EXPECT_EQ(part.length(), part.file_size());
+      EXPECT_EQ(part.identity().size(), part.file_size());
+      bytes += part.length();
+    }
+  }
+  EXPECT_EQ(next, 10'000);
+  EXPECT_EQ(bytes, plan->input_bytes);
+}
+
+TEST_F(PlannerTest, SmallFilesArePackedInOrderUpToTheSplitSizeAndALargeFileEndsAPack) {
+  WriteFile(dir_.File("a"), std::string(10, 'a'));
+  WriteFile(dir_.File("b"), std::string(10, 'b'));
+  WriteFile(dir_.File("c"), std::string(10, 'c'));
+  WriteFile(dir_.File("d"), std::string(250, 'd'));  // not small: a split of its own
+  WriteFile(dir_.File("e"), std::string(20, 'e'));
+  WriteFile(dir_.File("f"), std::string(24, 'f'));
+  proto::JobSpec spec = Spec({dir_.File("?")});
+  spec.set_split_size(100);  // small: under 25 bytes; a pack holds at most 100
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c", "d", "d", "d", "e f"));
+  spec.set_split_size(60);  // small: under 15 bytes, so e and f are tasks of their own
+  plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c", "d", "d", "d", "d", "d", "e", "f"));
+}
+
+TEST_F(PlannerTest, APackNeverPassesTheSplitSize) {
+  for (const char* name : {"a", "b", "c", "d"}) WriteFile(dir_.File(name), std::string(24, 'x'));
+  proto::JobSpec spec = Spec({dir_.File("?")});
+  spec.set_split_size(100);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c d"));
+  WriteFile(dir_.File("e"), std::string(5, 'x'));
+  plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c d", "e"));
+  EXPECT_TRUE(plan->splits[1].parts().empty());  // a pack of one file is that file's split
+}
+
+TEST_F(PlannerTest, CombiningCanBeTurnedOffAndIsOffForStreamingJobsUnlessAsked) {
+  for (const char* name : {"a", "b", "c"}) WriteFile(dir_.File(name), "line\n");
+  proto::JobSpec spec = Spec({dir_.File("?")});
+  spec.set_combine_inputs(proto::INPUT_COMBINING_OFF);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a", "b", "c"));
+
+  spec.set_combine_inputs(proto::INPUT_COMBINING_DEFAULT);
+  spec.set_job("streaming");
+  spec.mutable_streaming()->set_mapper("cat");
+  const JobDefinition streaming{.name = "streaming"};
+  plan = PlanJob(*Env::Default(), spec, &streaming);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a", "b", "c"));
+  spec.set_combine_inputs(proto::INPUT_COMBINING_ON);
+  plan = PlanJob(*Env::Default(), spec, &streaming);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c"));
+}
+
+TEST_F(PlannerTest, AJobWhoseMapperNeedsEachFileAloneIsNotCombinedAndRefusesToBe) {
+  for (const char* name : {"a", "b"}) WriteFile(dir_.File(name), "line\n");
+  proto::JobSpec spec = Spec({dir_.File("?")});
+  spec.set_job("byfile");
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, &kNotCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a", "b"));
+  plan = PlanJob(*Env::Default(), spec, nullptr);  // a job only the workers know
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a", "b"));
+  spec.set_combine_inputs(proto::INPUT_COMBINING_ON);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, &kNotCombinable).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("job 'byfile' cannot combine its input files")));
+}
+
+TEST_F(PlannerTest, TheTaskLimitCountsCombinedTasks) {
+  std::filesystem::create_directory(dir_.File("in"));
+  for (int i = 0; i < 2'500; ++i) WriteFile(dir_.File(absl::StrCat("in/", i)), "x\n");
+  proto::JobSpec spec = Spec({dir_.File("in")}, 0);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, &kCombinable, /*max_tasks=*/3), IsOk());
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, &kCombinable, /*max_tasks=*/2).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("3 tasks (3 map, 0 reduce)")));
+  spec.set_combine_inputs(proto::INPUT_COMBINING_OFF);
+  EXPECT_THAT(PlanJob(*Env::Default(), spec, &kCombinable, /*max_tasks=*/2'499).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2500 tasks")));
 }
 
 TEST_F(PlannerTest, ADirectorySkipsHiddenAndUnderscoreFiles) {

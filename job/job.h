@@ -90,7 +90,8 @@ class TaskContext {
   virtual uint32_t attempt() const = 0;
   // Reduce partitions of the job (0 for a map-only job).
   virtual uint32_t partitions() const = 0;
-  // Map tasks: the file the split belongs to.
+  // Map tasks: the file the record being mapped belongs to (of a combined split, it changes
+  // between records; see JobDefinition::combinable_inputs).
   virtual absl::string_view input_file() const = 0;
   // Adds `amount` to a user counter (shown with the job's counters).
   virtual void IncrementCounter(absl::string_view group, absl::string_view name,
@@ -157,6 +158,10 @@ struct JobDefinition {
   std::string description = "";
   // Map tasks read input files; without input, the job makes `tasks` (config) empty map tasks.
   bool needs_input = true;
+  // The mapper's pairs do not depend on where one input file ends and the next begins: it reads
+  // input_file() per record if at all, not once in Setup. Then small files may be packed several
+  // to a map task (JobSpec.combine_inputs), and are by default.
+  bool combinable_inputs = false;
   std::function<std::unique_ptr<Mapper>()> mapper = nullptr;
   // Absent: the identity reducer (every pair as it is).
   std::function<std::unique_ptr<Reducer>()> reducer = nullptr;

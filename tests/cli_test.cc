@@ -312,6 +312,10 @@ INSTANTIATE_TEST_SUITE_P(
                  {"--job", "wordcount", "--input", "DIR/words.txt", "--output", "DIR/out",
                   "--split-size", "12XB"},
                  "'12XB' is not a size"},
+        BadInput{"BadCombineInputs",
+                 {"--job", "wordcount", "--input", "DIR/words.txt", "--output", "DIR/out",
+                  "--combine-inputs", "maybe"},
+                 "--combine-inputs maybe: expected on, off or auto"},
         BadInput{
             "MissingJob", {"--input", "DIR/words.txt", "--output", "DIR/out"}, "--job is required"},
         BadInput{"UnknownFlag", {"--job", "wordcount", "--bogus"}, "bogus"},

@@ -11,12 +11,14 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/env.h"
 #include "gmock/gmock.h"
@@ -110,6 +112,49 @@ TEST(Cluster, SortOrdersAcrossPartFilesAndKeepsEveryRecord) {
   std::sort(got.begin(), got.end());
   std::sort(records.begin(), records.end());
   EXPECT_TRUE(got == records) << "the output is not a permutation of the input";
+}
+
+TEST(Cluster, TenThousandTinyFilesAreAFewMapTasksAndCountedExactly) {
+  testing::TempDir dir;
+  std::filesystem::create_directory(dir.File("in"));
+  std::vector<std::string> texts;
+  for (int i = 0; i < 10'000; ++i) {
+    texts.push_back(absl::StrCat("w", i % 97, " shared w", i % 13, i % 2 == 0 ? "\n" : ""));
+    testing::WriteFile(dir.File(absl::StrCat("in/", i, ".txt")), texts.back());
+  }
+  testing::Cluster cluster;
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("wordcount", dir.File("in"), dir.File("out"), 2));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_LE(status->maps_total(), 24u);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+TEST(Cluster, AnInvertedIndexOfCombinedFilesNamesEachWordsOwnFiles) {
+  testing::TempDir dir;
+  std::map<std::string, std::set<std::string>> expected;
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = absl::StrCat("f", i);
+    std::string text;
+    for (int w = 0; w < 5; ++w) {
+      const std::string word = absl::StrCat("word", (i * 7 + w * 3) % 31);
+      absl::StrAppend(&text, word, w % 2 == 0 ? " " : "\n");
+      expected[word].insert(name);
+    }
+    testing::WriteFile(dir.File(name), text);
+  }
+  testing::Cluster cluster;
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("invertedindex", dir.File("f*"), dir.File("out"), 1));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(status->maps_total(), 1u);
+  std::vector<std::string> want;
+  for (const auto& [word, files] : expected) {
+    want.push_back(absl::StrCat(word, "\t", absl::StrJoin(files, ",")));
+  }
+  EXPECT_EQ(OutputLines(dir.File("out")), want);
 }
 
 TEST(Cluster, AMapOnlyJobWritesPartMFiles) {

@@ -302,6 +302,30 @@ TEST_F(HadoopStreamingTest, AReducerOfNoneIsAMapOnlyJob) {
   EXPECT_EQ(testing::ReadFile(File("out/part-m-00000")), "k\tv\nalone\t\n");
 }
 
+TEST_F(HadoopStreamingTest, SmallFilesAreCombinedOnlyWithCombineTextInputFormat) {
+  for (const char* name : {"a", "b", "c"}) testing::WriteFile(File(name), absl::StrCat(name, "\n"));
+  const std::vector<std::string> job = {
+      "-numReduceTasks", "0",
+      "-input",          "?",
+      "-mapper",         "cat; echo \"file=${map_input_file-unset}\""};
+  auto with = [&job](std::vector<std::string> more) {
+    more.insert(more.end(), job.begin(), job.end());
+    return more;
+  };
+  // A task per file, which its command is told.
+  CommandResult run = Streaming(with({"-output", "apart"}));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(Parts(File("apart")),
+              ElementsAre(ElementsAre("a\t", absl::StrCat("file=", File("a"), "\t")),
+                          ElementsAre("b\t", absl::StrCat("file=", File("b"), "\t")),
+                          ElementsAre("c\t", absl::StrCat("file=", File("c"), "\t"))));
+  // One task for the three, which names no one file.
+  run = Streaming(with({"-inputformat", "org.apache.hadoop.mapred.lib.CombineTextInputFormat",
+                        "-output", "packed"}));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(Parts(File("packed")), ElementsAre(ElementsAre("a\t", "b\t", "c\t", "file=unset\t")));
+}
+
 TEST_F(HadoopStreamingTest, CmdenvAndFileReachTheCommands) {
   WriteScript("greet.sh", "#!/bin/sh\nwhile read line; do echo \"$GREETING $line\"; done\n");
   testing::WriteFile(File("in.txt"), "world\n");

@@ -160,6 +160,26 @@ TEST(NoSharedFilesystem, ACompressedInputIsFetchedWholeAndDecompressed) {
   EXPECT_EQ(ParseCounts(PartLines(disk, At("out"))), ReferenceCounts({text}));
 }
 
+TEST(NoSharedFilesystem, SmallFilesAreFetchedOneByOneEvenWhenTheyShareAName) {
+  FakeEnv disk;
+  std::vector<std::string> texts;
+  for (int d = 0; d < 30; ++d) {
+    ASSERT_TRUE(disk.CreateDirs(At(absl::StrCat("d", d))).ok());
+    texts.push_back(absl::StrCat("only", d, " in", d, " common\n"));
+    ASSERT_TRUE(disk.WriteStringToFile(At(absl::StrCat("d", d, "/same.txt")), texts.back()).ok());
+  }
+  texts.push_back("one two\ntwo three\nthree three\n");
+  ASSERT_TRUE(disk.WriteStringToFile(At("d3/packed.gz"), testing::Zlib(texts.back(), true)).ok());
+  testing::Cluster cluster(NoSharedFilesystem(disk, 2));
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("wordcount", At("d*/*"), At("out"), 2));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(status->maps_total(), 1u);
+  EXPECT_EQ(ParseCounts(PartLines(disk, At("out"))), ReferenceCounts(texts));
+  EXPECT_GT(cluster.coordinator().data_service().bytes_served(), 0u);
+}
+
 TEST(NoSharedFilesystem, AnInputChangedOnTheCoordinatorAfterPlanningFailsTheJobNamingIt) {
   FakeEnv disk;
   ASSERT_TRUE(disk.CreateDirs(kRoot).ok());

@@ -58,7 +58,8 @@ const std::vector<Command>& Commands() {
        true},
       {"submit",
        "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
-       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--detach]\n"
+       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--combine_inputs auto] "
+       "[--detach]\n"
        "       braid submit ... --mapper CMD [--combiner CMD] [--reducer CMD] [--file PATH ...] "
        "[--cmdenv NAME=VALUE ...] [--task_timeout 600s] --input PATH --output DIR",
        {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc", "streaming_flags.cc",

@@ -31,6 +31,9 @@ ABSL_FLAG(std::optional<int>, reducers, std::nullopt,
 ABSL_FLAG(std::vector<std::string>, set, {},
           "a KEY=VALUE of the job's configuration; may be given several times");
 ABSL_FLAG(std::string, split_size, "64MiB", "the largest byte range a map task reads");
+ABSL_FLAG(std::string, combine_inputs, "auto",
+          "pack files smaller than a quarter of the split size several to a map task: on, off, "
+          "or auto (on, except for streaming jobs)");
 ABSL_FLAG(bool, overwrite, false, "replace an existing output directory");
 ABSL_FLAG(bool, detach, false, "print the job's id and return without waiting for it");
 ABSL_FLAG(int, max_attempts, 4, "failed attempts per task before the job fails");
@@ -115,6 +118,15 @@ absl::StatusOr<proto::JobSpec> SpecFromFlags(const RepeatedFlags& repeated) {
   }
   if (*split_size == 0) return absl::InvalidArgumentError("--split-size must be above zero");
   spec.set_split_size(*split_size);
+  const std::string combine = absl::GetFlag(FLAGS_combine_inputs);
+  if (combine == "on") {
+    spec.set_combine_inputs(proto::INPUT_COMBINING_ON);
+  } else if (combine == "off") {
+    spec.set_combine_inputs(proto::INPUT_COMBINING_OFF);
+  } else if (combine != "auto") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--combine-inputs ", combine, ": expected on, off or auto"));
+  }
   spec.set_overwrite(absl::GetFlag(FLAGS_overwrite));
   if (absl::GetFlag(FLAGS_max_attempts) < 1) {
     return absl::InvalidArgumentError("--max-attempts must be at least 1");

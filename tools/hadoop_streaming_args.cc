@@ -25,6 +25,9 @@ constexpr const char* kIdentityMappers[] = {"org.apache.hadoop.mapred.lib.Identi
                                             "IdentityMapper"};
 constexpr const char* kTextInputFormats[] = {"org.apache.hadoop.mapred.TextInputFormat",
                                              "TextInputFormat"};
+constexpr const char* kCombinedTextInputFormats[] = {
+    "org.apache.hadoop.mapred.lib.CombineTextInputFormat",
+    "org.apache.hadoop.mapreduce.lib.input.CombineTextInputFormat", "CombineTextInputFormat"};
 constexpr const char* kTextOutputFormats[] = {"org.apache.hadoop.mapred.TextOutputFormat",
                                               "TextOutputFormat"};
 
@@ -305,6 +308,11 @@ class Parser {
     }
     if (option == "-inputformat") {
       if (OneOf(value, kTextInputFormats)) return absl::OkStatus();
+      if (OneOf(value, kCombinedTextInputFormats)) {
+        // Many files to a map task: the map_input_file variables are not set.
+        line_.spec.set_combine_inputs(proto::INPUT_COMBINING_ON);
+        return absl::OkStatus();
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "-inputformat ", value, " is not supported: Braid reads text input (TextInputFormat)"));
     }
@@ -397,7 +405,8 @@ Streaming options:
   -cmdenv NAME=VALUE     set in the commands' environment (repeatable)
   -numReduceTasks N      reduce tasks (0: map-only)
   -partitioner CLASS     KeyFieldBasedPartitioner or HashPartitioner
-  -inputformat CLASS     TextInputFormat only
+  -inputformat CLASS     TextInputFormat, or CombineTextInputFormat (small files packed
+                         several to a map task; map_input_file is then not set)
   -outputformat CLASS    TextOutputFormat only
   -io text               the only identifier supported
   -background            print the job's id and return without waiting

@@ -26,8 +26,10 @@ struct MapOutputFetcher::Source {
   uint64_t origin = 0;
   // The copy's file name in the fetch's directory; empty for "map-TASK-part-PARTITION".
   std::string local_name;
-  // For a split's bytes from the coordinator: the map attempt that reads them.
+  // For a split's bytes from the coordinator: the map attempt that reads them (and which part
+  // of its combined split they are).
   std::optional<proto::TaskAttempt> attempt;
+  uint32_t split_part = 0;
 };
 
 struct MapOutputFetcher::Connection {
@@ -63,6 +65,7 @@ class MapOutputFetcher::Run {
       file.output = std::move(source.output);
       file.origin = source.origin;
       file.attempt = std::move(source.attempt);
+      file.split_part = source.split_part;
     }
   }
   ~Run() { liveness_.End(); }
@@ -94,6 +97,7 @@ class MapOutputFetcher::Run {
     proto::MapOutput output;
     uint64_t origin = 0;  // the holder's offset of the output's byte 0
     std::optional<proto::TaskAttempt> attempt;
+    uint32_t split_part = 0;
     std::string local;
     std::shared_ptr<WritableFile> writer;
     bool started = false;
@@ -169,7 +173,10 @@ class MapOutputFetcher::Run {
     fetch->set_path(file.output.path());
     fetch->set_offset(file.origin + offset);
     fetch->set_length(length);
-    if (file.attempt.has_value()) *fetch->mutable_attempt() = *file.attempt;
+    if (file.attempt.has_value()) {
+      *fetch->mutable_attempt() = *file.attempt;
+      fetch->set_split_part(file.split_part);
+    }
     ++file.in_flight;
     absl::Status asked =
         fetcher_.Ask(file.output.data_endpoint(), file.output.data_key(), std::move(request),
@@ -373,6 +380,9 @@ Deferred<MapOutputFetcher::Fetched> MapOutputFetcher::Fetch(const std::string& j
 struct MapOutputFetcher::SplitFetch {
   proto::TaskAttempt attempt;
   proto::InputSplit split;
+  // Which part of the attempt's combined split `split` is (0 for a split of its own).
+  uint32_t part = 0;
+  bool combined = false;
   std::string dir;
   Deferred<proto::InputSplit> done;
   std::optional<Deferred<Fetched>> copying;
@@ -382,9 +392,37 @@ struct MapOutputFetcher::SplitFetch {
 Deferred<proto::InputSplit> MapOutputFetcher::FetchSplit(const proto::TaskAttempt& attempt,
                                                          const proto::InputSplit& split,
                                                          const std::string& dir) {
+  if (split.parts().empty()) return FetchFile(attempt, split, std::nullopt, dir);
+  return FetchParts(attempt, split, dir);
+}
+
+Deferred<proto::InputSplit> MapOutputFetcher::FetchParts(proto::TaskAttempt attempt,
+                                                         proto::InputSplit split, std::string dir) {
+  const Liveness::Token alive = liveness_.token();
+  // One file at a time: a combined split's files are small, and its map reads them in order.
+  for (int i = 0; i < split.parts_size(); ++i) {
+    Deferred<proto::InputSplit> fetching =
+        FetchFile(attempt, split.parts(i), static_cast<uint32_t>(i), dir);
+    Result<proto::InputSplit> part = co_await std::move(fetching);
+    if (!alive) co_yield Raise(absl::CancelledError("the fetcher stopped"));
+    if (!part.ok()) {
+      const absl::Status why = part.status();
+      co_yield Raise(why);
+    }
+    *split.mutable_parts(i) = *std::move(part);
+  }
+  co_return split;
+}
+
+Deferred<proto::InputSplit> MapOutputFetcher::FetchFile(const proto::TaskAttempt& attempt,
+                                                        const proto::InputSplit& split,
+                                                        std::optional<uint32_t> part,
+                                                        const std::string& dir) {
   auto fetch = std::make_shared<SplitFetch>();
   fetch->attempt = attempt;
   fetch->split = split;
+  fetch->part = part.value_or(0);
+  fetch->combined = part.has_value();
   fetch->dir = dir;
   fetch->done = Deferred<proto::InputSplit>(
       [weak = std::weak_ptr<SplitFetch>(fetch)](Deferred<proto::InputSplit>&) {
@@ -425,6 +463,7 @@ void MapOutputFetcher::Locate(std::shared_ptr<SplitFetch> fetch, int tries) {
   locate.mutable_locate_split()->set_job_id(fetch->attempt.job_id());
   locate.mutable_locate_split()->set_map_task(fetch->attempt.task());
   *locate.mutable_locate_split()->mutable_attempt() = fetch->attempt;
+  locate.mutable_locate_split()->set_part(fetch->part);
   ask_coordinator_(std::move(locate), options_.locate_timeout)
       .Both(
           [this, alive = liveness_.token(), fetch, tries](Result<proto::Envelope> located) mutable {
@@ -465,9 +504,12 @@ void MapOutputFetcher::CopySplit(std::shared_ptr<SplitFetch> fetch,
   source.output.set_data_endpoint(std::string(kFromCoordinator));
   source.origin = at.begin();
   source.attempt = fetch->attempt;
-  // The same name, so that a compressed input is read as one.
+  source.split_part = fetch->part;
+  // The same name, so that a compressed input is read as one (after the part's number, for
+  // files of a combined split, which may share a name).
   const size_t slash = split.path().find_last_of('/');
   source.local_name = slash == std::string::npos ? split.path() : split.path().substr(slash + 1);
+  if (fetch->combined) source.local_name = absl::StrCat(fetch->part, "-", source.local_name);
   std::vector<Source> sources;
   sources.push_back(std::move(source));
   fetch->copying = Start(fetch->attempt.job_id(), std::move(sources), fetch->dir);

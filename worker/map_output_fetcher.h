@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,7 +105,7 @@ class MapOutputFetcher {
   // `copy_origin` set: SplitReader reads it as the split). Fails with kUnavailable if the
   // coordinator cannot be reached or the copy cannot be made, with the coordinator's refusal
   // (kDataLoss: the file changed there), or with this disk's error. Cancelling it stops the
-  // copying.
+  // copying. Of a combined split, each part is so, one after another.
   Deferred<proto::InputSplit> FetchSplit(const proto::TaskAttempt& attempt,
                                          const proto::InputSplit& split, const std::string& dir);
 
@@ -134,6 +135,13 @@ class MapOutputFetcher {
   Deferred<Fetched> Start(const std::string& job_id, std::vector<Source> sources,
                           const std::string& dir);
   struct SplitFetch;
+  // FetchSplit of a split of one file (of part `part` of a combined split, if set).
+  Deferred<proto::InputSplit> FetchFile(const proto::TaskAttempt& attempt,
+                                        const proto::InputSplit& split,
+                                        std::optional<uint32_t> part, const std::string& dir);
+  // FetchSplit of a combined split.
+  Deferred<proto::InputSplit> FetchParts(proto::TaskAttempt attempt, proto::InputSplit split,
+                                         std::string dir);
   // Asks the coordinator where the split's bytes lie (try `tries` of a few).
   void Locate(std::shared_ptr<SplitFetch> fetch, int tries);
   // Copies the bytes `located` names of the split into its directory; fires its Deferred.

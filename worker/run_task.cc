@@ -37,14 +37,18 @@ class Context final : public TaskContext {
         job_(job),
         task_(task),
         environment_(environment),
-        counters_(counters) {}
+        counters_(counters),
+        input_file_(task.split().parts().empty() ? task.split().path()
+                                                 : task.split().parts(0).path()) {}
 
   const JobConfig& config() const override { return config_; }
   bool is_map() const override { return task_.attempt().kind() == proto::TASK_KIND_MAP; }
   uint32_t task() const override { return task_.attempt().task(); }
   uint32_t attempt() const override { return task_.attempt().attempt(); }
   uint32_t partitions() const override { return job_.reduce_tasks(); }
-  absl::string_view input_file() const override { return task_.split().path(); }
+  absl::string_view input_file() const override { return input_file_; }
+  // The file being read: of a combined split, each of its files in turn.
+  void set_input_file(absl::string_view path) { input_file_ = path; }
   void IncrementCounter(absl::string_view group, absl::string_view name, int64_t amount) override {
     counters_.Add(group, name, amount);
   }
@@ -56,6 +60,7 @@ class Context final : public TaskContext {
   const proto::TaskAssignment& task_;
   const TaskEnvironment& environment_;
   Counters& counters_;
+  absl::string_view input_file_;
 };
 
 // Counts what passes through to another Emitter.
@@ -183,6 +188,45 @@ void AddOutput(proto::TaskResult& result, const std::string& worker, uint32_t ta
   output->set_worker(worker);
 }
 
+// How far a map task has read.
+struct MapProgress {
+  uint64_t index = 0;    // the next record's number in the task
+  uint64_t records = 0;  // mapped (not skipped)
+  uint64_t bytes_read = 0;
+};
+
+// Maps the records of `split` (a split of one file) through `mapper` to `out`.
+absl::Status MapFile(const proto::InputSplit& split, const proto::TaskAttempt& attempt,
+                     const TaskEnvironment& environment, const absl::flat_hash_set<uint64_t>& skip,
+                     Mapper& mapper, Emitter& out, MapProgress& progress,
+                     proto::TaskResult& result) {
+  absl::StatusOr<std::unique_ptr<SplitReader>> reader = OpenSplit(split);
+  if (!reader.ok()) return reader.status();
+  Record record;
+  while ((*reader)->Next(&record)) {
+    const uint64_t index = progress.index++;
+    if (index % kCancelCheckInterval == 0 && Cancelled(environment)) {
+      return CancelledError(attempt);
+    }
+    if (!skip.empty() && skip.contains(index)) {
+      result.add_skipped_records(index);
+      continue;
+    }
+    if (environment.faults != nullptr) environment.faults->RecordRead();
+    absl::Status mapped = mapper.Map(record, out);
+    if (!mapped.ok()) {
+      result.set_failed_record(static_cast<int64_t>(index));
+      return absl::Status(mapped.code(),
+                          absl::StrCat("record ", index, " (at byte ", record.offset, " of ",
+                                       split.path(), "): ", mapped.message()));
+    }
+    ++progress.records;
+  }
+  if (!(*reader)->status().ok()) return (*reader)->status();
+  progress.bytes_read += (*reader)->bytes_read();
+  return absl::OkStatus();
+}
+
 absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition& job,
                     const proto::TaskAssignment& task, const TaskEnvironment& environment,
                     Counters& counters, proto::TaskResult& result) {
@@ -236,34 +280,20 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
   uint64_t records = 0;
   uint64_t bytes_read = 0;
   if (definition.needs_input) {
-    const proto::InputSplit& split = task.split();
-    absl::StatusOr<std::unique_ptr<SplitReader>> reader = OpenSplit(split);
-    if (!reader.ok()) return reader.status();
+    // The split, or each file of a combined split in turn (record numbers go on across them).
+    std::vector<const proto::InputSplit*> files;
+    if (task.split().parts().empty()) files.push_back(&task.split());
+    for (const proto::InputSplit& part : task.split().parts()) files.push_back(&part);
     absl::flat_hash_set<uint64_t> skip(task.skip_records().begin(), task.skip_records().end());
-    Record record;
-    uint64_t index = 0;
-    while ((*reader)->Next(&record)) {
-      if (index % kCancelCheckInterval == 0 && Cancelled(environment)) {
-        return CancelledError(attempt);
-      }
-      if (!skip.empty() && skip.contains(index)) {
-        result.add_skipped_records(index);
-        ++index;
-        continue;
-      }
-      if (environment.faults != nullptr) environment.faults->RecordRead();
-      absl::Status mapped = mapper->Map(record, out);
-      if (!mapped.ok()) {
-        result.set_failed_record(static_cast<int64_t>(index));
-        return absl::Status(mapped.code(),
-                            absl::StrCat("record ", index, " (at byte ", record.offset, " of ",
-                                         split.path(), "): ", mapped.message()));
-      }
-      ++index;
-      ++records;
+    MapProgress progress;
+    for (const proto::InputSplit* file : files) {
+      context.set_input_file(file->path());
+      absl::Status read =
+          MapFile(*file, attempt, environment, skip, *mapper, out, progress, result);
+      if (!read.ok()) return read;
     }
-    if (!(*reader)->status().ok()) return (*reader)->status();
-    bytes_read = (*reader)->bytes_read();
+    records = progress.records;
+    bytes_read = progress.bytes_read;
   }
   absl::Status finished = mapper->Finish(out);
   if (!finished.ok()) return finished;

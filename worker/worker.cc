@@ -253,8 +253,10 @@ bool Worker::NeedsFetch(const proto::TaskAssignment& task) const {
 }
 
 bool Worker::MayFetchSplit(const proto::TaskAssignment& task) const {
+  const proto::InputSplit& split = task.split();
   return options_.fetcher != nullptr && task.attempt().kind() == proto::TASK_KIND_MAP &&
-         task.has_split() && !task.split().path().empty() && task.split().has_identity();
+         task.has_split() &&
+         (split.parts_size() > 0 || (!split.path().empty() && split.has_identity()));
 }
 
 bool Worker::MaySendPartFile(const proto::JobDefinition& job,

@@ -27,6 +27,7 @@ class FirstReducer : public Reducer {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "distinct",
     .description = "each distinct line once, sorted",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<LineMapper>(); },
     .reducer = [] { return std::make_unique<FirstReducer>(); },
     .combiner = [] { return std::make_unique<FirstReducer>(); },

@@ -69,6 +69,7 @@ class GrepMapper : public Mapper {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "grep",
     .description = "how often each match of --set pattern=REGEX occurs: match<TAB>count",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<GrepMapper>(); },
     .reducer = [] { return std::make_unique<SumReducer>(); },
     .combiner = [] { return std::make_unique<SumReducer>(); },

@@ -26,6 +26,7 @@ class IdentityMapper : public Mapper {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "identity",
     .description = "every line unchanged, sorted by key (text before the first tab)",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<IdentityMapper>(); },
     .output_format = OutputFormat::kLine,
 });

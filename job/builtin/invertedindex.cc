@@ -20,13 +20,18 @@ constexpr size_t kMaxWords = 1 << 21;
 class IndexMapper : public Mapper {
  public:
   absl::Status Setup(TaskContext& context) override {
-    absl::string_view file = context.input_file();
-    size_t slash = file.rfind('/');
-    file_ = std::string(slash == absl::string_view::npos ? file : file.substr(slash + 1));
+    context_ = &context;
     return absl::OkStatus();
   }
 
   absl::Status Map(const Record& record, Emitter& out) override {
+    // A combined split's records come from several files, one after another.
+    if (const absl::string_view path = context_->input_file(); path != path_) {
+      Flush(out);
+      path_ = std::string(path);
+      const size_t slash = path.rfind('/');
+      file_ = std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+    }
     builtin::ForEachWord(record.line, [this](absl::string_view word) {
       if (!words_.contains(word)) words_.emplace(word);
     });
@@ -45,7 +50,9 @@ class IndexMapper : public Mapper {
     words_.clear();
   }
 
-  std::string file_;
+  TaskContext* context_ = nullptr;
+  std::string path_;  // the file whose words `words_` holds
+  std::string file_;  // its base name
   absl::flat_hash_set<std::string> words_;
 };
 
@@ -67,6 +74,7 @@ class FilesReducer : public Reducer {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "invertedindex",
     .description = "for each word, the files it occurs in: word<TAB>file1,file2,...",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<IndexMapper>(); },
     .reducer = [] { return std::make_unique<FilesReducer>(); },
     .combiner = [] { return std::make_unique<FilesReducer>(); },

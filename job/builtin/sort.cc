@@ -25,6 +25,7 @@ class SortMapper : public Mapper {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "sort",
     .description = "TeraSort: records (lines) in order of their first 10 bytes, across part files",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<SortMapper>(); },
     .sample_key =
         [](absl::string_view line) {

@@ -54,6 +54,7 @@ class WordCountMapper : public Mapper {
 BRAID_REGISTER_JOB(JobDefinition{
     .name = "wordcount",
     .description = "how often each word occurs: word<TAB>count",
+    .combinable_inputs = true,
     .mapper = [] { return std::make_unique<WordCountMapper>(); },
     .reducer = [] { return std::make_unique<SumReducer>(); },
     .combiner = [] { return std::make_unique<SumReducer>(); },
