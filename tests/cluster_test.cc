@@ -26,6 +26,7 @@
 #include "proto/envelope.h"
 #include "reactor/held_blocking_calls.h"
 #include "tests/job_outputs.h"
+#include "worker/run_merger.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -129,6 +130,21 @@ TEST(Cluster, TenThousandTinyFilesAreAFewMapTasksAndCountedExactly) {
   ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
   EXPECT_LE(status->maps_total(), 24u);
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+}
+
+TEST(Cluster, AReduceOfMoreMapOutputsThanOneMergeReadsIsExact) {
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 4'000; ++i) absl::StrAppend(&text, "w", i % 101, i % 3 == 0 ? "\n" : " ");
+  testing::WriteFile(dir.File("in"), text);
+  testing::Cluster cluster;
+  proto::JobSpec spec = Spec("wordcount", dir.File("in"), dir.File("out"), 2);
+  spec.set_split_size(100);
+  absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_GT(status->maps_total(), 2 * kMergeFanIn);  // two passes' worth
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts({text}));
 }
 
 TEST(Cluster, AnInvertedIndexOfCombinedFilesNamesEachWordsOwnFiles) {

@@ -10,6 +10,7 @@ namespace braid {
 namespace {
 
 constexpr size_t kBufferBytes = ChecksummedFileWriter::kBufferBytes;
+constexpr size_t kMinBufferBytes = 4096;
 
 void PutVarint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
@@ -56,16 +57,26 @@ absl::StatusOr<std::unique_ptr<RunReader>> RunReader::Open(const std::string& pa
                                                            Env& env) {
   absl::StatusOr<std::unique_ptr<SequentialFile>> file = env.NewSequentialFile(path, offset);
   if (!file.ok()) return file.status();
-  return std::unique_ptr<RunReader>(new RunReader(path, *std::move(file), length, expected));
+  // A buffer no larger than the run (it grows for a record that does not fit): a merge of many
+  // small runs holds little.
+  uint64_t bytes = length;
+  if (bytes == UINT64_MAX) {
+    absl::StatusOr<FileInfo> info = env.Stat(path);
+    bytes = info.ok() && info->size >= offset ? info->size - offset : kBufferBytes;
+  }
+  const size_t buffer =
+      static_cast<size_t>(std::clamp<uint64_t>(bytes, kMinBufferBytes, kBufferBytes));
+  return std::unique_ptr<RunReader>(
+      new RunReader(path, *std::move(file), length, expected, buffer));
 }
 
 RunReader::RunReader(std::string path, std::unique_ptr<SequentialFile> file, uint64_t length,
-                     std::optional<uint32_t> expected)
+                     std::optional<uint32_t> expected, size_t buffer_bytes)
     : path_(std::move(path)),
       file_(std::move(file)),
       remaining_(length),
       expected_crc_(expected),
-      buffer_(kBufferBytes) {}
+      buffer_(buffer_bytes) {}
 
 bool RunReader::Ensure(size_t needed) {
   while (filled_ - begin_ < needed) {

@@ -67,7 +67,7 @@ class RunReader {
 
  private:
   RunReader(std::string path, std::unique_ptr<SequentialFile> file, uint64_t length,
-            std::optional<uint32_t> expected);
+            std::optional<uint32_t> expected, size_t buffer_bytes);
   // Makes at least `needed` unread bytes available; false if the range ends first.
   bool Ensure(size_t needed);
   bool Corrupt(absl::string_view why);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace braid {
 
 RunMerger::RunMerger(std::vector<std::unique_ptr<RunReader>> runs) : runs_(std::move(runs)) {}
@@ -52,6 +54,59 @@ uint64_t RunMerger::bytes_read() const {
   uint64_t total = 0;
   for (const auto& run : runs_) total += run->bytes_read();
   return total;
+}
+
+absl::StatusOr<MergedRuns> MergeToFanIn(std::vector<RunLocation> runs, const std::string& dir,
+                                        size_t fan_in, Env& env,
+                                        const std::function<bool()>& cancelled) {
+  fan_in = std::max<size_t>(fan_in, 2);
+  MergedRuns merged;
+  std::vector<bool> intermediate(runs.size(), false);
+  for (int pass = 1; runs.size() > fan_in; ++pass) {
+    if (pass == 1) {
+      if (absl::Status made = env.CreateDirs(dir); !made.ok()) return made;
+    }
+    std::vector<RunLocation> next;
+    std::vector<bool> next_intermediate;
+    for (size_t begin = 0; begin < runs.size(); begin += fan_in) {
+      const size_t end = std::min(runs.size(), begin + fan_in);
+      if (end - begin == 1) {
+        next.push_back(runs[begin]);
+        next_intermediate.push_back(intermediate[begin]);
+        continue;
+      }
+      std::vector<std::unique_ptr<RunReader>> readers;
+      for (size_t i = begin; i < end; ++i) {
+        absl::StatusOr<std::unique_ptr<RunReader>> reader =
+            RunReader::Open(runs[i].path, 0, UINT64_MAX, runs[i].crc32c, env);
+        if (!reader.ok()) return reader.status();
+        readers.push_back(*std::move(reader));
+      }
+      RunMerger merger(std::move(readers));
+      absl::StatusOr<std::unique_ptr<RunWriter>> writer =
+          RunWriter::Create(absl::StrCat(dir, "/merge-", pass, "-", next.size(), ".run"), env);
+      if (!writer.ok()) return writer.status();
+      for (uint64_t records = 0; merger.Next(); ++records) {
+        if (records % 4096 == 0 && cancelled && cancelled()) {
+          return absl::CancelledError("cancelled while merging");
+        }
+        (*writer)->Add(merger.key(), merger.value());
+      }
+      if (!merger.status().ok()) return merger.status();
+      if (absl::Status finished = (*writer)->Finish(); !finished.ok()) return finished;
+      merged.bytes_read += merger.bytes_read();
+      for (size_t i = begin; i < end; ++i) {
+        if (intermediate[i]) env.RemoveFile(runs[i].path).IgnoreError();  // dir goes anyway
+      }
+      next.push_back(RunLocation{
+          .path = (*writer)->path(), .bytes = (*writer)->bytes(), .crc32c = (*writer)->crc32c()});
+      next_intermediate.push_back(true);
+    }
+    runs = std::move(next);
+    intermediate = std::move(next_intermediate);
+  }
+  merged.runs = std::move(runs);
+  return merged;
 }
 
 bool KeyGroups::NextKey() {

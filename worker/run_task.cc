@@ -335,25 +335,49 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   absl::Status setup = reducer->Setup(context);
   if (!setup.ok()) return setup;
 
-  std::vector<std::unique_ptr<RunReader>> runs;
+  std::vector<RunLocation> outputs;
+  Env& env = *Env::Default();
   for (const proto::MapOutput& output : task.map_outputs()) {
-    absl::StatusOr<std::unique_ptr<RunReader>> reader =
-        RunReader::Open(output.path(), 0, UINT64_MAX, output.crc32c());
-    if (absl::IsNotFound(reader.status())) {
+    absl::Status readable = env.CheckReadable(output.path());
+    if (absl::IsNotFound(readable)) {
       // Gone with its worker's disk: the coordinator has the map task run again.
       result.add_lost_map_outputs(output.map_task());
       continue;
     }
-    if (!reader.ok()) {
-      return absl::Status(
-          reader.status().code(),
-          absl::StrCat("map task ", output.map_task(), "'s output: ", reader.status().message()));
+    if (!readable.ok()) {
+      return absl::Status(readable.code(), absl::StrCat("map task ", output.map_task(),
+                                                        "'s output: ", readable.message()));
     }
-    runs.push_back(*std::move(reader));
+    outputs.push_back(
+        RunLocation{.path = output.path(), .bytes = output.bytes(), .crc32c = output.crc32c()});
   }
   if (result.lost_map_outputs_size() > 0) {
     return absl::UnavailableError(absl::StrCat(
         "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
+  }
+  // Many map outputs are merged in passes first (in the attempt's scratch directory, removed
+  // whatever happens), so that the merge below reads few at once.
+  const std::string merges = MapRunDirectory(environment.scratch_dir, attempt);
+  struct RemoveMerges {
+    Env& env;
+    const std::string& dir;
+    bool made;
+    ~RemoveMerges() {
+      if (made) env.RemoveAll(dir).IgnoreError();
+    }
+  } remove_merges{env, merges, outputs.size() > kMergeFanIn};
+  absl::StatusOr<MergedRuns> merged = MergeToFanIn(std::move(outputs), merges, kMergeFanIn, env,
+                                                   [&] { return Cancelled(environment); });
+  if (!merged.ok()) {
+    if (absl::IsCancelled(merged.status())) return CancelledError(attempt);
+    return merged.status();
+  }
+  std::vector<std::unique_ptr<RunReader>> runs;
+  for (const RunLocation& run : merged->runs) {
+    absl::StatusOr<std::unique_ptr<RunReader>> reader =
+        RunReader::Open(run.path, 0, UINT64_MAX, run.crc32c, env);
+    if (!reader.ok()) return reader.status();
+    runs.push_back(*std::move(reader));
   }
   absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, task, definition);
   if (!writer.ok()) return writer.status();
@@ -380,7 +404,8 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   counters.Add(kTaskCounters, kReduceInputGroups, static_cast<int64_t>(keys));
   counters.Add(kTaskCounters, kReduceInputRecords, static_cast<int64_t>(groups.records()));
   counters.Add(kTaskCounters, kReduceOutputRecords, static_cast<int64_t>(out.count()));
-  counters.Add(kFileSystemCounters, kBytesRead, static_cast<int64_t>(merger.bytes_read()));
+  counters.Add(kFileSystemCounters, kBytesRead,
+               static_cast<int64_t>(merged->bytes_read + merger.bytes_read()));
   counters.Add(kFileSystemCounters, kBytesWritten, static_cast<int64_t>((*writer)->bytes()));
   AddOutput(result, environment.worker_name, attempt.task(), attempt.task(), (*writer)->path(),
             (*writer)->bytes(), (*writer)->records(), (*writer)->crc32c());
