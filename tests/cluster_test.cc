@@ -26,8 +26,8 @@
 #include "proto/envelope.h"
 #include "reactor/held_blocking_calls.h"
 #include "tests/job_outputs.h"
-#include "worker/run_merger.h"
 #include "third_party/absl_compat/status_matchers.h"
+#include "worker/run_merger.h"
 
 namespace braid {
 namespace {

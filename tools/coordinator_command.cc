@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_format.h"
+#include "base/allocator_memory.h"
 #include "coordinator/access_control.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/planner.h"
@@ -14,6 +15,7 @@
 #include "job/registry.h"
 #include "messaging/curve_keys.h"
 #include "messaging/zmq_transport.h"
+#include "reactor/looping_call.h"
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 #include "tools/curve_flags.h"
@@ -38,6 +40,13 @@ ABSL_FLAG(std::string, state_dir, "",
           "WORK_DIR/state)");
 
 namespace braid {
+namespace {
+
+// How often the coordinator looks at its allocator's free memory, and how much of it it keeps.
+constexpr absl::Duration kFreeMemoryCheckInterval = absl::Seconds(2);
+constexpr uint64_t kFreeMemoryKept = uint64_t{32} << 20;
+
+}  // namespace
 
 int CoordinatorCommand(const std::vector<std::string>& args) {
   if (args.size() > 1) {
@@ -150,6 +159,12 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
                  IsLocalEndpoint(listen) ? "this machine only" : "INSECURE: open to anyone");
   }
   std::fflush(stdout);
+  // What a burst took (large messages, peers that announced large frames and went away) goes
+  // back to the system once freed, rather than keeping the process at its peak.
+  LoopingCall release_free_memory(reactor, [] {
+    if (AllocatorFreeBytes() > kFreeMemoryKept) ReleaseAllocatorFreeMemory();
+  });
+  release_free_memory.Start(kFreeMemoryCheckInterval, /*now=*/false).Catch([](absl::Status) {});
   absl::Status ran = reactor.Run();
   return ran.ok() ? 0 : 1;
 }

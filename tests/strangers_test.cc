@@ -1,0 +1,158 @@
+// Peers that never say hello, against a coordinator process: what they take is given back once
+// they close, and a peer that never finishes its greeting is closed by the handshake deadline.
+// Raw ZMTP 3.0 over the coordinator's ipc endpoint (a unix socket of the test's own).
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/braid_process.h"
+
+namespace braid {
+namespace {
+
+using testing::BraidProcess;
+using testing::ShortTempDir;
+
+// The process's resident memory, in bytes (0 if it cannot be read).
+uint64_t ResidentBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line.c_str(), "VmRSS: %llu kB", &kib) == 1) return uint64_t{kib} << 10;
+  }
+  return 0;
+}
+
+// A connected unix socket, or -1.
+int Connect(const std::string& path) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& bytes) {
+  for (size_t sent = 0; sent < bytes.size();) {
+    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// ZMTP 3.0's greeting for the NULL mechanism, as a client.
+std::string Greeting() {
+  std::string greeting("\xff\0\0\0\0\0\0\0\0\x7f\x03\x00", 12);
+  greeting += std::string("NULL") + std::string(16, '\0');
+  greeting += std::string(32, '\0');  // as-server 0, filler
+  return greeting;
+}
+
+// The NULL mechanism's READY command, as a DEALER.
+std::string Ready() {
+  std::string body =
+      std::string("\x05READY") + "\x0bSocket-Type" + std::string("\0\0\0\x06", 4) + "DEALER";
+  return std::string("\x04", 1) + static_cast<char>(body.size()) + body;
+}
+
+class StrangersTest : public ::testing::Test {
+ protected:
+  StrangersTest()
+      : endpoint_(absl::StrCat("ipc://", dir_.path(), "/c")),
+        coordinator_({"coordinator", "--listen", endpoint_, "--work-dir", dir_.path() + "/w"}) {}
+  void SetUp() override {
+    ASSERT_TRUE(coordinator_.WaitForOutput("listening on", absl::Seconds(30)))
+        << coordinator_.output();
+  }
+  std::string socket_path() const { return dir_.path() + "/c"; }
+
+  ShortTempDir dir_;
+  std::string endpoint_;
+  BraidProcess coordinator_;
+};
+
+TEST_F(StrangersTest, MemoryTakenByStalledLargeFramesIsGivenBackOnceTheyClose) {
+  // The baseline once a client has been served.
+  ASSERT_EQ(testing::RunBraid({"status", "--coordinator", endpoint_}).exit_code, 0);
+  const uint64_t baseline = ResidentBytes(coordinator_.pid());
+  ASSERT_GT(baseline, 0u);
+  // Six peers announce 64 MiB frames, send 40 MiB of each and stall.
+  std::vector<int> peers;
+  const std::string mib(1 << 20, 'x');
+  for (int i = 0; i < 6; ++i) {
+    const int fd = Connect(socket_path());
+    ASSERT_GE(fd, 0);
+    peers.push_back(fd);
+    ASSERT_TRUE(SendAll(fd, Greeting()));
+    char greeting[64];
+    ASSERT_EQ(recv(fd, greeting, sizeof(greeting), MSG_WAITALL), 64);
+    ASSERT_TRUE(SendAll(fd, Ready()));
+    std::string header("\x02", 1);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      header += static_cast<char>((uint64_t{64} << 20) >> shift & 0xff);
+    }
+    ASSERT_TRUE(SendAll(fd, header));
+    for (int m = 0; m < 40; ++m) ASSERT_TRUE(SendAll(fd, mib));
+  }
+  // (It holds what they sent until they close.)
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (ResidentBytes(coordinator_.pid()) < baseline + (uint64_t{200} << 20) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const uint64_t stalled = ResidentBytes(coordinator_.pid());
+  EXPECT_GT(stalled, baseline + (uint64_t{200} << 20));
+  for (int fd : peers) close(fd);
+  uint64_t after = ResidentBytes(coordinator_.pid());
+  while (after > baseline + baseline / 10 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+    after = ResidentBytes(coordinator_.pid());
+  }
+  EXPECT_LE(after, baseline + baseline / 10)
+      << "baseline " << baseline << ", with the stalled frames " << stalled;
+  // And it still serves.
+  EXPECT_EQ(testing::RunBraid({"status", "--coordinator", endpoint_}).exit_code, 0);
+}
+
+TEST_F(StrangersTest, HalfAGreetingIsClosedByTheHandshakeDeadline) {
+  std::vector<int> peers;
+  for (int i = 0; i < 5; ++i) {
+    const int fd = Connect(socket_path());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(SendAll(fd, Greeting().substr(0, 10)));
+    peers.push_back(fd);
+  }
+  const absl::Time start = absl::Now();
+  for (int fd : peers) {
+    timeval wait{.tv_sec = 45, .tv_usec = 0};
+    ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)), 0);
+    char byte;
+    ssize_t got;
+    // What the coordinator sends of its greeting, then the end of the connection.
+    while ((got = recv(fd, &byte, 1, 0)) > 0) {
+    }
+    EXPECT_EQ(got, 0) << "still open after " << absl::Now() - start;
+    close(fd);
+  }
+  EXPECT_LT(absl::Now() - start, absl::Seconds(40));
+  EXPECT_EQ(testing::RunBraid({"status", "--coordinator", endpoint_}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace braid
