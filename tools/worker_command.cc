@@ -231,6 +231,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   options.name = DefaultWorkerName();
   options.slots = static_cast<uint32_t>(slots);
   options.scratch_dir = scratch;
+  options.blocking_calls = &blocking_calls;
   options.data_server = data_server.get();
   options.fetcher = fetcher.get();
   options.part_sender = part_sender.get();

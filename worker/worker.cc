@@ -131,9 +131,16 @@ void Worker::RemoveJobData(const std::string& job) {
       job == "." || job == "..") {
     return;
   }
-  const std::string dir = absl::StrCat(options_.scratch_dir, "/", job);
-  absl::Status removed = env().RemoveAll(dir);
-  if (!removed.ok()) LOG(WARNING) << "cannot remove job " << job << "'s data: " << removed;
+  auto remove = [&env = env(), job, dir = absl::StrCat(options_.scratch_dir, "/", job)] {
+    absl::Status removed = env.RemoveAll(dir);
+    if (!removed.ok()) LOG(WARNING) << "cannot remove job " << job << "'s data: " << removed;
+    return absl::OkStatus();
+  };
+  if (options_.blocking_calls == nullptr) {
+    remove().IgnoreError();
+  } else {
+    options_.blocking_calls->Run(std::move(remove)).Catch([](absl::Status) {});
+  }
 }
 
 void Worker::RemoveEndedJobsData(const proto::Welcome& welcome) {

@@ -32,6 +32,7 @@
 #include "messaging/link.h"
 #include "messaging/transport.h"
 #include "proto/braid.pb.h"
+#include "reactor/blocking_calls.h"
 #include "reactor/looping_call.h"
 #include "worker/fleet_keys.h"
 #include "worker/map_output_fetcher.h"
@@ -54,6 +55,9 @@ struct WorkerOptions {
   // Removes what the worker keeps in scratch_dir; null for Env::Default(). Must outlive the
   // worker.
   Env* env = nullptr;
+  // Where an ended job's scratch data is removed, off the loop (a job of many tasks leaves many
+  // files); null: on the loop. Must outlive the worker.
+  BlockingCalls* blocking_calls = nullptr;
   // The data plane (both null: map outputs are read by path, from a filesystem the workers
   // share). `data_server` serves this worker's map outputs to other workers' reducers, and its
   // endpoint goes in the hello; `fetcher` copies the outputs other workers hold before a reduce

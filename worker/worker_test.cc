@@ -16,6 +16,7 @@
 #include "messaging/memory_transport.h"
 #include "proto/status_coding.h"
 #include "reactor/fake_clock.h"
+#include "reactor/held_blocking_calls.h"
 #include "third_party/absl_compat/status_matchers.h"
 
 namespace braid {
@@ -73,6 +74,7 @@ class WorkerTest : public ::testing::Test {
     options.scratch_dir = "/scratch";
     options.job_kinds = {"lines"};
     options.env = &env_;
+    options.blocking_calls = &removals_;
     worker_ = std::make_unique<Worker>(clock_, network_.Connect("coordinator"), executor_,
                                        std::move(options));
     started_ = worker_->Start();
@@ -122,6 +124,7 @@ class WorkerTest : public ::testing::Test {
   MemoryNetwork network_;
   Hub hub_;
   FakeEnv env_;
+  HeldBlockingCalls removals_;
   ScriptedExecutor executor_;
   std::unique_ptr<Worker> worker_;
   Deferred<proto::Welcome> started_;
@@ -192,12 +195,16 @@ TEST_F(WorkerTest, ACancelledAttemptIsAskedToStopAndItsOutputRemovedUnreported) 
   EXPECT_FALSE(env_.Exists("/scratch/job_1/map-0/part"));
 }
 
-TEST_F(WorkerTest, AJobsEndRemovesItsScratchDataOnly) {
+TEST_F(WorkerTest, AJobsEndRemovesItsScratchDataOnlyAndOffTheLoop) {
   ASSERT_THAT(env_.CreateDirs("/scratch/job_1/map-0"), IsOk());
   ASSERT_THAT(env_.CreateDirs("/scratch/job_2"), IsOk());
   proto::Envelope finished;
   finished.mutable_job_finished()->set_job_id("job_1");
   Send(std::move(finished));
+  ASSERT_EQ(removals_.held(), 1u);
+  EXPECT_TRUE(env_.Exists("/scratch/job_1"));  // not on the loop
+  removals_.RunNext();
+  Turn();
   EXPECT_FALSE(env_.Exists("/scratch/job_1"));
   EXPECT_TRUE(env_.Exists("/scratch/job_2"));
 }
@@ -207,6 +214,7 @@ TEST_F(WorkerTest, AJobIdThatIsAPathRemovesNothing) {
   proto::Envelope finished;
   finished.mutable_job_finished()->set_job_id("../scratch");
   Send(std::move(finished));
+  EXPECT_EQ(removals_.held(), 0u);
   EXPECT_EQ(env_.calls(FakeEnv::Op::kRemove), 0);
   EXPECT_TRUE(env_.Exists("/scratch/job_2"));
 }
