@@ -120,9 +120,9 @@ absl::StatusOr<std::unique_ptr<ZmqServerTransport>> ZmqServerTransport::Bind(
   std::string bound = socket.get(zmq::sockopt::last_endpoint);
   auto transport = std::unique_ptr<ZmqServerTransport>(new ZmqServerTransport(
       reactor, std::move(zap), std::move(socket), std::move(bound), options));
-  if (transport->zap_ != nullptr) {
-    absl::StatusOr<std::unique_ptr<HandshakeMonitor>> monitor =
-        HandshakeMonitor::Start(reactor, transport->socket_, transport->endpoint_);
+  if (transport->zap_ != nullptr || options.max_connections > 0) {
+    absl::StatusOr<std::unique_ptr<HandshakeMonitor>> monitor = HandshakeMonitor::Start(
+        reactor, transport->socket_, transport->endpoint_, options.max_connections);
     if (!monitor.ok()) return monitor.status();
     transport->monitor_ = *std::move(monitor);
   }
@@ -153,6 +153,10 @@ void ZmqServerTransport::SetOnHandshakeFailed(absl::AnyInvocable<void(absl::Stat
 
 uint64_t ZmqServerTransport::handshakes_failed() const {
   return monitor_ != nullptr ? monitor_->failures() : 0;
+}
+
+uint64_t ZmqServerTransport::connections_refused() const {
+  return monitor_ != nullptr ? monitor_->connections_refused() : 0;
 }
 
 absl::Status ZmqServerTransport::OnReadable() {

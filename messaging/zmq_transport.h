@@ -8,7 +8,8 @@
 //                         a full receive queue makes ZeroMQ stop reading from that peer's
 //                         connection, which pushes back on the sender;
 //   ZMQ_MAXMSGSIZE        a peer that sends a larger frame is disconnected by ZeroMQ;
-//   ZMQ_LINGER            how long closing a socket waits to flush (never forever).
+//   ZMQ_LINGER            how long closing a socket waits to flush (never forever);
+// and a server holds its connections to `max_connections`.
 // Memory is thus bounded by (peers x high-water mark x frame size) at worst.
 //
 // With CURVE keys (CurveServerOptions, CurveClientOptions) every byte is encrypted, the client
@@ -48,6 +49,9 @@ struct ZmqTransportOptions {
   // Frames one readable event handles before the loop gets a turn (fairness between peers,
   // timers and other sockets).
   int max_frames_per_event = 4096;
+  // A server's open connections at most (a new one beyond is shut down: HandshakeMonitor);
+  // 0: no limit.
+  size_t max_connections = 0;
 };
 
 // A CURVE server: its key pair, and which client keys (Z85) it admits (OK) or refuses (the
@@ -88,6 +92,8 @@ class ZmqServerTransport final : public ServerTransport {
   // what runs for each.
   uint64_t handshakes_failed() const;
   void SetOnHandshakeFailed(absl::AnyInvocable<void(absl::Status)> on_failed);
+  // Connections shut down at once for ZmqTransportOptions::max_connections.
+  uint64_t connections_refused() const;
 
  private:
   ZmqServerTransport(Reactor& reactor, std::unique_ptr<ZapHandler> zap, zmq::socket_t socket,

@@ -2,10 +2,12 @@
 // they close, and a peer that never finishes its greeting is closed by the handshake deadline.
 // Raw ZMTP 3.0 over the coordinator's ipc endpoint (a unix socket of the test's own).
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -75,7 +77,8 @@ class StrangersTest : public ::testing::Test {
  protected:
   StrangersTest()
       : endpoint_(absl::StrCat("ipc://", dir_.path(), "/c")),
-        coordinator_({"coordinator", "--listen", endpoint_, "--work-dir", dir_.path() + "/w"}) {}
+        coordinator_({"coordinator", "--listen", endpoint_, "--work-dir", dir_.path() + "/w",
+                      "--max-connections", "8"}) {}
   void SetUp() override {
     ASSERT_TRUE(coordinator_.WaitForOutput("listening on", absl::Seconds(30)))
         << coordinator_.output();
@@ -128,6 +131,71 @@ TEST_F(StrangersTest, MemoryTakenByStalledLargeFramesIsGivenBackOnceTheyClose) {
       << "baseline " << baseline << ", with the stalled frames " << stalled;
   // And it still serves.
   EXPECT_EQ(testing::RunBraid({"status", "--coordinator", endpoint_}).exit_code, 0);
+}
+
+TEST_F(StrangersTest, ConnectionsBeyondTheLimitAreClosedAtOnceAndTheirPlacesFreedWhenTheyGo) {
+  std::vector<int> peers;
+  for (int i = 0; i < 12; ++i) {
+    const int fd = Connect(socket_path());
+    ASSERT_GE(fd, 0);
+    SendAll(fd, Greeting().substr(0, 10));  // fails if the coordinator has closed it already
+    peers.push_back(fd);
+  }
+  // The first 8 stay open (until the handshake deadline, 30 s); the 4 after them are closed at
+  // once. Watched for 5 s.
+  std::vector<pollfd> open;
+  for (int fd : peers) open.push_back(pollfd{.fd = fd, .events = POLLIN, .revents = 0});
+  int closed = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    const int ready = poll(open.data(), open.size(), 100);
+    ASSERT_GE(ready, 0);
+    for (pollfd& watched : open) {
+      if (watched.fd < 0 || (watched.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      char bytes[256];
+      const ssize_t got = recv(watched.fd, bytes, sizeof(bytes), MSG_DONTWAIT);
+      if (got == 0 || (got < 0 && errno != EAGAIN)) {
+        ++closed;
+        watched.fd = -1;  // poll skips it from now on
+      }
+    }
+  }
+  EXPECT_EQ(closed, 4);
+  // A client gets in once they have gone.
+  for (int fd : peers) close(fd);
+  EXPECT_EQ(testing::RunBraid({"status", "--coordinator", endpoint_}).exit_code, 0);
+}
+
+TEST_F(StrangersTest, ConnectionsThatFailOrGoAwayGiveTheirPlacesBack) {
+  // Rounds of as many connections as the limit: garbage instead of a greeting, a greeting of
+  // another version, or nothing at all before closing.
+  const std::vector<std::string> openings = {std::string(64, 'G'),
+                                             std::string("\xff\0\0\0\0\0\0\0\x01\x7f\x01", 11), ""};
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& opening : openings) {
+      std::vector<int> peers;
+      for (int i = 0; i < 8; ++i) {
+        const int fd = Connect(socket_path());
+        ASSERT_GE(fd, 0);
+        SendAll(fd, opening);  // may fail once the coordinator has closed it
+        peers.push_back(fd);
+      }
+      for (int fd : peers) {
+        // Until the coordinator closes it (garbage) or for a moment (the rest), then close.
+        timeval wait{.tv_sec = 0, .tv_usec = 50'000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+        char bytes[256];
+        while (recv(fd, bytes, sizeof(bytes), 0) > 0) {
+        }
+        close(fd);
+      }
+    }
+  }
+  // Every place is free again: clients get in, one after another.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(
+        testing::RunBraid({"status", "--coordinator", endpoint_, "--timeout", "10s"}).exit_code, 0);
+  }
 }
 
 TEST_F(StrangersTest, HalfAGreetingIsClosedByTheHandshakeDeadline) {

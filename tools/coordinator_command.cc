@@ -33,6 +33,9 @@ ABSL_FLAG(int, max_submits_in_flight, 16, "submits one client may have being pla
 ABSL_FLAG(int, max_watches_per_client, 1000, "jobs one client connection may watch at once");
 ABSL_FLAG(std::string, max_file_bytes, "16MiB",
           "bytes of --file one streaming job may ship (at most 16MiB)");
+ABSL_FLAG(int, max_connections, 10'000,
+          "connections (workers, clients and anyone else) open at once at most; a new one beyond "
+          "is closed at once");
 ABSL_FLAG(int64_t, max_tasks, braid::kDefaultMaxTasks,
           "the most tasks (maps and reduces) one job may have; a larger job is refused at submit");
 ABSL_FLAG(std::string, state_dir, "",
@@ -96,10 +99,16 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     curve.keys = *std::move(pair);
     curve.admit = [&access](absl::string_view key) { return access->Admit(key); };
   }
+  if (absl::GetFlag(FLAGS_max_connections) < 1) {
+    absl::FPrintF(stderr, "braid coordinator: --max-connections must be at least 1\n");
+    return 2;
+  }
+  ZmqTransportOptions transport_options;
+  transport_options.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections));
   PollReactor reactor;
   const std::string public_key = curve.keys.public_key;
   absl::StatusOr<std::unique_ptr<ZmqServerTransport>> transport =
-      ZmqServerTransport::Bind(reactor, listen, {}, std::move(curve));
+      ZmqServerTransport::Bind(reactor, listen, transport_options, std::move(curve));
   if (!transport.ok()) {
     absl::FPrintF(stderr, "braid coordinator: %s\n", transport.status().message());
     return 2;
