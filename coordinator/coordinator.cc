@@ -601,6 +601,18 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
     hub_.Reject(peer, request, admissible);
     return;
   }
+  if (spec.combine_inputs() == proto::INPUT_COMBINING_DEFAULT) {
+    for (const auto& [worker_peer, worker] : scheduler_.workers()) {
+      if (worker.reads_combined_splits) continue;
+      // Its tasks would fail on a split it cannot read.
+      spec.set_combine_inputs(proto::INPUT_COMBINING_OFF);
+      warnings.push_back(absl::StrCat(
+          "small input files are not packed into combined splits: "
+          "worker ",
+          worker.name, " is of an older Braid (", worker.build_version, ") that cannot read them"));
+      break;
+    }
+  }
   // Planning reads the filesystem (globs, a stat per input, sort's sampling): off the loop —
   // unless the submit names no file at all. The call captures copies, the Env and the job's
   // definition (the registry outlives everything).

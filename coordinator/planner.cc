@@ -165,6 +165,13 @@ class SmallFilePacker {
   uint32_t files_ = 0;
 };
 
+// What a file counts as when small files are packed: its size, or for a compressed file four
+// times it (about what text shrinks to), so that a pack of them is not far more text than one
+// split.
+uint64_t PackedBytes(uint64_t size, bool compressed) {
+  return compressed ? size * kCompressionAllowance : size;
+}
+
 // Whether the job's small files are packed into combined splits. By default only for a job whose
 // definition says its mapper allows it (not streaming: a command may read map_input_file, which
 // a combined task cannot set); asked for, for any job that does not say otherwise.
@@ -478,8 +485,8 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     sizes.push_back(info->size);
     // (A task bag's count is known once its lines are counted, below.)
     // (At most one task per byte: the sum is below the inputs' total size.)
-    if (counting.IsSmall(info->size)) {
-      if (counting.StartsSplit(info->size)) ++tasks;
+    if (const uint64_t packed = PackedBytes(info->size, compressed); counting.IsSmall(packed)) {
+      if (counting.StartsSplit(packed)) ++tasks;
     } else if (!bag && info->size > 0) {
       counting.EndSplit();
       tasks += compressed ? 1 : (info->size - 1) / split_size + 1;
@@ -497,8 +504,8 @@ absl::StatusOr<JobPlan> PlanJob(Env& env, const proto::JobSpec& spec,
     // its splits from here rather than read something else.
     absl::StatusOr<proto::FileIdentity> identity = IdentifyFile(env, file);
     if (!identity.ok()) return identity.status();
-    if (packing.IsSmall(size)) {
-      if (packing.StartsSplit(size)) plan.splits.emplace_back();
+    if (const uint64_t packed = PackedBytes(size, compressed); packing.IsSmall(packed)) {
+      if (packing.StartsSplit(packed)) plan.splits.emplace_back();
       proto::InputSplit* part = plan.splits.back().add_parts();
       part->set_path(file);
       // A compressed file is read whole, as when it is a split of its own.

@@ -36,6 +36,8 @@ inline constexpr uint64_t kMaxTasksLimit = kMaxMapTasks;
 // splits (JobSpec.combine_inputs) of at most the split size and this many files.
 inline constexpr uint64_t kSmallFileDivisor = 4;
 inline constexpr uint32_t kMaxSplitParts = 1'000;
+// A compressed file counts as this many times its size when packed.
+inline constexpr uint64_t kCompressionAllowance = 4;
 
 struct JobPlan {
   // One per map task.

@@ -185,6 +185,17 @@ TEST_F(PlannerTest, SmallFilesArePackedInOrderUpToTheSplitSizeAndALargeFileEndsA
   EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a b c", "d", "d", "d", "d", "d", "e", "f"));
 }
 
+TEST_F(PlannerTest, ACompressedFileIsPackedAsFourTimesItsSize) {
+  WriteFile(dir_.File("a.gz"), std::string(5, 'x'));
+  WriteFile(dir_.File("b.gz"), std::string(5, 'x'));
+  WriteFile(dir_.File("c.gz"), std::string(10, 'x'));  // as 40 bytes: not small
+  proto::JobSpec spec = Spec({dir_.File("?.gz")});
+  spec.set_split_size(100);
+  absl::StatusOr<JobPlan> plan = PlanJob(*Env::Default(), spec, &kCombinable);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(FilesPerTask(*plan), ElementsAre("a.gz b.gz", "c.gz"));
+}
+
 TEST_F(PlannerTest, APackNeverPassesTheSplitSize) {
   for (const char* name : {"a", "b", "c", "d"}) WriteFile(dir_.File(name), std::string(24, 'x'));
   proto::JobSpec spec = Spec({dir_.File("?")});

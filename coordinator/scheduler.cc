@@ -37,6 +37,7 @@ WorkerId Scheduler::AddWorker(const PeerId& peer, const proto::WorkerHello& hell
   worker.kinds =
       absl::flat_hash_set<std::string>(hello.job_kinds().begin(), hello.job_kinds().end());
   worker.build_version = hello.build_version();
+  worker.reads_combined_splits = hello.reads_combined_splits();
   worker.data_endpoint = hello.data_endpoint();
   worker.key = std::string(hub_.key(peer));
   worker.id = directory_.Intern(hello.name());

@@ -67,6 +67,7 @@ class Scheduler {
     uint32_t slots = 1;
     absl::flat_hash_set<std::string> kinds;
     std::string build_version;
+    bool reads_combined_splits = false;
     // Where it serves its map outputs (empty: reducers read them by path), and the key its
     // connection was authenticated with (the data endpoint's, which reducers verify).
     std::string data_endpoint;

@@ -143,7 +143,7 @@ TEST(Cluster, AReduceOfMoreMapOutputsThanOneMergeReadsIsExact) {
   absl::StatusOr<proto::JobStatus> status = cluster.Run(spec);
   ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
-  EXPECT_GT(status->maps_total(), 2 * kMergeFanIn);  // two passes' worth
+  EXPECT_GT(status->maps_total(), 2 * kMergeFanIn);  // more than one merge reads
   EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts({text}));
 }
 
@@ -657,6 +657,28 @@ TEST(Cluster, AWorkerNameTakenByAnotherProcessIsRefused) {
     EXPECT_THAT(answer.reject().message(), HasSubstr("pid 42 on host-a"));
   }
   EXPECT_EQ(cluster.coordinator().workers(), 1u);
+}
+
+TEST(Cluster, WhileAnOlderWorkerIsConnectedSmallFilesAreNotCombined) {
+  testing::TempDir dir;
+  std::vector<std::string> texts = {"a b\n", "b c\n", "c d\n"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    testing::WriteFile(dir.File(absl::StrCat("in-", i)), texts[i]);
+  }
+  testing::Cluster cluster;
+  std::unique_ptr<ClientTransport> older;  // its hello does not say it reads combined splits
+  ASSERT_TRUE(HelloFrom(cluster, older, "older", "host-b", 7).has_welcome());
+  absl::StatusOr<proto::JobStatus> status =
+      cluster.Run(Spec("wordcount", dir.File("in-*"), dir.File("out"), 1));
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->state(), proto::JOB_STATE_SUCCEEDED) << status->message();
+  EXPECT_EQ(status->maps_total(), 3u);
+  EXPECT_EQ(ParseCounts(OutputLines(dir.File("out"))), ReferenceCounts(texts));
+  older.reset();
+  cluster.Pass(absl::Seconds(60));  // until the coordinator has lost it
+  status = cluster.Run(Spec("wordcount", dir.File("in-*"), dir.File("out2"), 1));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->maps_total(), 1u);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ ABSL_FLAG(std::vector<std::string>, set, {},
 ABSL_FLAG(std::string, split_size, "64MiB", "the largest byte range a map task reads");
 ABSL_FLAG(std::string, combine_inputs, "auto",
           "pack files smaller than a quarter of the split size several to a map task: on, off, "
-          "or auto (on, except for streaming jobs)");
+          "or auto (on for jobs that allow it, as every built-in job but streaming does)");
 ABSL_FLAG(bool, overwrite, false, "replace an existing output directory");
 ABSL_FLAG(bool, detach, false, "print the job's id and return without waiting for it");
 ABSL_FLAG(int, max_attempts, 4, "failed attempts per task before the job fails");

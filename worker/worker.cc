@@ -74,6 +74,7 @@ proto::Envelope Worker::Hello() const {
   worker->set_slots(options_.slots);
   for (const std::string& kind : options_.job_kinds) worker->add_job_kinds(kind);
   worker->set_build_version(std::string(kBuildVersion));
+  worker->set_reads_combined_splits(true);
   worker->set_scratch_dir(options_.scratch_dir);
   if (options_.data_server != nullptr) worker->set_data_endpoint(options_.data_server->endpoint());
   return hello;
