@@ -11,11 +11,11 @@ extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
 
 namespace braid {
 
-uint64_t AllocatorFreeBytes() {
+std::optional<uint64_t> AllocatorFreeBytes() {
   size_t bytes = 0;
   if (MallocExtension_GetNumericProperty == nullptr ||
       !MallocExtension_GetNumericProperty("tcmalloc.pageheap_free_bytes", &bytes)) {
-    return 0;
+    return std::nullopt;
   }
   return bytes;
 }

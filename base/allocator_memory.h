@@ -4,17 +4,18 @@
 // Braid's binaries allocate with tcmalloc (gperftools), which returns free pages only when told;
 // a burst of large messages (a stranger announcing 64 MiB frames and stalling) would otherwise
 // keep the process at its peak for good. Without tcmalloc (the sanitizer builds), glibc's malloc
-// is trimmed instead, and the free bytes are not known (0).
+// is trimmed instead, and the free bytes are not known.
 
 #ifndef BRAID_BASE_ALLOCATOR_MEMORY_H_
 #define BRAID_BASE_ALLOCATOR_MEMORY_H_
 
 #include <cstdint>
+#include <optional>
 
 namespace braid {
 
-// Bytes the allocator holds free (tcmalloc's page heap), or 0 if it does not say.
-uint64_t AllocatorFreeBytes();
+// Bytes the allocator holds free (tcmalloc's page heap), if it says.
+std::optional<uint64_t> AllocatorFreeBytes();
 
 // Returns the allocator's free memory to the system (tcmalloc's ReleaseFreeMemory, or glibc's
 // malloc_trim). Takes time in proportion to what is free; memory in use is untouched.

@@ -171,7 +171,8 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
   // What a burst took (large messages, peers that announced large frames and went away) goes
   // back to the system once freed, rather than keeping the process at its peak.
   LoopingCall release_free_memory(reactor, [] {
-    if (AllocatorFreeBytes() > kFreeMemoryKept) ReleaseAllocatorFreeMemory();
+    const std::optional<uint64_t> free = AllocatorFreeBytes();
+    if (!free.has_value() || *free > kFreeMemoryKept) ReleaseAllocatorFreeMemory();
   });
   release_free_memory.Start(kFreeMemoryCheckInterval, /*now=*/false).Catch([](absl::Status) {});
   absl::Status ran = reactor.Run();

@@ -66,10 +66,16 @@ absl::StatusOr<MergedRuns> MergeToFanIn(std::vector<RunLocation> runs, const std
     if (pass == 1) {
       if (absl::Status made = env.CreateDirs(dir); !made.ok()) return made;
     }
+    // A full pass merges every group of fan_in runs. If that would leave fewer than fan_in runs,
+    // the pass merges only as many runs, from the first, as leave exactly fan_in: the rest is
+    // left for the last merge, and not written once more.
+    size_t excess = runs.size() - fan_in;
+    const bool full = excess >= runs.size() - (runs.size() + fan_in - 1) / fan_in;
     std::vector<RunLocation> next;
     std::vector<bool> next_intermediate;
-    for (size_t begin = 0; begin < runs.size(); begin += fan_in) {
-      const size_t end = std::min(runs.size(), begin + fan_in);
+    for (size_t begin = 0, end; begin < runs.size(); begin = end) {
+      end = std::min(runs.size(), begin + (full ? fan_in : std::min(fan_in, excess + 1)));
+      excess -= std::min(excess, end - begin - 1);
       if (end - begin == 1) {
         next.push_back(runs[begin]);
         next_intermediate.push_back(intermediate[begin]);

@@ -61,12 +61,24 @@ TEST(MergeToFanIn, ManyRunsBecomeAFewThatMergeToTheSameRecordsInTheSameOrder) {
   const Records all = MergeAll(env, runs);
   absl::StatusOr<MergedRuns> merged = MergeToFanIn(runs, "/merges", 8, env);
   ASSERT_THAT(merged, IsOk());
-  EXPECT_THAT(merged->runs, SizeIs(4));  // 200 -> 25 -> 4
+  // 200 -> 25 (every group of 8) -> 8 (3 groups of the first 20; the 5 others as they are).
+  EXPECT_THAT(merged->runs, SizeIs(8));
   EXPECT_EQ(MergeAll(env, merged->runs), all);
   EXPECT_GT(merged->bytes_read, 0u);
   // The passes' runs are gone but for the last ones; the map outputs stay.
-  EXPECT_THAT(env.GetChildren("/merges").value(), SizeIs(4));
+  EXPECT_THAT(env.GetChildren("/merges").value(), SizeIs(8));
   EXPECT_THAT(env.GetChildren("/runs").value(), SizeIs(200));
+}
+
+TEST(MergeToFanIn, OneRunTooManyMergesJustTwo) {
+  FakeEnv env;
+  const std::vector<RunLocation> runs = WriteRuns(env, 9);
+  absl::StatusOr<MergedRuns> merged = MergeToFanIn(runs, "/merges", 8, env);
+  ASSERT_THAT(merged, IsOk());
+  ASSERT_THAT(merged->runs, SizeIs(8));
+  EXPECT_EQ(merged->bytes_read, runs[0].bytes + runs[1].bytes);
+  EXPECT_EQ(merged->runs[1].path, runs[2].path);
+  EXPECT_EQ(MergeAll(env, merged->runs), MergeAll(env, runs));
 }
 
 TEST(MergeToFanIn, RunsWithinTheFanInAreLeftAsTheyAre) {

@@ -196,10 +196,11 @@ struct MapProgress {
 };
 
 // Maps the records of `split` (a split of one file) through `mapper` to `out`.
-absl::Status MapFile(const proto::InputSplit& split, const proto::TaskAttempt& attempt,
-                     const TaskEnvironment& environment, const absl::flat_hash_set<uint64_t>& skip,
-                     Mapper& mapper, Emitter& out, MapProgress& progress,
-                     proto::TaskResult& result) {
+// (`combined`: the split is one of a combined split's files.)
+absl::Status MapFile(const proto::InputSplit& split, bool combined,
+                     const proto::TaskAttempt& attempt, const TaskEnvironment& environment,
+                     const absl::flat_hash_set<uint64_t>& skip, Mapper& mapper, Emitter& out,
+                     MapProgress& progress, proto::TaskResult& result) {
   absl::StatusOr<std::unique_ptr<SplitReader>> reader = OpenSplit(split);
   if (!reader.ok()) return reader.status();
   Record record;
@@ -216,9 +217,10 @@ absl::Status MapFile(const proto::InputSplit& split, const proto::TaskAttempt& a
     absl::Status mapped = mapper.Map(record, out);
     if (!mapped.ok()) {
       result.set_failed_record(static_cast<int64_t>(index));
-      return absl::Status(mapped.code(),
-                          absl::StrCat("record ", index, " (at byte ", record.offset, " of ",
-                                       split.path(), "): ", mapped.message()));
+      return absl::Status(
+          mapped.code(),
+          absl::StrCat("record ", index, " (at byte ", record.offset, " of ", split.path(),
+                       combined ? "; counted over the task's files" : "", "): ", mapped.message()));
     }
     ++progress.records;
   }
@@ -288,8 +290,8 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
     MapProgress progress;
     for (const proto::InputSplit* file : files) {
       context.set_input_file(file->path());
-      absl::Status read =
-          MapFile(*file, attempt, environment, skip, *mapper, out, progress, result);
+      absl::Status read = MapFile(*file, !task.split().parts().empty(), attempt, environment, skip,
+                                  *mapper, out, progress, result);
       if (!read.ok()) return read;
     }
     records = progress.records;
@@ -325,6 +327,29 @@ absl::Status RunMap(const JobDefinition& definition, const proto::JobDefinition&
   return absl::OkStatus();
 }
 
+// OK if every map output of the reduce `task` is there to read. Otherwise kUnavailable listing
+// those that are gone (also in `result`'s lost_map_outputs: the coordinator has their map tasks
+// run again), or the error that one cannot be read with.
+absl::Status CheckMapOutputs(const proto::TaskAssignment& task, Env& env,
+                             proto::TaskResult& result) {
+  result.clear_lost_map_outputs();
+  for (const proto::MapOutput& output : task.map_outputs()) {
+    absl::Status readable = env.CheckReadable(output.path());
+    if (absl::IsNotFound(readable)) {
+      // Gone with its worker's disk.
+      result.add_lost_map_outputs(output.map_task());
+      continue;
+    }
+    if (!readable.ok()) {
+      return absl::Status(readable.code(), absl::StrCat("map task ", output.map_task(),
+                                                        "'s output: ", readable.message()));
+    }
+  }
+  if (result.lost_map_outputs_size() == 0) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
+}
+
 absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefinition& job,
                        const proto::TaskAssignment& task, const TaskEnvironment& environment,
                        Counters& counters, proto::TaskResult& result) {
@@ -335,25 +360,19 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   absl::Status setup = reducer->Setup(context);
   if (!setup.ok()) return setup;
 
-  std::vector<RunLocation> outputs;
   Env& env = *Env::Default();
+  if (absl::Status present = CheckMapOutputs(task, env, result); !present.ok()) return present;
+  // A map output that goes while it is merged is lost as well, not an error of the reduce.
+  auto lost_or = [&](const absl::Status& why) {
+    if (!absl::IsNotFound(why)) return why;
+    absl::Status present = CheckMapOutputs(task, env, result);
+    return present.ok() ? why : present;
+  };
+  std::vector<RunLocation> outputs;
+  outputs.reserve(task.map_outputs_size());
   for (const proto::MapOutput& output : task.map_outputs()) {
-    absl::Status readable = env.CheckReadable(output.path());
-    if (absl::IsNotFound(readable)) {
-      // Gone with its worker's disk: the coordinator has the map task run again.
-      result.add_lost_map_outputs(output.map_task());
-      continue;
-    }
-    if (!readable.ok()) {
-      return absl::Status(readable.code(), absl::StrCat("map task ", output.map_task(),
-                                                        "'s output: ", readable.message()));
-    }
     outputs.push_back(
         RunLocation{.path = output.path(), .bytes = output.bytes(), .crc32c = output.crc32c()});
-  }
-  if (result.lost_map_outputs_size() > 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "the output of map task(s) ", absl::StrJoin(result.lost_map_outputs(), ", "), " is gone"));
   }
   // Many map outputs are merged in passes first (in the attempt's scratch directory, removed
   // whatever happens), so that the merge below reads few at once.
@@ -370,13 +389,13 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
                                                    [&] { return Cancelled(environment); });
   if (!merged.ok()) {
     if (absl::IsCancelled(merged.status())) return CancelledError(attempt);
-    return merged.status();
+    return lost_or(merged.status());
   }
   std::vector<std::unique_ptr<RunReader>> runs;
   for (const RunLocation& run : merged->runs) {
     absl::StatusOr<std::unique_ptr<RunReader>> reader =
         RunReader::Open(run.path, 0, UINT64_MAX, run.crc32c, env);
-    if (!reader.ok()) return reader.status();
+    if (!reader.ok()) return lost_or(reader.status());
     runs.push_back(*std::move(reader));
   }
   absl::StatusOr<std::unique_ptr<PartFileWriter>> writer = CreatePartFile(job, task, definition);
