@@ -399,15 +399,21 @@ TEST(Journal, OnceTheJournalFailsSubmitsAreRefusedAndStatusSaysWhy) {
   EXPECT_EQ(after->state(), proto::JOB_STATE_SUCCEEDED);
 }
 
-TEST(Journal, ASuccessWhoseEndIsNotJournaledIsNotReportedAsOneAndDoesNotRunAgain) {
-  FakeEnv env;
+// A cluster whose coordinator journals to /state on `env`, with one worker whose tasks run when
+// the test says and whose part files reach `env` (through the data plane).
+testing::Cluster::Options OneHeldWorkerJournaledOn(FakeEnv& env) {
   testing::Cluster::Options options;
   options.state_dir = "/state";
   options.coordinator_env = &env;
   options.manual_tasks = true;
   options.workers = 1;
-  options.data_plane = true;  // the part files reach the coordinator's (fake) disk
-  testing::Cluster cluster(options);
+  options.data_plane = true;
+  return options;
+}
+
+TEST(Journal, ASuccessWhoseEndIsNotJournaledIsNotReportedAsOneAndDoesNotRunAgain) {
+  FakeEnv env;
+  testing::Cluster cluster(OneHeldWorkerJournaledOn(env));
   proto::JobSpec spec = Noop(2);
   spec.set_output("/out");
   Result<proto::JobAccepted> accepted = cluster.Await(cluster.client().Submit(spec));
@@ -475,13 +481,7 @@ TEST(Journal, AResumedJobWhoseOutputAnotherJobCommittedFailsAndLeavesThatOutput)
 
 TEST(Journal, AResumedOverwriteThatHadNotReplacedTheOldOutputReplacesItThen) {
   FakeEnv env;
-  testing::Cluster::Options options;
-  options.state_dir = "/state";
-  options.coordinator_env = &env;
-  options.manual_tasks = true;
-  options.workers = 1;
-  options.data_plane = true;  // the part files reach the coordinator's (fake) disk
-  testing::Cluster cluster(options);
+  testing::Cluster cluster(OneHeldWorkerJournaledOn(env));
   proto::JobSpec spec = Noop(1);
   spec.set_output("/out");
   spec.set_overwrite(true);

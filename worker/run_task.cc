@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -377,14 +378,9 @@ absl::Status RunReduce(const JobDefinition& definition, const proto::JobDefiniti
   // Many map outputs are merged in passes first (in the attempt's scratch directory, removed
   // whatever happens), so that the merge below reads few at once.
   const std::string merges = MapRunDirectory(environment.scratch_dir, attempt);
-  struct RemoveMerges {
-    Env& env;
-    const std::string& dir;
-    bool made;
-    ~RemoveMerges() {
-      if (made) env.RemoveAll(dir).IgnoreError();
-    }
-  } remove_merges{env, merges, outputs.size() > kMergeFanIn};
+  absl::Cleanup remove_merges = [&env, &merges, made = outputs.size() > kMergeFanIn] {
+    if (made) env.RemoveAll(merges).IgnoreError();
+  };
   absl::StatusOr<MergedRuns> merged = MergeToFanIn(std::move(outputs), merges, kMergeFanIn, env,
                                                    [&] { return Cancelled(environment); });
   if (!merged.ok()) {
