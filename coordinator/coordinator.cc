@@ -152,6 +152,7 @@ bool Coordinator::FindStatus(const std::string& id, bool with_tasks,
 
 void Coordinator::TaskCommitted(const std::string& job_id, const proto::TaskResult& result) {
   if (store_ != nullptr) store_->TaskCommitted(job_id, result);
+  job_metrics_.Committed(result);
 }
 
 absl::StatusOr<const proto::InputSplit*> Coordinator::SplitFor(const PeerId& peer,
@@ -539,6 +540,7 @@ absl::Status Coordinator::Accept(const proto::JobSpec& spec, absl::StatusOr<JobP
   }
   RememberSubmission(spec, *job_id);
   StartJob(*job_id, spec, *std::move(plan), /*resumed=*/false, {});
+  ++job_metrics_.jobs_accepted;
   return absl::OkStatus();
 }
 
@@ -660,12 +662,21 @@ void Coordinator::OnSubmit(const PeerId& peer, const proto::Envelope& message) {
 }
 
 void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
-  const std::string& id = message.status_request().job_id();
+  absl::StatusOr<proto::StatusResponse> status = Status(message.status_request().job_id());
+  if (!status.ok()) {
+    hub_.Reject(peer, message.message_id(), status.status());
+    return;
+  }
   proto::Envelope reply;
-  proto::StatusResponse* response = reply.mutable_status_response();
+  *reply.mutable_status_response() = *std::move(status);
+  hub_.Reply(peer, message.message_id(), reply);
+}
+
+absl::StatusOr<proto::StatusResponse> Coordinator::Status(const std::string& id) const {
+  proto::StatusResponse response;
   const absl::Time now = time_.Now();
   for (const auto& [worker_peer, worker] : scheduler_.workers()) {
-    proto::WorkerStatus* status = response->add_workers();
+    proto::WorkerStatus* status = response.add_workers();
     status->set_name(worker.name);
     status->set_slots(worker.slots);
     status->set_running(worker.outstanding);
@@ -675,22 +686,21 @@ void Coordinator::OnStatus(const PeerId& peer, const proto::Envelope& message) {
     status->set_build_version(worker.build_version);
   }
   if (store_ != nullptr && !store_->error().ok()) {
-    response->set_journal_error(std::string(store_->error().message()));
+    response.set_journal_error(std::string(store_->error().message()));
   }
   if (id.empty()) {
     for (const std::string& job_id : ended_) {
       auto ended = ended_before_.find(job_id);
       if (ended == ended_before_.end()) continue;
-      proto::JobStatus* summary = response->add_jobs();
+      proto::JobStatus* summary = response.add_jobs();
       *summary = ended->second;
       summary->clear_tasks();
     }
-    for (const auto& [job_id, run] : jobs_) *response->add_jobs() = run->Status(false);
-  } else if (!FindStatus(id, /*with_tasks=*/true, response->add_jobs())) {
-    hub_.Reject(peer, message.message_id(), absl::NotFoundError(absl::StrCat("no job ", id)));
-    return;
+    for (const auto& [job_id, run] : jobs_) *response.add_jobs() = run->Status(false);
+  } else if (!FindStatus(id, /*with_tasks=*/true, response.add_jobs())) {
+    return absl::NotFoundError(absl::StrCat("no job ", id));
   }
-  hub_.Reply(peer, message.message_id(), reply);
+  return response;
 }
 
 void Coordinator::OnWatch(const PeerId& peer, const proto::Envelope& message) {
@@ -766,6 +776,7 @@ void Coordinator::JobEnded(const std::string& job_id) {
   data_.ForgetJob(job_id);
   const JobRun* run = job(job_id);
   if (run == nullptr || !run->finished()) return;  // (a suspended job has not ended)
+  ++job_metrics_.jobs_ended[run->state()];
   absl::Status on_record = absl::OkStatus();
   if (store_ != nullptr) {
     proto::JournalRecord::JobEnded ended;

@@ -33,8 +33,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "base/env.h"
+#include "base/metrics.h"
 #include "coordinator/access_control.h"
 #include "coordinator/data_service.h"
+#include "coordinator/job_metrics.h"
 #include "coordinator/job_run.h"
 #include "coordinator/job_store.h"
 #include "coordinator/planner.h"
@@ -119,6 +121,12 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   // What it served of its inputs and received of part files, for workers that share no
   // filesystem with it.
   const DataService& data_service() const { return data_; }
+
+  // What `braid status` shows: the workers, the journal's state, and every job remembered (an
+  // empty `job_id`) or job `job_id` with its tasks. kNotFound for a job it does not know.
+  absl::StatusOr<proto::StatusResponse> Status(const std::string& job_id) const;
+  // Adds the coordinator's metrics to `page` (docs/metrics.md lists them).
+  void WriteMetrics(MetricsPage& page) const;
 
   // Replaces the authorized keys (REQUIRES: options.access) and cuts off every peer whose key
   // no longer allows what it connected as: a worker's attempts run elsewhere, a client's watches
@@ -215,6 +223,7 @@ class Coordinator final : private JobLog, private DataService::Catalog {
   // Watching clients per job, and the job version each last heard of.
   absl::flat_hash_map<std::string, absl::flat_hash_map<PeerId, uint64_t>> watchers_;
   LoopingCall events_;
+  JobMetrics job_metrics_;
 };
 
 }  // namespace braid

@@ -126,6 +126,11 @@ class JobRun final : public AttemptSource {
   // Increases whenever the status changes (for watchers).
   uint64_t version() const { return version_; }
   proto::JobStatus Status(bool with_tasks) const;
+  // Tasks of each phase, and how many of them have committed.
+  uint32_t maps_total() const { return static_cast<uint32_t>(maps_.size()); }
+  uint32_t maps_done() const { return maps_done_; }
+  uint32_t reduces_total() const { return static_cast<uint32_t>(reduces_.size()); }
+  uint32_t reduces_done() const { return reduces_done_; }
 
   // AttemptSource.
   const std::shared_ptr<const proto::JobDefinition>& definition() const override {

@@ -181,7 +181,10 @@ void JobStore::Flush() {
 
 void JobStore::Sync() {
   if (!error_.ok()) return;
-  if (absl::Status synced = journal_->Sync(); !synced.ok()) Fail(synced);
+  const absl::Time start = time_.Now();
+  absl::Status synced = journal_->Sync();
+  sync_seconds_.Observe(absl::ToDoubleSeconds(time_.Now() - start));
+  if (!synced.ok()) Fail(synced);
 }
 
 bool JobStore::compaction_due() const {

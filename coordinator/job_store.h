@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/env.h"
+#include "base/metrics.h"
 #include "coordinator/journal.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -92,6 +93,9 @@ class JobStore {
   // every task's status is journaled without them.)
   absl::Status JobEnded(const std::string& job_id, proto::JournalRecord::JobEnded ended);
 
+  // How long each fsync of the journal took (on the ReactorTime's clock).
+  const Histogram& sync_seconds() const { return sync_seconds_; }
+
   // Whether the journal has grown enough to be compacted (the caller knows whether no job runs).
   bool compaction_due() const;
   // Replaces the journal by the ends of the jobs to remember, `ended` (the caller's choice:
@@ -117,6 +121,8 @@ class JobStore {
   bool flush_scheduled_ = false;
   bool sync_scheduled_ = false;
   uint64_t bytes_at_rewrite_ = 0;
+  // From 100 microseconds to about 1.6 seconds.
+  Histogram sync_seconds_{Histogram::ExponentialBounds(0.0001, 2, 15)};
   Liveness liveness_;
 };
 

@@ -64,6 +64,7 @@ void Scheduler::RemoveWorker(const PeerId& peer, const absl::Status& why) {
   std::vector<Deferred<proto::TaskResult>> lost;
   for (auto it = running_.begin(); it != running_.end();) {
     if (it->second.peer == peer) {
+      metrics_.Ended(it->first.reduce, AttemptMetrics::kLost);
       lost.push_back(std::move(it->second.result));
       running_.erase(it++);
     } else {
@@ -129,6 +130,9 @@ void Scheduler::OnResults(const PeerId& peer, proto::TaskResults& results) {
     }
     Deferred<proto::TaskResult> deferred = std::move(running->second.result);
     running_.erase(running);
+    metrics_.Ended(key.reduce,
+                   result.code() == 0 ? AttemptMetrics::kSucceeded : AttemptMetrics::kFailed);
+    metrics_.seconds[key.reduce].Observe(static_cast<double>(result.runtime_ms()) / 1000);
     if (worker != workers_.end()) {
       result.set_worker(worker->second.name);
       if (worker->second.outstanding > 0) --worker->second.outstanding;
@@ -185,6 +189,7 @@ void Scheduler::Cancel(const AttemptKey& key) {
     }
   }
   running_.erase(running);
+  metrics_.Ended(key.reduce, AttemptMetrics::kCancelled);
   Wake();
 }
 
@@ -261,6 +266,7 @@ void Scheduler::Assign() {
             if (alive) Cancel(key);
           });
       running_[key] = Running{worker->peer, result};
+      ++metrics_.started[key.reduce];
       given.push_back(key);
       ++worker->outstanding;
       source.source->AttemptStarted(attempt, std::move(result));
@@ -277,6 +283,7 @@ void Scheduler::Assign() {
         if (running == running_.end()) continue;
         Deferred<proto::TaskResult> result = std::move(running->second.result);
         running_.erase(running);
+        metrics_.Ended(key.reduce, AttemptMetrics::kLost);
         result.Errback(error).IgnoreError();
       }
       worker->outstanding -= std::min<uint32_t>(worker->outstanding, given.size());

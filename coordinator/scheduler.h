@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "coordinator/attempt_metrics.h"
 #include "coordinator/worker_directory.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
@@ -109,6 +110,10 @@ class Scheduler {
   // Whether some connected worker (not draining) has job `kind`.
   bool HasWorkerFor(const std::string& kind) const;
   const absl::flat_hash_map<PeerId, WorkerInfo>& workers() const { return workers_; }
+  // Attempts started and ended so far, and how long they ran.
+  const AttemptMetrics& metrics() const { return metrics_; }
+  // Attempts given to workers that have not ended.
+  size_t running() const { return running_.size(); }
   // Every worker that was ever connected, by id.
   WorkerDirectory& directory() { return directory_; }
   const WorkerDirectory& directory() const { return directory_; }
@@ -153,6 +158,7 @@ class Scheduler {
   uint32_t next_number_ = 1;
   absl::flat_hash_map<AttemptKey, Running> running_;
   bool assign_scheduled_ = false;
+  AttemptMetrics metrics_;
   Liveness liveness_;
 };
 

@@ -80,6 +80,7 @@ void Hub::OnFrame(const PeerId& peer, absl::string_view frame, absl::string_view
   }
   known->second.heard = true;
   if (message.has_heartbeat() && !hello) {
+    ++heartbeats_received_;
     // Liveness is all a bare heartbeat carries for the Hub; the owner sees those with content
     // (what runs, or that the worker drains).
     if (message.heartbeat().running_size() == 0 && !message.heartbeat().draining()) return;
@@ -111,6 +112,7 @@ void Hub::Beat() {
     }
     if (!state.sent_this_beat) {
       absl::Status sent = SendFrame(peer, heartbeat);
+      ++heartbeats_sent_;
       if (absl::IsUnavailable(sent)) lost.push_back(peer);
     }
     state.sent_this_beat = false;

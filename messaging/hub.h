@@ -95,6 +95,9 @@ class Hub {
   size_t peers() const { return peers_.size(); }
   const BadInputLog& bad_input() const { return bad_input_; }
   uint64_t peers_lost() const { return peers_lost_; }
+  // Heartbeats sent to peers, and received from them.
+  uint64_t heartbeats_sent() const { return heartbeats_sent_; }
+  uint64_t heartbeats_received() const { return heartbeats_received_; }
 
  private:
   struct Peer {
@@ -126,6 +129,8 @@ class Hub {
   uint64_t next_message_id_ = 1;
   uint64_t dropped_answers_ = 0;
   uint64_t peers_lost_ = 0;
+  uint64_t heartbeats_sent_ = 0;
+  uint64_t heartbeats_received_ = 0;
   absl::Time last_beat_;  // the previous heartbeat tick
   std::string frame_;     // reused for encoding
   // Each frame is decoded onto this arena, which is reset for the next: no heap allocation per
