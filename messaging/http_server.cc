@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -93,6 +92,31 @@ absl::StatusOr<HttpAddress> HttpAddress::Parse(absl::string_view text) {
   return parsed;
 }
 
+namespace {
+
+// A socket listening on `parsed` (`address` as given, for errors), non-blocking.
+absl::StatusOr<int> ListenOn(const HttpAddress& parsed, absl::string_view address) {
+  const int family = parsed.address.ss_family;
+  const int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open a socket for HTTP on ", address, ": ", std::strerror(errno)));
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&parsed.address), parsed.length) != 0 ||
+      listen(fd, 64) != 0) {
+    const int error = errno;
+    close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve HTTP on ", address, ": ", std::strerror(error)));
+  }
+  return fd;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(Reactor& reactor, HttpHandler handler, std::string host)
     : reactor_(reactor), handler_(std::move(handler)), host_(std::move(host)) {}
 
@@ -104,20 +128,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Reactor& reactor,
   if (!parsed.ok()) return parsed.status();
   // The socket is bound here rather than by libmicrohttpd, so that a failure says why.
   const int family = parsed->address.ss_family;
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot open a socket for HTTP on ", address, ": ", std::strerror(errno)));
-  }
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  const int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&parsed->address), parsed->length) != 0 ||
-      listen(fd, 64) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot serve HTTP on ", address, ": ", std::strerror(errno)));
-  }
+  absl::StatusOr<int> listening = ListenOn(*parsed, address);
+  if (!listening.ok()) return listening.status();
+  const int fd = *listening;
   sockaddr_storage bound{};
   socklen_t bound_length = sizeof bound;
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length);
@@ -149,9 +162,10 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Reactor& reactor,
       static_cast<unsigned>(absl::ToInt64Seconds(options.idle_timeout)), MHD_OPTION_EXTERNAL_LOGGER,
       &LogFromLibrary, nullptr, MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
+    close(fd);
     return absl::InternalError(absl::StrCat("cannot start the HTTP server on ", address));
   }
-  std::move(close_fd).Cancel();  // libmicrohttpd owns it now
+  // libmicrohttpd owns the socket from here.
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_EPOLL_FD);
   if (info == nullptr) {
     return absl::InternalError("libmicrohttpd gives no epoll descriptor");

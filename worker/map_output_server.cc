@@ -1,5 +1,6 @@
 #include "worker/map_output_server.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,12 @@ void MapOutputServer::Add(const std::string& job_id, const proto::MapOutput& out
 
 void MapOutputServer::ForgetJob(const std::string& job_id) {
   absl::erase_if(outputs_, [&](const auto& entry) { return entry.second.job_id == job_id; });
+}
+
+bool MapOutputServer::Holds(const std::string& job_id, uint32_t map_task) const {
+  return std::any_of(outputs_.begin(), outputs_.end(), [&](const auto& entry) {
+    return entry.second.job_id == job_id && entry.second.map_task == map_task;
+  });
 }
 
 void MapOutputServer::OnFrame(const PeerId& peer, absl::string_view frame) {

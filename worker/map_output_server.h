@@ -60,6 +60,8 @@ class MapOutputServer {
   void ForgetJob(const std::string& job_id);
 
   size_t outputs() const { return outputs_.size(); }
+  // Whether it serves some output of map task `map_task` of job `job_id`.
+  bool Holds(const std::string& job_id, uint32_t map_task) const;
   uint64_t chunks_served() const { return chunks_served_; }
   uint64_t bytes_served() const { return bytes_served_; }
   // Requests for files this worker never served (another job's, another path).
