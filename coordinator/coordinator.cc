@@ -688,6 +688,7 @@ absl::StatusOr<proto::StatusResponse> Coordinator::Status(const std::string& id)
   if (store_ != nullptr && !store_->error().ok()) {
     response.set_journal_error(std::string(store_->error().message()));
   }
+  if (store_ != nullptr) response.set_state_dir(options_.state_dir);
   if (id.empty()) {
     for (const std::string& job_id : ended_) {
       auto ended = ended_before_.find(job_id);

@@ -642,6 +642,9 @@ void JobRun::RerunMapsHeldBy(const std::string& worker) {
 void JobRun::Completed(TaskRef ref, bool raced) {
   Task& task = TaskOf(ref);
   task.state = TaskState::kCompleted;
+  task.raced = raced;
+  task.ran_ms = static_cast<uint32_t>(
+      std::clamp<int64_t>(absl::ToInt64Milliseconds(time_.Now() - task.started), 0, UINT32_MAX));
   ++(ref.map ? maps_done_ : reduces_done_);
   Changed();
   const bool of_phase = ref.map == (phase_ == proto::TASK_KIND_MAP);
@@ -799,6 +802,16 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
         t->set_state(TaskStateName(static_cast<int>(task.state)));
         t->set_attempts(task.attempts);
         if (task.worker != kNoWorker) t->set_worker(scheduler_.directory().name(task.worker));
+        t->set_backed_up(task.backed_up || task.raced);
+        if (task.state != TaskState::kIdle && task.started >= started_ &&
+            started_ != absl::InfinitePast()) {
+          t->set_started_ms(
+              static_cast<uint64_t>(absl::ToInt64Milliseconds(task.started - started_)));
+          t->set_duration_ms(
+              task.state == TaskState::kCompleted
+                  ? task.ran_ms
+                  : static_cast<uint64_t>(absl::ToInt64Milliseconds(end - task.started)));
+        }
         if (task.record == nullptr) continue;
         for (const std::string& error : task.record->errors) t->add_errors(error);
         for (uint64_t record : task.record->skipped_records) t->add_skipped_records(record);

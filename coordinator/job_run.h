@@ -166,6 +166,8 @@ class JobRun final : public AttemptSource {
     uint16_t retries = 0;         // attempts lost with their worker, or handed back
     uint32_t lone = 0;            // the number of the attempt that runs alone (before any backup)
     WorkerId worker = kNoWorker;  // of the latest attempt
+    bool raced = false;           // a backup attempt raced the one that committed it
+    uint32_t ran_ms = 0;          // how long the attempt that committed it ran
     absl::Time started;           // the latest attempt's start
     std::unique_ptr<TaskRecord> record;
     TaskRecord& Record();

@@ -153,6 +153,35 @@ TEST_F(JobRunTest, AMapOnlyJobCommitsEachPartThenTheSuccessMarker) {
   EXPECT_FALSE(env_.Exists(TemporaryOutputDir(kOut)));
 }
 
+TEST_F(JobRunTest, TasksStatusGivesEachAttemptsStartAndDurationFromTheJobsStart) {
+  JobRun& job = Start(2);
+  clock_.Advance(absl::Seconds(2));
+  Taken first = Take();
+  clock_.Advance(absl::Seconds(3));
+  Taken second = Take();
+  clock_.Advance(absl::Seconds(4));
+  Succeed(first);
+  clock_.Advance(absl::Seconds(1));
+  const proto::JobStatus running = job.Status(/*with_tasks=*/true);
+  ASSERT_EQ(running.tasks_size(), 2);
+  EXPECT_EQ(running.tasks(0).started_ms(), 2000u);
+  EXPECT_EQ(running.tasks(0).duration_ms(), 7000u);  // what the committed attempt ran
+  EXPECT_EQ(running.tasks(1).started_ms(), 5000u);
+  EXPECT_EQ(running.tasks(1).duration_ms(), 5000u);  // so far
+  EXPECT_FALSE(running.tasks(0).backed_up());
+  Succeed(second);
+  EXPECT_EQ(job.Status(/*with_tasks=*/true).tasks(1).duration_ms(), 5000u);
+}
+
+TEST_F(JobRunTest, ATaskThatHasNotRunHasNoTimeline) {
+  JobRun& job = Start(1);
+  clock_.Advance(absl::Seconds(2));
+  const proto::JobStatus status = job.Status(/*with_tasks=*/true);
+  ASSERT_EQ(status.tasks_size(), 1);
+  EXPECT_EQ(status.tasks(0).started_ms(), 0u);
+  EXPECT_EQ(status.tasks(0).duration_ms(), 0u);
+}
+
 TEST_F(JobRunTest, TheReducePhaseStartsOnceEveryMapCommittedAndGetsItsPartition) {
   JobRun& job = Start(2, /*reducers=*/2);
   Taken map0 = Take();

@@ -498,6 +498,19 @@ void Worker::OnBatchDone(std::vector<std::string> keys,
   MaybeFinishDrain();
 }
 
+absl::string_view Worker::TaskMetrics::KindName(int kind) { return kind == 0 ? "map" : "reduce"; }
+
+absl::string_view Worker::TaskMetrics::OutcomeName(int outcome) {
+  switch (outcome) {
+    case 0:
+      return "succeeded";
+    case 1:
+      return "failed";
+    default:
+      return "discarded";
+  }
+}
+
 void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result) {
   auto it = running_.find(key);
   if (it == running_.end()) return;
@@ -517,6 +530,10 @@ void Worker::OnTaskDone(const std::string& key, Result<proto::TaskResult> result
     failed.set_message(std::string(result.status().message()));
     result = std::move(failed);
   }
+  const int kind = running.attempt.kind() == proto::TASK_KIND_REDUCE ? 1 : 0;
+  const int outcome = running.discard ? 2 : result->code() == 0 ? 0 : 1;
+  ++task_metrics_.ended[kind][outcome];
+  task_metrics_.seconds[kind].Observe(static_cast<double>(result->runtime_ms()) / 1000);
   if (running.discard) {
     // Nobody wants this attempt's output any more.
     for (const proto::MapOutput& output : result->outputs()) {

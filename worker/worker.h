@@ -15,6 +15,7 @@
 #ifndef BRAID_WORKER_WORKER_H_
 #define BRAID_WORKER_WORKER_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -25,7 +26,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "base/env.h"
+#include "base/metrics.h"
 #include "deferred/deferred.h"
 #include "deferred/liveness.h"
 #include "deferred/reactor_time.h"
@@ -117,6 +120,20 @@ class Worker {
   bool draining() const { return draining_; }
   const Link& link() const { return *link_; }
 
+  // What this worker's task attempts came to, for its /metrics.
+  struct TaskMetrics {
+    // Kinds: 0 map, 1 reduce. Outcomes: 0 succeeded, 1 failed, 2 discarded (the coordinator
+    // no longer wanted the result: cancelled, or the connection was lost).
+    static constexpr int kOutcomes = 3;
+    static absl::string_view KindName(int kind);
+    static absl::string_view OutcomeName(int outcome);
+    std::array<std::array<uint64_t, kOutcomes>, 2> ended{};
+    // Each attempt's run time, in seconds, by kind.
+    std::array<Histogram, 2> seconds{Histogram(Histogram::ExponentialBounds(0.001, 4, 11)),
+                                     Histogram(Histogram::ExponentialBounds(0.001, 4, 11))};
+  };
+  const TaskMetrics& task_metrics() const { return task_metrics_; }
+
  private:
   Env& env() const { return options_.env != nullptr ? *options_.env : *Env::Default(); }
   struct Running {
@@ -189,6 +206,7 @@ class Worker {
   std::optional<LoopingCall> heartbeat_;
   // Lets callbacks that outlive this Worker (a task finishing late) find out.
   absl::AnyInvocable<void(absl::Status)> on_closed_;
+  TaskMetrics task_metrics_;
   Liveness liveness_;
 };
 
