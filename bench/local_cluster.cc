@@ -16,8 +16,8 @@ namespace braid::bench {
 std::unique_ptr<ChildProcess> StartCoordinator(const std::string& braid, const std::string& dir,
                                                const std::string& endpoint,
                                                const std::vector<std::string>& flags) {
-  std::vector<std::string> args = {braid,    "coordinator", "--listen",
-                                   endpoint, "--work_dir",  dir + "/work"};
+  std::vector<std::string> args = {braid,        "coordinator", "--listen", endpoint,
+                                   "--work_dir", dir + "/work", "--http",   "off"};
   args.insert(args.end(), flags.begin(), flags.end());
   auto coordinator = ChildProcess::Start(args, dir + "/coordinator.log");
   if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {

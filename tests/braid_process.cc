@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
@@ -153,6 +154,10 @@ void ProcessCluster::StartCoordinator() {
   std::vector<std::string> args = {"coordinator", "--listen", endpoint_, "--work_dir",
                                    dir_.path() + "/work"};
   args.insert(args.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
+  // No status page unless the test asks for one (the default port is one for the whole machine).
+  if (std::find(args.begin(), args.end(), "--http") == args.end()) {
+    args.insert(args.end(), {"--http", "off"});
+  }
   coordinator_ = std::make_unique<BraidProcess>(args);
   CHECK(coordinator_->WaitForOutput("listening on", absl::Seconds(30)))
       << "the coordinator did not start:\n"

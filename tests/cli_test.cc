@@ -340,7 +340,8 @@ TEST(Client, ACoordinatorThatIsNotUpYetIsWaitedFor) {
   BraidProcess status({"status", "--coordinator", endpoint, "--timeout", "60s"});
   // The client's first hello goes unanswered (its Link waits 3 s for it); then it keeps trying.
   ASSERT_FALSE(status.WaitForOutput("~never~", absl::Seconds(4)));
-  BraidProcess coordinator({"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/w"});
+  BraidProcess coordinator(
+      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/w", "--http", "off"});
   ASSERT_TRUE(coordinator.WaitForOutput("listening on", absl::Seconds(30))) << coordinator.output();
   EXPECT_EQ(status.Wait(absl::Seconds(60)), 0) << status.output();
   EXPECT_THAT(status.output(), HasSubstr("0 workers"));
@@ -429,7 +430,8 @@ TEST(Journal, ADamagedJournalStopsTheCoordinatorUntilRepairKeepsEveryIntactRecor
 
   const std::string endpoint = absl::StrCat("ipc://", dir.path(), "/c");
   CommandResult refused = RunBraid(
-      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work"}, absl::Seconds(60));
+      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work", "--http", "off"},
+      absl::Seconds(60));
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.output, HasSubstr(absl::StrCat("braid journal repair ", state_dir)));
   EXPECT_EQ(testing::ReadFile(state_dir + "/journal"), data);
@@ -440,7 +442,7 @@ TEST(Journal, ADamagedJournalStopsTheCoordinatorUntilRepairKeepsEveryIntactRecor
   EXPECT_THAT(repaired.output, HasSubstr("moved     the journal to"));
 
   BraidProcess coordinator(
-      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work"});
+      {"coordinator", "--listen", endpoint, "--work_dir", dir.path() + "/work", "--http", "off"});
   ASSERT_TRUE(coordinator.WaitForOutput("listening on", absl::Seconds(30))) << coordinator.output();
   CommandResult status = RunBraid({"status", "--coordinator", endpoint});
   EXPECT_EQ(status.exit_code, 0) << status.output;

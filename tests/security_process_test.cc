@@ -76,8 +76,9 @@ class SecurityProcessTest : public ::testing::Test {
 
   // Starts a coordinator on a loopback port it picks, with keys or without.
   void StartCoordinator(bool keyed) {
-    std::vector<std::string> args = {"coordinator", "--listen", "tcp://127.0.0.1:0", "--work-dir",
-                                     Path("work")};
+    std::vector<std::string> args = {"coordinator", "--listen",   "tcp://127.0.0.1:0",
+                                     "--work-dir",  Path("work"), "--http",
+                                     "off"};
     if (keyed) {
       args.insert(args.end(), {"--curve-key", Path("coordinator.key"), "--authorized-keys",
                                Path("authorized_keys")});

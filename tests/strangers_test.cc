@@ -79,7 +79,7 @@ class StrangersTest : public ::testing::Test {
   StrangersTest()
       : endpoint_(absl::StrCat("ipc://", dir_.path(), "/c")),
         coordinator_({"coordinator", "--listen", endpoint_, "--work-dir", dir_.path() + "/w",
-                      "--max-connections", "8"}) {}
+                      "--max-connections", "8", "--http", "off"}) {}
   void SetUp() override {
     ASSERT_TRUE(coordinator_.WaitForOutput("listening on", absl::Seconds(30)))
         << coordinator_.output();

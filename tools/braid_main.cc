@@ -5,7 +5,7 @@
 //   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
 //   braid submit --coordinator ... --mapper 'python3 map.py' --reducer 'python3 reduce.py'
 //       --file map.py --file reduce.py --input 'data/*' --output out
-//   braid status [JOB]        braid cancel JOB
+//   braid status [JOB] [--json]        braid cancel JOB
 //   braid simulate --workers N [--worker_slots S] -- <submit flags>
 //   braid streaming -input PATH -output DIR -mapper CMD -reducer CMD -D k=v ...  (Hadoop's)
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
@@ -48,13 +48,14 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"coordinator",
        "braid coordinator [--listen tcp://*:7070] --work_dir DIR [--state_dir DIR] "
-       "[--curve_key NAME.key --authorized_keys FILE | --insecure]",
-       {"coordinator_command.cc", "curve_flags.cc"},
+       "[--curve_key NAME.key --authorized_keys FILE | --insecure] [--http 127.0.0.1:7071]",
+       {"coordinator_command.cc", "curve_flags.cc", "http_flag.cc"},
        true},
       {"worker",
        "braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR] "
-       "[--curve_key NAME.key --coordinator_key COORDINATOR.pub]",
-       {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc", "curve_flags.cc"},
+       "[--curve_key NAME.key --coordinator_key COORDINATOR.pub] [--http 127.0.0.1:PORT]",
+       {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc", "curve_flags.cc",
+        "http_flag.cc"},
        true},
       {"submit",
        "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
@@ -62,12 +63,11 @@ const std::vector<Command>& Commands() {
        "[--detach]\n"
        "       braid submit ... --mapper CMD [--combiner CMD] [--reducer CMD] [--file PATH ...] "
        "[--cmdenv NAME=VALUE ...] [--task_timeout 600s] --input PATH --output DIR",
-       {"coordinator_flag.cc", "tools/flags.cc", "client_commands.cc", "streaming_flags.cc",
-        "curve_flags.cc"},
+       {"coordinator_flag.cc", "tools/flags.cc", "streaming_flags.cc", "curve_flags.cc"},
        false},
       {"status",
-       "braid status [JOB] --coordinator tcp://HOST:7070",
-       {"coordinator_flag.cc", "curve_flags.cc"},
+       "braid status [JOB] --coordinator tcp://HOST:7070 [--json]",
+       {"coordinator_flag.cc", "curve_flags.cc", "client_commands.cc"},
        false},
       {"cancel",
        "braid cancel JOB --coordinator tcp://HOST:7070",

@@ -6,10 +6,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "proto/status_json.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 
 ABSL_DECLARE_FLAG(bool, detach);
+
+ABSL_FLAG(bool, json, false,
+          "print the status as JSON, as the coordinator's /api/status serves it");
 
 namespace braid {
 namespace {
@@ -25,13 +29,13 @@ void PrintStatus(const proto::StatusResponse& status, bool one_job) {
     absl::PrintF("the coordinator's journal failed: it accepts no job until it is restarted: %s\n",
                  status.journal_error());
   }
-  absl::PrintF("%d workers\n", status.workers_size());
+  absl::PrintF("%d worker%s\n", status.workers_size(), status.workers_size() == 1 ? "" : "s");
   for (const proto::WorkerStatus& worker : status.workers()) {
     absl::PrintF("  %-32s %2d slots  %3d running  heard %dms ago  %s\n", worker.name(),
                  worker.slots(), worker.running(), worker.last_heard_ms_ago(),
                  worker.build_version());
   }
-  absl::PrintF("%d jobs\n", status.jobs_size());
+  absl::PrintF("%d job%s\n", status.jobs_size(), status.jobs_size() == 1 ? "" : "s");
   for (const proto::JobStatus& job : status.jobs()) {
     absl::PrintF("  %s  %-14s %-10s %s\n", job.job_id(), job.name(), StateName(job.state()),
                  ProgressDisplay::Describe(job));
@@ -92,7 +96,11 @@ int StatusCommand(const std::vector<std::string>& args) {
   std::string job = args.size() == 2 ? args[1] : "";
   return RunClient(absl::GetFlag(FLAGS_coordinator), [job](Client& client) {
     return client.Status(job).Then([job](proto::StatusResponse status) {
-      PrintStatus(status, !job.empty());
+      if (absl::GetFlag(FLAGS_json)) {
+        absl::PrintF("%s", StatusJson(status, /*pretty=*/true));
+      } else {
+        PrintStatus(status, !job.empty());
+      }
       return 0;
     });
   });

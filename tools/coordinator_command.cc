@@ -11,6 +11,7 @@
 #include "coordinator/access_control.h"
 #include "coordinator/coordinator.h"
 #include "coordinator/planner.h"
+#include "coordinator/status_pages.h"
 #include "glog/logging.h"
 #include "job/registry.h"
 #include "messaging/curve_keys.h"
@@ -19,6 +20,7 @@
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 #include "tools/curve_flags.h"
+#include "tools/http_flag.h"
 
 ABSL_FLAG(std::string, listen, "",
           "where workers and clients connect (tcp://HOST:PORT, port 0 picks one; ipc:///PATH); "
@@ -150,6 +152,15 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
   absl::Status recovered = coordinator.Recover();
   if (!recovered.ok()) {
     absl::FPrintF(stderr, "braid coordinator: %s\n", recovered.message());
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<HttpServer>> http =
+      StartHttpFromFlag(reactor, "braid coordinator", kDefaultCoordinatorHttp,
+                        [&coordinator](const HttpRequest& request) {
+                          return ServeCoordinatorPage(coordinator, request);
+                        });
+  if (!http.ok()) {
+    absl::FPrintF(stderr, "braid coordinator: %s\n", http.status().message());
     return 2;
   }
   if (keyed) {

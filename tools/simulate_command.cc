@@ -72,7 +72,7 @@ int RunOnLocalCluster(const std::string& command, proto::JobSpec spec) {
   int exit_code = 1;
   {
     auto coordinator = ChildProcess::Start(
-        {self, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work"},
+        {self, "coordinator", "--listen", endpoint, "--work_dir", dir + "/work", "--http", "off"},
         dir + "/coordinator.log");
     if (!coordinator.ok() || !(*coordinator)->WaitForOutput("listening on", absl::Seconds(30))) {
       absl::FPrintF(stderr, "%s: the coordinator did not start (see %s/coordinator.log)\n", command,

@@ -25,9 +25,11 @@
 #include "reactor/poll_reactor.h"
 #include "tools/commands.h"
 #include "tools/curve_flags.h"
+#include "tools/http_flag.h"
 #include "worker/map_output_fetcher.h"
 #include "worker/map_output_server.h"
 #include "worker/worker.h"
+#include "worker/worker_pages.h"
 
 ABSL_FLAG(std::string, scratch, "",
           "where map outputs go (default: a directory under /tmp, removed at exit)");
@@ -252,6 +254,14 @@ int WorkerCommand(const std::vector<std::string>& args) {
   {
     ThreadTaskExecutor executor(reactor, environment);
     Worker worker(reactor, *std::move(transport), executor, options);
+    const WorkerPageSources pages{&worker, data_server.get(), fetcher.get(), part_sender.get()};
+    absl::StatusOr<std::unique_ptr<HttpServer>> http = StartHttpFromFlag(
+        reactor, "braid worker", /*default_address=*/"",
+        [&pages](const HttpRequest& request) { return ServeWorkerPage(pages, request); });
+    if (!http.ok()) {
+      absl::FPrintF(stderr, "braid worker: %s\n", http.status().message());
+      exit_code = 2;
+    }
     worker.SetOnClosed([&](absl::Status why) {
       absl::FPrintF(stderr, "braid worker: the coordinator cut this worker off: %s\n",
                     why.message());
@@ -282,7 +292,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
         }
       });
     });
-    if (!reactor.Run().ok()) exit_code = 1;
+    if (http.ok() && !reactor.Run().ok()) exit_code = 1;
   }
   if (data_server != nullptr) {
     LOG(INFO) << "worker served " << data_server->bytes_served() << " bytes of map outputs ("
