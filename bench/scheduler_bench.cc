@@ -1,7 +1,7 @@
 // The scheduler's throughput and a one-task job's latency, through real processes.
 //
 //   bazel run -c opt //bench:scheduler_bench -- [--tasks 100000] [--workers 2] [--rounds 5]
-//       [--latency_jobs 20] [--cli_jobs 0] [--curve] [--json PATH]
+//       [--latency_jobs 20] [--cli_jobs 0] [--curve] [--poll_metrics_ms 0] [--json PATH]
 //
 // Starts `braid coordinator` and N `braid worker --slots 1` on an ipc endpoint (with --curve:
 // every process with CURVE keys), then, each round:
@@ -13,22 +13,29 @@
 //   cli         runs `braid submit --job noop --reducers 0` --cli_jobs times, one after the other:
 //               the time from starting the command to its exit (process start, connecting,
 //               submitting, watching to the end) — the fixed cost a user at a shell feels.
+// With --poll_metrics_ms N the coordinator serves HTTP and a thread of the benchmark fetches its
+// /metrics every N ms throughout, as a Prometheus scraping it hard would.
 // Prints each round and the medians; --json writes every round's figures to PATH (bench/run
 // reads them).
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/driver.h"
 #include "bench/local_cluster.h"
+#include "messaging/http_get.h"
 #include "messaging/zmq_transport.h"
 #include "reactor/poll_reactor.h"
 #include "tools/child_process.h"
@@ -45,8 +52,57 @@ ABSL_FLAG(bool, curve, false,
           "every process with CURVE keys (the coordinator with authorized keys), to measure "
           "what encryption and authentication cost");
 
+ABSL_FLAG(int, poll_metrics_ms, 0,
+          "serve the coordinator's HTTP side and fetch its /metrics this often throughout (0: "
+          "no HTTP)");
+
 namespace braid {
 namespace {
+
+// Fetches the coordinator's /metrics every `interval` from a thread of its own until destroyed.
+class MetricsPoller {
+ public:
+  MetricsPoller(uint16_t port, absl::Duration interval)
+      : thread_([this, port, interval] {
+          while (!stop_.load()) {
+            const absl::Time next = absl::Now() + interval;
+            absl::StatusOr<HttpReply> reply = HttpGet(port, "/metrics");
+            if (reply.ok() && reply->status == 200 && !reply->body.empty()) {
+              ++polls_;
+            } else {
+              ++failures_;
+            }
+            absl::SleepFor(next - absl::Now());  // the polling rate itself, not a wait for a state
+          }
+        }) {}
+  ~MetricsPoller() {
+    stop_.store(true);
+    thread_.join();
+  }
+  uint64_t polls() const { return polls_.load(); }
+  uint64_t failures() const { return failures_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> polls_{0};
+  std::atomic<uint64_t> failures_{0};
+  std::thread thread_;
+};
+
+// The port of the coordinator's "serving HTTP on http://127.0.0.1:PORT" line; 0 if none.
+uint16_t ServedPort(const std::string& output) {
+  const std::string kLine = "serving HTTP on http://127.0.0.1:";
+  const size_t at = output.find(kLine);
+  if (at == std::string::npos) return 0;
+  const size_t start = at + kLine.size();
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(output.substr(start, output.find_first_not_of("0123456789", start) - start),
+                        &port) ||
+      port > 65535) {
+    return 0;
+  }
+  return static_cast<uint16_t>(port);
+}
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
@@ -86,9 +142,10 @@ struct Round {
 };
 
 // Every round's figures, as the JSON document bench/run reads.
-std::string RoundsJson(const std::vector<Round>& rounds) {
-  std::string json = absl::StrFormat("{\"tasks\": %d, \"workers\": %d, \"rounds\": [",
-                                     absl::GetFlag(FLAGS_tasks), absl::GetFlag(FLAGS_workers));
+std::string RoundsJson(const std::vector<Round>& rounds, uint64_t metrics_polls) {
+  std::string json =
+      absl::StrFormat("{\"tasks\": %d, \"workers\": %d, \"metrics_polls\": %d, \"rounds\": [",
+                      absl::GetFlag(FLAGS_tasks), absl::GetFlag(FLAGS_workers), metrics_polls);
   for (size_t i = 0; i < rounds.size(); ++i) {
     const Round& r = rounds[i];
     absl::StrAppendFormat(
@@ -116,9 +173,22 @@ int Main() {
     }
     const bench::FleetKeys none;
     const bench::FleetKeys& fleet = keys != nullptr ? *keys : none;
+    const int poll_ms = absl::GetFlag(FLAGS_poll_metrics_ms);
+    std::vector<std::string> coordinator_flags = fleet.coordinator_flags;
+    if (poll_ms > 0) coordinator_flags.insert(coordinator_flags.end(), {"--http", "127.0.0.1:0"});
     std::unique_ptr<ChildProcess> coordinator =
-        bench::StartCoordinator(braid, dir, endpoint, fleet.coordinator_flags);
+        bench::StartCoordinator(braid, dir, endpoint, coordinator_flags);
     if (coordinator == nullptr) return 1;
+    std::unique_ptr<MetricsPoller> poller;
+    if (poll_ms > 0) {
+      const uint16_t port = ServedPort(coordinator->output_read());
+      if (port == 0) {
+        absl::FPrintF(stderr, "the coordinator serves no HTTP; it said:\n%s",
+                      coordinator->output_read());
+        return 1;
+      }
+      poller = std::make_unique<MetricsPoller>(port, absl::Milliseconds(poll_ms));
+    }
     std::vector<std::unique_ptr<ChildProcess>> workers;
     for (int i = 0; i < absl::GetFlag(FLAGS_workers); ++i) {
       std::vector<std::string> args = {
@@ -233,7 +303,14 @@ int Main() {
                      median(&Round::cli_p99_ms));
       }
       absl::PrintF("\n");
-      exit_code = bench::WriteJsonFile(absl::GetFlag(FLAGS_json), RoundsJson(rounds)) ? 0 : 1;
+      uint64_t polls = 0;
+      if (poller != nullptr) {
+        polls = poller->polls();
+        absl::PrintF("/metrics fetched %d times (%d failed)\n", polls, poller->failures());
+        if (poller->failures() > 0) ok = false;
+      }
+      exit_code =
+          ok && bench::WriteJsonFile(absl::GetFlag(FLAGS_json), RoundsJson(rounds, polls)) ? 0 : 1;
     }
     bench::StopCluster(workers, *coordinator);
   }

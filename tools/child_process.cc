@@ -77,6 +77,7 @@ bool ChildProcess::WaitForOutput(const std::string& text, absl::Duration timeout
     if (got <= 0) return false;
     line += c;
     if (c == '\n') {
+      output_read_ += line;
       if (line.find(text) != std::string::npos) return true;
       line.clear();
     }

@@ -34,6 +34,8 @@ class ChildProcess {
   // Reads the child's stdout until a line containing `text` (true), or its end or `timeout`
   // (false).
   bool WaitForOutput(const std::string& text, absl::Duration timeout);
+  // The lines of stdout WaitForOutput has read so far.
+  const std::string& output_read() const { return output_read_; }
 
   void Signal(int signal);
   // Waits up to `timeout` for the process to exit; its wait status, or nullopt if it still runs.
@@ -49,6 +51,7 @@ class ChildProcess {
   int pidfd_;
   int stdout_;
   std::optional<int> status_;
+  std::string output_read_;
 };
 
 }  // namespace braid
