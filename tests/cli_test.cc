@@ -377,6 +377,33 @@ TEST(Cli, EveryCommandExplainsItsFlagsOnStdoutAndExitsZero) {
   }
 }
 
+TEST(Cli, HelpListsEveryFlagOfTheCommandWithDashesAndItsDefault) {
+  auto [out, exit_code] = StdoutOfBraid("worker --help");
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_THAT(out, HasSubstr("  --data-listen\n"));
+  EXPECT_THAT(out, HasSubstr("  --coordinator (default tcp://127.0.0.1:7070)\n"));
+  EXPECT_THAT(out, HasSubstr("  --http\n"));
+  EXPECT_THAT(out, Not(HasSubstr("--data_listen")));
+  EXPECT_THAT(out, Not(HasSubstr("--reducers")));  // submit's, not the worker's
+  auto [submit, submit_exit] = StdoutOfBraid("submit --help");
+  EXPECT_EQ(submit_exit, 0);
+  EXPECT_THAT(submit, HasSubstr("  --split-size"));
+  EXPECT_THAT(submit, HasSubstr("  --mapper\n"));  // the streaming ones too
+}
+
+TEST(Cli, AnUnknownFlagIsRefusedWithTheNearestOne) {
+  CommandResult run = RunBraid({"submit", "--reducrs", "2", "--job", "wordcount"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output,
+              HasSubstr("braid submit: unknown flag --reducrs; did you mean --reducers?"));
+  run = RunBraid({"status", "--jsno"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("did you mean --json?"));
+  run = RunBraid({"status", "--entirely-unlike-anything"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("unknown flag --entirely-unlike-anything (--help"));
+}
+
 TEST(Cli, HelpIsPrintedOnStdoutAndExitsZero) {
   for (const char* asked : {"--help", "-h", "help"}) {
     auto [out, exit_code] = StdoutOfBraid(asked);

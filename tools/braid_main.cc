@@ -1,12 +1,12 @@
 // braid: Braid's command-line tool.
 //
-//   braid coordinator --listen tcp://*:7070 --work_dir DIR --curve_key C.key --authorized_keys F
+//   braid coordinator --listen tcp://*:7070 --work-dir DIR --curve-key C.key --authorized-keys F
 //   braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR]
 //   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
 //   braid submit --coordinator ... --mapper 'python3 map.py' --reducer 'python3 reduce.py'
 //       --file map.py --file reduce.py --input 'data/*' --output out
 //   braid status [JOB] [--json]        braid cancel JOB
-//   braid simulate --workers N [--worker_slots S] -- <submit flags>
+//   braid simulate --workers N [--slots S] -- <submit flags>
 //   braid streaming -input PATH -output DIR -mapper CMD -reducer CMD -D k=v ...  (Hadoop's)
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
 //   braid journal [repair] STATE_DIR
@@ -31,6 +31,7 @@
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
 #include "tools/commands.h"
+#include "tools/flag_help.h"
 
 namespace braid {
 namespace {
@@ -47,22 +48,22 @@ struct Command {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"coordinator",
-       "braid coordinator [--listen tcp://*:7070] --work_dir DIR [--state_dir DIR] "
-       "[--curve_key NAME.key --authorized_keys FILE | --insecure] [--http 127.0.0.1:7071]",
+       "braid coordinator [--listen tcp://*:7070] --work-dir DIR [--state-dir DIR] "
+       "[--curve-key NAME.key --authorized-keys FILE | --insecure] [--http 127.0.0.1:7071]",
        {"coordinator_command.cc", "curve_flags.cc", "http_flag.cc"},
        true},
       {"worker",
        "braid worker --coordinator tcp://HOST:7070 [--slots N] [--scratch DIR] "
-       "[--curve_key NAME.key --coordinator_key COORDINATOR.pub] [--http 127.0.0.1:PORT]",
+       "[--curve-key NAME.key --coordinator-key COORDINATOR.pub] [--http 127.0.0.1:PORT]",
        {"worker_command.cc", "slots_flag.cc", "coordinator_flag.cc", "curve_flags.cc",
         "http_flag.cc"},
        true},
       {"submit",
        "braid submit --coordinator tcp://HOST:7070 --job JOB --input PATH --output DIR "
-       "[--reducers N] [--set KEY=VALUE ...] [--split_size 64MiB] [--combine_inputs auto] "
+       "[--reducers N] [--set KEY=VALUE ...] [--split-size 64MiB] [--combine-inputs auto] "
        "[--detach]\n"
        "       braid submit ... --mapper CMD [--combiner CMD] [--reducer CMD] [--file PATH ...] "
-       "[--cmdenv NAME=VALUE ...] [--task_timeout 600s] --input PATH --output DIR",
+       "[--cmdenv NAME=VALUE ...] [--task-timeout 600s] --input PATH --output DIR",
        {"coordinator_flag.cc", "tools/flags.cc", "streaming_flags.cc", "curve_flags.cc"},
        false},
       {"status",
@@ -160,19 +161,29 @@ int main(int argc, char** argv) {
     args.push_back(arg);
   }
   braid::RepeatedFlags repeated = braid::TakeRepeatedFlags(args);
+  const std::vector<const char*> files = command->flag_files;
+  const braid::FlagFilePredicate mine = [files](absl::string_view file) {
+    for (const char* own : files) {
+      if (absl::EndsWith(file, own)) return true;
+    }
+    return false;
+  };
+  const std::vector<std::string> given(args.begin() + 1, args.end());
+  if (braid::AsksForHelp(given)) {
+    absl::PrintF("%s", braid::FlagHelp(absl::StrCat("usage: ", command->usage), mine));
+    return 0;
+  }
+  if (const absl::Status known = braid::CheckFlagsAreKnown(given, mine); !known.ok()) {
+    absl::FPrintF(stderr, "braid %s: %s\n", name, known.message());
+    return 2;
+  }
   std::vector<char*> pointers;
   for (std::string& arg : args) pointers.push_back(arg.data());
 
   absl::SetProgramUsageMessage(absl::StrCat("usage: ", command->usage));
   absl::FlagsUsageConfig config;
-  const std::vector<const char*> files = command->flag_files;
-  config.contains_help_flags = [files](absl::string_view file) {
-    for (const char* mine : files) {
-      if (absl::EndsWith(file, mine)) return true;
-    }
-    return false;
-  };
-  config.contains_helpshort_flags = config.contains_help_flags;
+  config.contains_help_flags = mine;
+  config.contains_helpshort_flags = mine;
   config.version_string = [] { return std::string("braid 0.1.0 (protocol 1)\n"); };
   absl::SetFlagsUsageConfig(config);
   // Abseil's own handling of --help exits 1; asking for help is no failure, so the usage flags
