@@ -369,8 +369,8 @@ std::pair<std::string, int> StdoutOfBraid(const std::string& args) {
 }
 
 TEST(Cli, EveryCommandExplainsItsFlagsOnStdoutAndExitsZero) {
-  for (const char* command : {"coordinator", "worker", "submit", "status", "cancel", "simulate",
-                              "gen-corpus", "journal"}) {
+  for (const char* command : {"coordinator", "worker", "submit", "status", "jobs", "cancel",
+                              "simulate", "gen-corpus", "journal"}) {
     auto [out, exit_code] = StdoutOfBraid(absl::StrCat(command, " --help"));
     EXPECT_EQ(exit_code, 0) << command;
     EXPECT_THAT(out, HasSubstr(absl::StrCat("usage: braid ", command))) << command;
@@ -402,6 +402,15 @@ TEST(Cli, AnUnknownFlagIsRefusedWithTheNearestOne) {
   run = RunBraid({"status", "--entirely-unlike-anything"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("unknown flag --entirely-unlike-anything (--help"));
+}
+
+TEST(Cli, JobsListsTheKindsTheWorkersRunWithTheirDescriptions) {
+  ProcessCluster cluster;
+  const CommandResult jobs = cluster.Braid({"jobs"});
+  EXPECT_EQ(jobs.exit_code, 0) << jobs.output;
+  EXPECT_THAT(jobs.output, HasSubstr("wordcount"));
+  EXPECT_THAT(jobs.output, HasSubstr("distinct         each distinct line once, sorted\n"));
+  EXPECT_THAT(jobs.output, Not(HasSubstr("of 2 workers")));  // both run every kind
 }
 
 TEST(Cli, HelpIsPrintedOnStdoutAndExitsZero) {

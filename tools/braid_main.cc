@@ -5,7 +5,7 @@
 //   braid submit --coordinator ... --job wordcount --input 'data/*' --output out --reducers 4
 //   braid submit --coordinator ... --mapper 'python3 map.py' --reducer 'python3 reduce.py'
 //       --file map.py --file reduce.py --input 'data/*' --output out
-//   braid status [JOB] [--json]        braid cancel JOB
+//   braid status [JOB] [--json]        braid cancel JOB        braid jobs
 //   braid simulate --workers N [--slots S] -- <submit flags>
 //   braid streaming -input PATH -output DIR -mapper CMD -reducer CMD -D k=v ...  (Hadoop's)
 //   braid gen-corpus --size 256MiB --files 8 --seed 1 DIR
@@ -69,6 +69,10 @@ const std::vector<Command>& Commands() {
       {"status",
        "braid status [JOB] --coordinator tcp://HOST:7070 [--json]",
        {"coordinator_flag.cc", "curve_flags.cc", "client_commands.cc"},
+       false},
+      {"jobs",
+       "braid jobs --coordinator tcp://HOST:7070  (the job kinds its workers run)",
+       {"coordinator_flag.cc", "curve_flags.cc"},
        false},
       {"cancel",
        "braid cancel JOB --coordinator tcp://HOST:7070",
@@ -206,6 +210,7 @@ int main(int argc, char** argv) {
   if (name == "submit") return braid::SubmitCommand(rest, repeated);
   if (name == "status") return braid::StatusCommand(rest);
   if (name == "cancel") return braid::CancelCommand(rest);
+  if (name == "jobs") return braid::JobsCommand(rest);
   if (name == "simulate") return braid::SimulateCommand(rest, repeated);
   if (name == "journal") return braid::JournalCommand(rest);
   if (name == "keygen") return braid::KeygenCommand(rest);

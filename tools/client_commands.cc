@@ -1,11 +1,14 @@
-// braid submit, braid status, braid cancel: a client's conversations with a coordinator.
+// braid submit, braid status, braid jobs, braid cancel: a client's conversations with a
+// coordinator.
 
 #include <algorithm>
 
+#include "absl/container/btree_map.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "job/registry.h"
 #include "proto/status_json.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
@@ -100,6 +103,36 @@ int StatusCommand(const std::vector<std::string>& args) {
         absl::PrintF("%s", StatusJson(status, /*pretty=*/true));
       } else {
         PrintStatus(status, !job.empty());
+      }
+      return 0;
+    });
+  });
+}
+
+int JobsCommand(const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    absl::FPrintF(stderr, "braid jobs: takes no arguments\n");
+    return 2;
+  }
+  return RunClient(absl::GetFlag(FLAGS_coordinator), [](Client& client) {
+    return client.Status("").Then([](proto::StatusResponse status) {
+      // Each kind, with the workers that run it (a braid binary of one's own may add kinds).
+      absl::btree_map<std::string, int> kinds;
+      for (const proto::WorkerStatus& worker : status.workers()) {
+        for (const std::string& kind : worker.job_kinds()) ++kinds[kind];
+      }
+      const int workers = status.workers_size();
+      if (workers == 0) {
+        absl::PrintF("no worker is connected: no job can run yet\n");
+        return 0;
+      }
+      for (const auto& [kind, count] : kinds) {
+        const JobDefinition* known = JobRegistry::Global().Find(kind);
+        const std::string description =
+            known == nullptr ? "(a job of the workers' own braid binary)" : known->description;
+        absl::PrintF(
+            "%-16s %s%s\n", kind, description,
+            count == workers ? "" : absl::StrFormat(" (on %d of %d workers)", count, workers));
       }
       return 0;
     });

@@ -16,6 +16,8 @@ int CoordinatorCommand(const std::vector<std::string>& args);
 int WorkerCommand(const std::vector<std::string>& args);
 int SubmitCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated);
 int StatusCommand(const std::vector<std::string>& args);
+// braid jobs: the job kinds the coordinator's workers run, with their descriptions.
+int JobsCommand(const std::vector<std::string>& args);
 int CancelCommand(const std::vector<std::string>& args);
 int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated);
 int GenCorpusCommand(const std::vector<std::string>& args);
