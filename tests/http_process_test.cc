@@ -3,6 +3,7 @@
 // flag refuses what it cannot serve safely.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -154,23 +155,29 @@ TEST_F(HttpProcessTest, TheStatusPageIsServed) {
   EXPECT_THAT(page, HasSubstr("<title>Braid coordinator</title>"));
 }
 
-TEST(HttpFlag, AnAddressOtherThanLoopbackIsRefusedByName) {
+// `braid coordinator --http http` in a directory of its own, to its end.
+CommandResult RunCoordinator(const ShortTempDir& dir, const std::string& http) {
+  return RunBraid({"coordinator", "--listen", absl::StrCat("ipc://", dir.path(), "/c"),
+                   "--work-dir", dir.path() + "/w", "--http", http},
+                  absl::Seconds(60));
+}
+
+TEST(HttpFlag, AnAddressOtherThanLoopbackIsRefusedByNameBeforeAnythingIsTouched) {
   ShortTempDir dir;
-  const CommandResult result =
-      RunBraid({"coordinator", "--listen", absl::StrCat("ipc://", dir.path(), "/c"), "--work-dir",
-                dir.path() + "/w", "--http", "0.0.0.0:0"},
-               absl::Seconds(60));
+  const CommandResult result = RunCoordinator(dir, "0.0.0.0:0");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("--http 0.0.0.0:0"));
   EXPECT_THAT(result.output, HasSubstr("loopback"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/w")) << "the work directory was made";
+  const CommandResult worker =
+      RunBraid({"worker", "--coordinator", "ipc:///nowhere", "--http", "0.0.0.0:0"});
+  EXPECT_EQ(worker.exit_code, 2) << worker.output;
+  EXPECT_THAT(worker.output, HasSubstr("braid worker: --http 0.0.0.0:0"));
 }
 
 TEST(HttpFlag, AMalformedAddressIsRefused) {
   ShortTempDir dir;
-  const CommandResult result =
-      RunBraid({"coordinator", "--listen", absl::StrCat("ipc://", dir.path(), "/c"), "--work-dir",
-                dir.path() + "/w", "--http", "127.0.0.1"},
-               absl::Seconds(60));
+  const CommandResult result = RunCoordinator(dir, "127.0.0.1");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("is not HOST:PORT"));
 }
@@ -183,10 +190,7 @@ TEST(HttpFlag, AnAddressGivenThatIsTakenIsAnError) {
   const uint16_t port = ServedPort(first.coordinator().output());
   ASSERT_NE(port, 0);
   ShortTempDir dir;
-  const CommandResult second =
-      RunBraid({"coordinator", "--listen", absl::StrCat("ipc://", dir.path(), "/c"), "--work-dir",
-                dir.path() + "/w", "--http", absl::StrCat("127.0.0.1:", port)},
-               absl::Seconds(60));
+  const CommandResult second = RunCoordinator(dir, absl::StrCat("127.0.0.1:", port));
   EXPECT_EQ(second.exit_code, 2) << second.output;
   EXPECT_THAT(second.output, HasSubstr("cannot serve HTTP on"));
 }

@@ -58,6 +58,10 @@ int CoordinatorCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid coordinator: unexpected argument '%s'\n", args[1]);
     return 2;
   }
+  if (const absl::Status http = CheckHttpFlag(); !http.ok()) {
+    absl::FPrintF(stderr, "braid coordinator: %s\n", http.message());
+    return 2;
+  }
   std::error_code error;
   std::filesystem::create_directories(absl::GetFlag(FLAGS_work_dir), error);
   if (error) {

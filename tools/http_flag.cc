@@ -14,14 +14,9 @@ ABSL_FLAG(std::string, http, "",
 
 namespace braid {
 
-absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlag(Reactor& reactor,
-                                                              absl::string_view command,
-                                                              absl::string_view default_address,
-                                                              HttpHandler handler) {
-  const std::string flag = absl::GetFlag(FLAGS_http);
-  if (flag == "off" || (flag.empty() && default_address.empty())) return nullptr;
-  const bool given = !flag.empty();
-  const std::string address = given ? flag : std::string(default_address);
+namespace {
+
+absl::Status CheckHttpAddress(absl::string_view address) {
   absl::StatusOr<HttpAddress> parsed = HttpAddress::Parse(address);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--http: ", parsed.status().message()));
@@ -32,6 +27,26 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlag(Reactor& reactor,
         ": the HTTP side has no authentication yet, so it listens only on a loopback address "
         "(127.0.0.1, [::1] or localhost); reach it from elsewhere through an SSH tunnel"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckHttpFlag() {
+  const std::string flag = absl::GetFlag(FLAGS_http);
+  if (flag.empty() || flag == "off") return absl::OkStatus();
+  return CheckHttpAddress(flag);
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpFromFlag(Reactor& reactor,
+                                                              absl::string_view command,
+                                                              absl::string_view default_address,
+                                                              HttpHandler handler) {
+  const std::string flag = absl::GetFlag(FLAGS_http);
+  if (flag == "off" || (flag.empty() && default_address.empty())) return nullptr;
+  const bool given = !flag.empty();
+  const std::string address = given ? flag : std::string(default_address);
+  if (absl::Status checked = CheckHttpAddress(address); !checked.ok()) return checked;
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(reactor, address, std::move(handler));
   if (!server.ok()) {

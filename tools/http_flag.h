@@ -20,6 +20,10 @@ namespace braid {
 // The coordinator's address when --http is not given.
 inline constexpr char kDefaultCoordinatorHttp[] = "127.0.0.1:7071";
 
+// InvalidArgument if --http is neither empty, `off`, nor HOST:PORT on a loopback address: for a
+// command to check before it touches anything.
+absl::Status CheckHttpFlag();
+
 // Starts `handler` where --http says, or at `default_address` (empty: none) when it is not given.
 // Null with --http off. The pages have no authentication: an address other than a loopback one
 // is refused, naming the flag. When the default address is taken (another coordinator on this

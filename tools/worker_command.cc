@@ -104,6 +104,10 @@ int WorkerCommand(const std::vector<std::string>& args) {
     absl::FPrintF(stderr, "braid worker: unexpected argument '%s'\n", args[1]);
     return 2;
   }
+  if (const absl::Status http = CheckHttpFlag(); !http.ok()) {
+    absl::FPrintF(stderr, "braid worker: %s\n", http.message());
+    return 2;
+  }
   int slots = absl::GetFlag(FLAGS_slots);
   if (slots < 0) {
     absl::FPrintF(stderr, "braid worker: --slots cannot be negative\n");
