@@ -142,6 +142,28 @@ TEST(Simulate, CtrlCStopsEveryProcessOfTheCluster) {
   EXPECT_EQ(cluster_processes(), 0);
 }
 
+TEST(Simulate, CtrlCCancelsTheJobAndLeavesNoOutputBehind) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("in.txt"), "a\nb\n");
+  const std::string started = dir.File("started");
+  BraidProcess simulate({"simulate", "--workers", "1", "--slots", "1", "--", "--mapper",
+                         absl::StrCat("touch ", started, "; sleep 600; cat"), "--reducers", "1",
+                         "--input", dir.File("in.txt"), "--output", dir.File("out")});
+  // Once the mapper runs, the job has made its output directory.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (!std::filesystem::exists(started) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));  // polling for the file, not waiting out a race
+  }
+  ASSERT_TRUE(std::filesystem::exists(started)) << simulate.output();
+  ASSERT_TRUE(std::filesystem::exists(dir.File("out/_temporary")));
+
+  simulate.Signal(SIGINT);
+  std::optional<int> exit_code = simulate.Wait(absl::Seconds(60));
+  ASSERT_TRUE(exit_code.has_value()) << simulate.output();
+  EXPECT_EQ(*exit_code, 128 + SIGINT);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("out"))) << "a rerun would find it there";
+}
+
 TEST(Submit, TwoJobsAtOnceBothFinishCorrectly) {
   testing::TempDir dir;
   const std::string words = Corpus(dir, "1MiB", 2);

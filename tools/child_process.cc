@@ -41,8 +41,10 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     return absl::ResourceExhaustedError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
-    // The child: die with the parent, and write where we were told.
+    // The child: die with the parent, take no signal meant for the parent's terminal, and write
+    // where we were told.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
     if (getppid() != parent) _exit(1);
     dup2(out[1], STDOUT_FILENO);
     dup2(log, STDERR_FILENO);

@@ -1,6 +1,7 @@
 // ChildProcess: a process `braid simulate` starts — a coordinator or a worker of the local
 // cluster. The child dies with its parent (PR_SET_PDEATHSIG), so no cluster outlives a killed
-// `braid simulate`.
+// `braid simulate`. It runs in a process group of its own: a Ctrl-C at the terminal reaches the
+// parent alone, which stops its children in its own order.
 
 #ifndef BRAID_TOOLS_CHILD_PROCESS_H_
 #define BRAID_TOOLS_CHILD_PROCESS_H_

@@ -11,8 +11,11 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "coordinator/output_committer.h"
+#include "glog/logging.h"
 #include "tools/child_process.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
 
 ABSL_FLAG(int, workers, 4, "worker processes to start");
 ABSL_FLAG(bool, data_plane, false,
@@ -30,6 +33,31 @@ std::string Self() {
 }
 
 }  // namespace
+
+// Cancels every job the coordinator at `endpoint` runs and waits for each to end; true if every
+// one ended cancelled (or had ended already as anything but a success, or there were none).
+bool CancelEveryJob(const std::string& endpoint) {
+  bool all_cancelled = true;
+  const int exit_code = RunClient(endpoint, [&all_cancelled](Client& client) -> Deferred<int> {
+    Result<proto::StatusResponse> status = co_await client.Status("");
+    if (!status.ok()) co_return status.status();
+    for (const proto::JobStatus& job : status->jobs()) {
+      if (job.state() == proto::JOB_STATE_SUCCEEDED) {
+        all_cancelled = false;
+        continue;
+      }
+      if (job.state() == proto::JOB_STATE_FAILED || job.state() == proto::JOB_STATE_CANCELLED) {
+        continue;
+      }
+      Result<void> cancel = co_await client.Cancel(job.job_id());
+      if (!cancel.ok()) LOG(WARNING) << "cancelling " << job.job_id() << ": " << cancel;
+      Result<proto::JobStatus> ended = co_await client.Watch(job.job_id(), nullptr);
+      if (!ended.ok() || ended->state() == proto::JOB_STATE_SUCCEEDED) all_cancelled = false;
+    }
+    co_return 0;
+  });
+  return exit_code == 0 && all_cancelled;
+}
 
 int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated) {
   if (args.size() > 1) {
@@ -108,13 +136,26 @@ int RunOnLocalCluster(const std::string& command, proto::JobSpec spec) {
     absl::FPrintF(stderr, "simulating %d workers with %d slots each (logs in %s)\n", workers, slots,
                   dir);
     absl::SetFlag(&FLAGS_coordinator, endpoint);
+    const std::string output = spec.output();
     exit_code = SubmitAndWatch(endpoint, std::move(spec), /*detach=*/false);
+    // After Ctrl-C the job is cancelled: this cluster is for it alone, and a cancelled job leaves
+    // no output behind (a rerun would find the directory there).
+    const bool interrupted = exit_code > 128;
+    const bool cancelled = interrupted && CancelEveryJob(endpoint);
     // After the job, workers drain (nothing runs any more); after Ctrl-C they stop at once,
     // cancelling what runs. Then the coordinator stops.
-    const bool interrupted = exit_code > 128;
     for (auto& worker : children) worker->Signal(interrupted ? SIGINT : SIGTERM);
     for (auto& worker : children) worker->Stop(absl::Seconds(10));
     (*coordinator)->Stop(absl::Seconds(10));
+    if (cancelled && !output.empty()) {
+      // The coordinator removes a cancelled job's output once its end is on record, on a thread
+      // of its own that it may have been stopped before it ran: the removal is done again here.
+      absl::Status removed = OutputCommitter(*Env::Default(), output).Abort();
+      if (!removed.ok()) {
+        absl::FPrintF(stderr, "%s: the cancelled job's output %s stays: %s\n", command, output,
+                      removed.message());
+      }
+    }
   }
   std::error_code error;
   if (exit_code == 0) {
