@@ -32,8 +32,6 @@ std::string Self() {
   return error ? "braid" : self.string();
 }
 
-}  // namespace
-
 // Cancels every job the coordinator at `endpoint` runs and waits for each to end; true if every
 // one ended cancelled (or had ended already as anything but a success, or there were none).
 bool CancelEveryJob(const std::string& endpoint) {
@@ -58,6 +56,8 @@ bool CancelEveryJob(const std::string& endpoint) {
   });
   return exit_code == 0 && all_cancelled;
 }
+
+}  // namespace
 
 int SimulateCommand(const std::vector<std::string>& args, const RepeatedFlags& repeated) {
   if (args.size() > 1) {
