@@ -771,6 +771,12 @@ proto::JobStatus JobRun::Status(bool with_tasks) const {
   absl::Time end = finished() ? ended_ : time_.Now();
   if (started_ != absl::InfinitePast()) {
     status.set_elapsed_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(end - started_)));
+    status.set_started_at_ms(
+        static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(started_))));
+    if (finished()) {
+      status.set_ended_at_ms(
+          static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(ended_))));
+    }
   }
   counters_.AddTo(status.mutable_counters());
   std::string message = message_;

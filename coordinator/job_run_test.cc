@@ -173,6 +173,21 @@ TEST_F(JobRunTest, TasksStatusGivesEachAttemptsStartAndDurationFromTheJobsStart)
   EXPECT_EQ(job.Status(/*with_tasks=*/true).tasks(1).duration_ms(), 5000u);
 }
 
+TEST_F(JobRunTest, StatusGivesWhenTheJobStartedAndEnded) {
+  clock_.Advance(absl::Hours(1));  // the fake clock starts at the epoch, which reads as unknown
+  const int64_t start = absl::ToUnixMillis(clock_.Now());
+  JobRun& job = Start(1);
+  Taken map = Take();
+  clock_.Advance(absl::Seconds(3));
+  EXPECT_EQ(job.Status(false).started_at_ms(), static_cast<uint64_t>(start));
+  EXPECT_EQ(job.Status(false).ended_at_ms(), 0u);  // it runs
+  Succeed(map);
+  ASSERT_THAT(Outcome(), IsOk());
+  const proto::JobStatus ended = job.Status(false);
+  EXPECT_EQ(ended.ended_at_ms(), static_cast<uint64_t>(start + 3000));
+  EXPECT_EQ(ended.elapsed_ms(), 3000u);
+}
+
 TEST_F(JobRunTest, ATaskThatHasNotRunHasNoTimeline) {
   JobRun& job = Start(1);
   clock_.Advance(absl::Seconds(2));

@@ -122,6 +122,32 @@ TEST_F(HttpProcessTest, OneJobsApiListsItsTasksWithTheirTimes) {
   }
 }
 
+TEST_F(HttpProcessTest, AJobsStartAndEndAreShownAndSurviveARestart) {
+  const proto::StatusResponse all = ParseStatus(Get(coordinator_port_, "/api/status"));
+  ASSERT_EQ(all.jobs_size(), 1);
+  const std::string job_id = all.jobs(0).job_id();
+  const CommandResult text = cluster_->Braid({"status", job_id});
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("    started "));
+  EXPECT_THAT(text.output, HasSubstr(", ended "));
+  EXPECT_THAT(text.output, HasSubstr(", took "));
+  const CommandResult before = cluster_->Braid({"status", "--json", job_id});
+  ASSERT_EQ(before.exit_code, 0) << before.output;
+  const proto::JobStatus ran = ParseStatus(before.output).jobs(0);
+  EXPECT_GT(ran.started_at_ms(), 0u);
+  EXPECT_GE(ran.ended_at_ms(), ran.started_at_ms());
+
+  cluster_->RestartCoordinator();
+  const CommandResult after = cluster_->Braid({"status", "--json", job_id});
+  ASSERT_EQ(after.exit_code, 0) << after.output;
+  const proto::StatusResponse remembered = ParseStatus(after.output);
+  ASSERT_EQ(remembered.jobs_size(), 1);
+  EXPECT_EQ(remembered.jobs(0).state(), proto::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(remembered.jobs(0).started_at_ms(), ran.started_at_ms());
+  EXPECT_EQ(remembered.jobs(0).ended_at_ms(), ran.ended_at_ms());
+  EXPECT_EQ(remembered.jobs(0).tasks_size(), ran.tasks_size());
+}
+
 TEST_F(HttpProcessTest, CoordinatorMetricsCountTheJobsTasks) {
   const proto::StatusResponse status = ParseStatus(Get(coordinator_port_, "/api/status"));
   ASSERT_EQ(status.jobs_size(), 1);

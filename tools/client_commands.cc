@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "job/registry.h"
 #include "proto/status_json.h"
 #include "tools/commands.h"
@@ -44,6 +45,18 @@ void PrintStatus(const proto::StatusResponse& status, bool one_job) {
                  ProgressDisplay::Describe(job));
     if (!one_job) continue;
     if (!job.output().empty()) absl::PrintF("    output: %s\n", job.output());
+    if (job.started_at_ms() > 0) {
+      const auto moment = [](uint64_t ms) {
+        return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z",
+                                absl::FromUnixMillis(static_cast<int64_t>(ms)),
+                                absl::LocalTimeZone());
+      };
+      absl::PrintF("    started %s%s, %s\n", moment(job.started_at_ms()),
+                   job.ended_at_ms() > 0 ? absl::StrCat(", ended ", moment(job.ended_at_ms())) : "",
+                   job.ended_at_ms() > 0
+                       ? absl::StrFormat("took %.1f s", job.elapsed_ms() / 1000.0)
+                       : absl::StrFormat("running for %.1f s", job.elapsed_ms() / 1000.0));
+    }
     for (const proto::TaskStatus& task : job.tasks()) {
       absl::PrintF("    %s %5d  %-11s attempts %d  %s\n",
                    task.kind() == proto::TASK_KIND_MAP ? "map   " : "reduce", task.task(),
