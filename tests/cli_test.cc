@@ -421,6 +421,9 @@ TEST(Cli, AnUnknownFlagIsRefusedWithTheNearestOne) {
   run = RunBraid({"status", "--jsno"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("did you mean --json?"));
+  run = RunBraid({"submit", "--json", "--job", "wordcount"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("braid submit: --json is not a flag of this command"));
   run = RunBraid({"status", "--entirely-unlike-anything"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("unknown flag --entirely-unlike-anything (--help"));

@@ -90,8 +90,18 @@ absl::Status CheckFlagsAreKnown(const std::vector<std::string>& args,
                                 const FlagFilePredicate& mine) {
   for (const std::string& arg : args) {
     const std::string name = FlagName(arg);
-    if (name.empty() || absl::FindCommandLineFlag(name) != nullptr) continue;
-    if (absl::StartsWith(name, "no") && absl::FindCommandLineFlag(name.substr(2)) != nullptr) {
+    if (name.empty()) continue;
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && absl::StartsWith(name, "no")) {
+      flag = absl::FindCommandLineFlag(name.substr(2));
+    }
+    if (flag != nullptr) {
+      // Another command's flag would be ignored here: refused, rather than silently unused.
+      // (The flag library's own, --version say, are left to it.)
+      if (!mine(flag->Filename()) && !absl::StrContains(flag->Filename(), "absl/")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--", Dashed(flag->Name()), " is not a flag of this command (--help lists its flags)"));
+      }
       continue;
     }
     std::string nearest;

@@ -22,7 +22,8 @@ std::string FlagHelp(absl::string_view usage, const FlagFilePredicate& mine);
 
 // InvalidArgument naming the first argument of `args` (flag names with underscores, as the flag
 // library takes them; "--" already dropped) that is a flag no part of braid defines, with the
-// command's flag nearest to it when one is near.
+// command's flag nearest to it when one is near, or a flag of another command (which this one
+// would ignore).
 absl::Status CheckFlagsAreKnown(const std::vector<std::string>& args,
                                 const FlagFilePredicate& mine);
 
