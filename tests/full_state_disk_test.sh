@@ -66,7 +66,7 @@ start_coordinator() {
 }
 start_coordinator 1
 for w in 1 2; do
-  "$braid" worker --coordinator "$endpoint" --slots 2 --scratch "$root/scratch$w" --name "w$w" \
+  "$braid" worker --coordinator "$endpoint" --slots 2 --scratch "$root/scratch$w" \
     >"$root/worker$w.log" 2>&1 &
   pids+=("$!")
 done
